@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* Version, option-struct handling and the backend environment. */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define FETH_STR2(x) #x
+#define FETH_STR(x)  FETH_STR2(x)
+
+uint32_t feth_version(void)
+{
+	return ((uint32_t)FETH_VERSION_MAJOR << 16) | ((uint32_t)FETH_VERSION_MINOR << 8) |
+	       (uint32_t)FETH_VERSION_PATCH;
+}
+
+const char *feth_version_string(void)
+{
+	return FETH_STR(FETH_VERSION_MAJOR) "." FETH_STR(FETH_VERSION_MINOR) "." FETH_STR(
+		FETH_VERSION_PATCH);
+}
+
+int feth__opts_check(const void *opts, size_t known_size)
+{
+	size_t sz;
+	const unsigned char *p = opts;
+
+	if (!opts)
+		return 0;
+	memcpy(&sz, opts, sizeof(sz));
+	if (sz < sizeof(size_t))
+		return -EINVAL;
+	/* A newer caller: everything this library does not know must be zero. */
+	for (size_t i = known_size; i < sz; i++)
+		if (p[i])
+			return -EINVAL;
+	return 0;
+}
+
+void feth__opts_copy(void *dst, size_t known_size, const void *opts)
+{
+	size_t sz = 0;
+
+	memset(dst, 0, known_size);
+	if (!opts)
+		return;
+	memcpy(&sz, opts, sizeof(sz));
+	memcpy(dst, opts, sz < known_size ? sz : known_size);
+}
+
+void feth__name_copy(char dst[FETH_IFNAMSIZ], const char *src)
+{
+	size_t n = strnlen(src, FETH_IFNAMSIZ - 1);
+
+	memcpy(dst, src, n);
+	memset(dst + n, 0, FETH_IFNAMSIZ - n);
+}
+
+/* ---- environment --------------------------------------------------------------------------- */
+
+#ifdef __APPLE__
+static const struct feth__env default_env = {
+	.be = &feth__backend_darwin,
+	.sys = &feth__sys_real,
+	.registry_dir = "/var/run/libfeth",
+};
+#else
+static const struct feth__env default_env = {
+	.be = &feth__backend_unsupported,
+	.sys = &feth__sys_real,
+	.registry_dir = "/run/libfeth",
+};
+#endif
+
+static const struct feth__env *current_env = &default_env;
+
+const struct feth__env *feth__env_get(void)
+{
+	return current_env;
+}
+
+void feth__env_set(const struct feth__env *env)
+{
+	current_env = env ? env : &default_env;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Darwin kernel ABI that the Darwin backend speaks: ioctl numbers, constants and struct
+ * layouts, under names of our own (DARWIN_*, struct darwin_*), with fixed-width members.
+ *
+ * The same definitions are used on every host, so the Darwin backend compiles unchanged on
+ * Linux, where it runs against the simulator in tests/sim/. No Linux struct or constant ever
+ * stands in for a Darwin one (Linux's struct ifreq is 40 bytes, Darwin's 32; Linux AF_INET6 is
+ * 10, Darwin's 30).
+ *
+ * Values: docs/darwin-abi.md (measured with clang on the macOS 12.0 SDK, identical on arm64 and
+ * x86_64) and docs/darwin-kernel.md (read from xnu). On Apple, darwin_abi_check.c includes the
+ * SDK headers and _Static_asserts that every value and layout here equals the SDK's; values the
+ * SDK does not have (if_fake_request, private BPF ioctls) are checked against the xnu numbers.
+ *
+ * Only LP64 userlands (x86_64, arm64) are supported: feth needs macOS 10.13 or later, where
+ * every supported process is 64-bit.
+ */
+#ifndef FETH_DARWIN_ABI_H
+#define FETH_DARWIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+_Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 userland");
+
+/* ---- ioctl encoding (bsd/sys/ioccom.h) -------------------------------------------------- */
+
+#define DARWIN_IOC_VOID	 0x20000000u
+#define DARWIN_IOC_OUT	 0x40000000u
+#define DARWIN_IOC_IN	 0x80000000u
+#define DARWIN_IOC_INOUT (DARWIN_IOC_IN | DARWIN_IOC_OUT)
+#define DARWIN_IOC(inout, group, num, len)                                                         \
+	((unsigned long)((inout) | (((uint32_t)(len)&0x1fffu) << 16) | ((uint32_t)(group) << 8) | \
+			 (uint32_t)(num)))
+#define DARWIN_IOCPARM_LEN(req) (((req) >> 16) & 0x1fffu)
+
+/* ---- sizes, families, flags --------------------------------------------------------------- */
+
+#define DARWIN_IFNAMSIZ	  16
+#define DARWIN_AF_UNSPEC  0
+#define DARWIN_AF_INET	  2
+#define DARWIN_AF_LINK	  18
+#define DARWIN_AF_INET6	  30
+#define DARWIN_SOCK_DGRAM 2
+
+#define DARWIN_IFF_UP	     0x1
+#define DARWIN_IFF_BROADCAST 0x2
+#define DARWIN_IFF_RUNNING   0x40
+#define DARWIN_IFF_SIMPLEX   0x800
+#define DARWIN_IFF_MULTICAST 0x8000
+
+#define DARWIN_IFT_ETHER 6
+
+/* IF_MAXUNIT (bsd/net/if_private.h; if.h in 10.13): the feth cloner's largest unit. */
+#define DARWIN_IF_MAXUNIT 0x7fff
+/* IF_MINMTU / IF_MAXMTU, the generic SIOCSIFMTU bounds (bsd/net/if.c). */
+#define DARWIN_IF_MINMTU 72
+#define DARWIN_IF_MAXMTU 65535
+/* feth in BSD mode caps its MTU at 16384 - 14 (darwin-kernel.md §2.4). */
+#define DARWIN_FETH_MTU_CEILING 16370
+/* net.link.fake.max_mtu: default 2048, accepts 1500..16370 (10.15+; absent on 10.13/10.14). */
+#define DARWIN_FETH_SYSCTL_MAX_MTU	   "net.link.fake.max_mtu"
+#define DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT 2048
+#define DARWIN_FETH_SYSCTL_MAX_MTU_MIN	   1500
+
+/* ---- structs (LP64 layouts, darwin-abi.md §1.1 and the address addendum) ------------------- */
+
+struct darwin_sockaddr {
+	uint8_t sa_len;
+	uint8_t sa_family;
+	char sa_data[14];
+};
+
+struct darwin_sockaddr_in {
+	uint8_t sin_len;
+	uint8_t sin_family;
+	uint16_t sin_port; /* network order */
+	uint8_t sin_addr[4];
+	uint8_t sin_zero[8];
+};
+
+struct darwin_sockaddr_in6 {
+	uint8_t sin6_len;
+	uint8_t sin6_family;
+	uint16_t sin6_port;
+	uint32_t sin6_flowinfo;
+	uint8_t sin6_addr[16];
+	uint32_t sin6_scope_id;
+};
+
+struct darwin_sockaddr_dl {
+	uint8_t sdl_len;
+	uint8_t sdl_family;
+	uint16_t sdl_index;
+	uint8_t sdl_type;
+	uint8_t sdl_nlen; /* name length, name at sdl_data[0] */
+	uint8_t sdl_alen; /* link-level address length, after the name */
+	uint8_t sdl_slen;
+	char sdl_data[12];
+};
+
+struct darwin_ifdevmtu {
+	int32_t ifdm_current;
+	int32_t ifdm_min;
+	int32_t ifdm_max;
+};
+
+/* struct ifreq: 32 bytes, a 16-byte name then a 16-byte union aligned to 8. */
+struct darwin_ifreq {
+	char ifr_name[DARWIN_IFNAMSIZ];
+	union {
+		struct darwin_sockaddr ifru_addr;
+		int16_t ifru_flags;
+		int32_t ifru_mtu;
+		void *ifru_data;
+		struct darwin_ifdevmtu ifru_devmtu;
+		uint8_t ifru_bytes[16];
+	} ifr_ifru;
+};
+
+/* struct ifdrv is declared under #pragma pack(4): 40 bytes, alignment 4. */
+#pragma pack(push, 4)
+struct darwin_ifdrv {
+	char ifd_name[DARWIN_IFNAMSIZ];
+	uint64_t ifd_cmd; /* unsigned long */
+	uint64_t ifd_len; /* size_t */
+	void *ifd_data;
+};
+
+/* struct ifconf (pack 4): 12 bytes. */
+struct darwin_ifconf {
+	int32_t ifc_len;
+	void *ifc_buf;
+};
+#pragma pack(pop)
+
+/* struct ifaliasreq: name, then three 16-byte sockaddrs; alignment 1. */
+struct darwin_ifaliasreq {
+	char ifra_name[DARWIN_IFNAMSIZ];
+	struct darwin_sockaddr ifra_addr;
+	struct darwin_sockaddr ifra_broadaddr;
+	struct darwin_sockaddr ifra_mask;
+};
+
+struct darwin_in6_addrlifetime {
+	int64_t ia6t_expire;	/* time_t */
+	int64_t ia6t_preferred; /* time_t */
+	uint32_t ia6t_vltime;
+	uint32_t ia6t_pltime;
+};
+/* ND6_INFINITE_LIFETIME: all-ones (not exported by the 12.0 SDK headers). */
+#define DARWIN_ND6_INFINITE_LIFETIME 0xffffffffu
+
+/* struct in6_aliasreq: 128 bytes. */
+struct darwin_in6_aliasreq {
+	char ifra_name[DARWIN_IFNAMSIZ];
+	struct darwin_sockaddr_in6 ifra_addr;
+	struct darwin_sockaddr_in6 ifra_dstaddr;
+	struct darwin_sockaddr_in6 ifra_prefixmask;
+	int32_t ifra_flags;
+	struct darwin_in6_addrlifetime ifra_lifetime;
+};
+
+/* struct in6_ifreq: 288 bytes; the union is as large as struct icmp6_ifstat (34 u_quad_t). */
+struct darwin_in6_ifreq {
+	char ifr_name[DARWIN_IFNAMSIZ];
+	union {
+		struct darwin_sockaddr_in6 ifru_addr;
+		uint64_t ifru_pad[34];
+	} ifr_ifru;
+};
+
+/*
+ * struct if_fake_request (bsd/net/if_fake_var.h, a PRIVATE header absent from every SDK):
+ * 160 bytes, byte-identical from xnu-4570 (10.13) to xnu-11417 (15). The reserved words must be
+ * zero (EINVAL otherwise, if_fake.c@11417:4009-4029).
+ */
+#define DARWIN_IF_FAKE_MEDIA_LIST_MAX 27
+struct darwin_if_fake_request {
+	uint64_t iffr_reserved[4];
+	union {
+		char iffru_buf[128];
+		struct {
+			int32_t iffm_current;
+			uint32_t iffm_count;
+			uint32_t iffm_reserved[3];
+			int32_t iffm_list[DARWIN_IF_FAKE_MEDIA_LIST_MAX];
+		} iffru_media;
+		char iffru_peer_name[DARWIN_IFNAMSIZ];
+		uint32_t iffru_dequeue_stall;
+	} iffr_u;
+};
+
+#define DARWIN_IF_FAKE_S_CMD_NONE	       0
+#define DARWIN_IF_FAKE_S_CMD_SET_PEER	       1
+#define DARWIN_IF_FAKE_S_CMD_SET_MEDIA	       2
+#define DARWIN_IF_FAKE_S_CMD_SET_DEQUEUE_STALL 3
+#define DARWIN_IF_FAKE_G_CMD_NONE	       0
+#define DARWIN_IF_FAKE_G_CMD_GET_PEER	       1
+
+/* ---- interface ioctls, group 'i' (bsd/sys/sockio.h; values in darwin-abi.md §4) ------------ */
+
+#define DARWIN_SIOCSIFFLAGS	DARWIN_IOC(DARWIN_IOC_IN, 'i', 16, 32)	  /* 0x80206910 */
+#define DARWIN_SIOCGIFFLAGS	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 17, 32) /* 0xC0206911 */
+#define DARWIN_SIOCDIFADDR	DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 32)	  /* 0x80206919 */
+#define DARWIN_SIOCAIFADDR	DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 64)	  /* 0x8040691A */
+#define DARWIN_SIOCGIFCONF	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 36, 12) /* 0xC00C6924 */
+#define DARWIN_SIOCGIFMTU	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 51, 32) /* 0xC0206933 */
+#define DARWIN_SIOCSIFMTU	DARWIN_IOC(DARWIN_IOC_IN, 'i', 52, 32)	  /* 0x80206934 */
+#define DARWIN_SIOCSIFLLADDR	DARWIN_IOC(DARWIN_IOC_IN, 'i', 60, 32)	  /* 0x8020693C */
+#define DARWIN_SIOCGIFDEVMTU	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 68, 32) /* 0xC0206944 */
+#define DARWIN_SIOCIFCREATE	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 120, 32) /* 0xC0206978 */
+#define DARWIN_SIOCIFDESTROY	DARWIN_IOC(DARWIN_IOC_IN, 'i', 121, 32)	   /* 0x80206979 */
+#define DARWIN_SIOCIFCREATE2	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 122, 32) /* 0xC020697A */
+#define DARWIN_SIOCSDRVSPEC	DARWIN_IOC(DARWIN_IOC_IN, 'i', 123, 40)	   /* 0x8028697B */
+#define DARWIN_SIOCGDRVSPEC	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 123, 40) /* 0xC028697B */
+#define DARWIN_SIOCAIFADDR_IN6	DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 128)	   /* 0x8080691A */
+#define DARWIN_SIOCDIFADDR_IN6	DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 288)	   /* 0x81206919 */
+
+/* Layout checks that hold on every host (darwin-abi.md §1.1 and addendum). */
+_Static_assert(sizeof(struct darwin_sockaddr) == 16, "sockaddr");
+_Static_assert(sizeof(struct darwin_sockaddr_in) == 16, "sockaddr_in");
+_Static_assert(sizeof(struct darwin_sockaddr_in6) == 28, "sockaddr_in6");
+_Static_assert(sizeof(struct darwin_sockaddr_dl) == 20, "sockaddr_dl");
+_Static_assert(offsetof(struct darwin_sockaddr_dl, sdl_data) == 8, "sockaddr_dl.sdl_data");
+_Static_assert(sizeof(struct darwin_ifdevmtu) == 12, "ifdevmtu");
+_Static_assert(sizeof(struct darwin_ifreq) == 32, "ifreq");
+_Static_assert(_Alignof(struct darwin_ifreq) == 8, "ifreq alignment");
+_Static_assert(offsetof(struct darwin_ifreq, ifr_ifru) == 16, "ifreq union");
+_Static_assert(sizeof(struct darwin_ifdrv) == 40, "ifdrv");
+_Static_assert(_Alignof(struct darwin_ifdrv) == 4, "ifdrv alignment");
+_Static_assert(offsetof(struct darwin_ifdrv, ifd_cmd) == 16, "ifdrv.ifd_cmd");
+_Static_assert(offsetof(struct darwin_ifdrv, ifd_len) == 24, "ifdrv.ifd_len");
+_Static_assert(offsetof(struct darwin_ifdrv, ifd_data) == 32, "ifdrv.ifd_data");
+_Static_assert(sizeof(struct darwin_ifconf) == 12, "ifconf");
+_Static_assert(sizeof(struct darwin_ifaliasreq) == 64, "ifaliasreq");
+_Static_assert(offsetof(struct darwin_ifaliasreq, ifra_mask) == 48, "ifaliasreq.ifra_mask");
+_Static_assert(sizeof(struct darwin_in6_addrlifetime) == 24, "in6_addrlifetime");
+_Static_assert(sizeof(struct darwin_in6_aliasreq) == 128, "in6_aliasreq");
+_Static_assert(offsetof(struct darwin_in6_aliasreq, ifra_dstaddr) == 44, "in6_aliasreq.dstaddr");
+_Static_assert(offsetof(struct darwin_in6_aliasreq, ifra_prefixmask) == 72, "in6_aliasreq.mask");
+_Static_assert(offsetof(struct darwin_in6_aliasreq, ifra_flags) == 100, "in6_aliasreq.flags");
+_Static_assert(offsetof(struct darwin_in6_aliasreq, ifra_lifetime) == 104, "in6_aliasreq.life");
+_Static_assert(sizeof(struct darwin_in6_ifreq) == 288, "in6_ifreq");
+_Static_assert(sizeof(struct darwin_if_fake_request) == 160, "if_fake_request");
+_Static_assert(offsetof(struct darwin_if_fake_request, iffr_u) == 32, "if_fake_request union");
+_Static_assert(DARWIN_SIOCSDRVSPEC == 0x8028697Bul, "SIOCSDRVSPEC");
+_Static_assert(DARWIN_SIOCGDRVSPEC == 0xC028697Bul, "SIOCGDRVSPEC");
+_Static_assert(DARWIN_SIOCIFCREATE2 == 0xC020697Aul, "SIOCIFCREATE2");
+_Static_assert(DARWIN_SIOCAIFADDR == 0x8040691Aul, "SIOCAIFADDR");
+_Static_assert(DARWIN_SIOCAIFADDR_IN6 == 0x8080691Aul, "SIOCAIFADDR_IN6");
+_Static_assert(DARWIN_SIOCDIFADDR_IN6 == 0x81206919ul, "SIOCDIFADDR_IN6");
+_Static_assert(DARWIN_SIOCGIFCONF == 0xC00C6924ul, "SIOCGIFCONF");
+_Static_assert(DARWIN_SIOCGIFDEVMTU == 0xC0206944ul, "SIOCGIFDEVMTU");
+
+#endif /* FETH_DARWIN_ABI_H */

@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Darwin backend of interface control: feth interfaces driven by ioctl on a control
+ * socket, and sysctlbyname for net.link.fake.max_mtu. Every system call goes through the sys
+ * seam; every number comes from abi.h. Section numbers (§) refer to docs/darwin-kernel.md.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../internal.h"
+#include "abi.h"
+
+/* xnu's own test helper retries a create that fails EBUSY (the same unit is still being torn
+ * down after a destroy) every 10 ms, 600 times (tests/net_test_lib.c@xnu-11417:476-512). */
+#define CREATE_BUSY_RETRIES 600
+#define CREATE_BUSY_SLEEP_US 10000
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+/*
+ * feth<unit>: decimal, no leading zeros (the kernel's ifunit() would read "feth01" as feth1,
+ * and an alias is always a mistake), unit <= IF_MAXUNIT. "feth" alone only when wildcard.
+ * Returns the unit, -1 for the wildcard, or -EINVAL/-ERANGE.
+ */
+static long feth_unit(const char *name, int wildcard)
+{
+	const char *d = name + 4;
+	long unit = 0;
+
+	if (strncmp(name, "feth", 4) != 0)
+		return -EINVAL;
+	if (*d == '\0')
+		return wildcard ? -1 : -EINVAL;
+	if (d[0] == '0' && d[1] != '\0')
+		return -EINVAL;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return -EINVAL;
+		if (unit <= DARWIN_IF_MAXUNIT)
+			unit = unit * 10 + (*d - '0');
+	}
+	return unit > DARWIN_IF_MAXUNIT ? -ERANGE : unit;
+}
+
+static int darwin_check_name(const char *name, int wildcard)
+{
+	long u = feth_unit(name, wildcard);
+
+	return u < -1 ? (int)u : 0;
+}
+
+/* ---- control socket ------------------------------------------------------------------------- */
+
+/*
+ * One ioctl on a fresh control socket. Any socket carries group-'i' ioctls (§5); address
+ * ioctls are handled by the socket's protocol, so they need an AF_INET or AF_INET6 socket.
+ */
+static int ctl_ioctl(const struct feth__env *env, int family, unsigned long req, void *arg)
+{
+	const struct feth__sys *s = env->sys;
+	int fd, r;
+
+	fd = s->socket(s->ctx, family, DARWIN_SOCK_DGRAM, 0);
+	if (fd < 0)
+		return fd;
+	FETH_SYS_RETRY(r, s->ioctl(s->ctx, fd, req, arg));
+	(void)s->close(s->ctx, fd);
+	return r < 0 ? r : 0;
+}
+
+static void ifreq_init(struct darwin_ifreq *ifr, const char *name)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	feth__name_copy(ifr->ifr_name, name);
+}
+
+/* ---- create, destroy ------------------------------------------------------------------------ */
+
+static int darwin_if_create(const struct feth__env *env, const char *name,
+			    char ret_name[FETH_IFNAMSIZ])
+{
+	struct darwin_ifreq ifr;
+	int r;
+
+	for (int tries = 0;; tries++) {
+		ifreq_init(&ifr, name);
+		/* SIOCIFCREATE and SIOCIFCREATE2 behave the same for feth (§2.2); xnu's tests use
+		 * the former. A wildcard "feth" comes back as the new name (_IOWR). */
+		r = ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFCREATE, &ifr);
+		if (r != -EBUSY || tries == CREATE_BUSY_RETRIES)
+			break;
+		env->sys->sleep_us(env->sys->ctx, CREATE_BUSY_SLEEP_US);
+	}
+	if (r < 0)
+		return r;
+	ifr.ifr_name[DARWIN_IFNAMSIZ - 1] = '\0';
+	if (feth_unit(ifr.ifr_name, 0) < 0) {
+		/* Cannot happen with a kernel that behaves as §2.2 says; do not leave it behind. */
+		(void)ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFDESTROY, &ifr);
+		return -EPROTO;
+	}
+	feth__name_copy(ret_name, ifr.ifr_name);
+	return 0;
+}
+
+static int darwin_if_destroy(const struct feth__env *env, const char *name)
+{
+	struct darwin_ifreq ifr;
+
+	ifreq_init(&ifr, name);
+	return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFDESTROY, &ifr);
+}
+
+/* ---- peering (SIOCSDRVSPEC / SIOCGDRVSPEC with if_fake_request, §2.5-2.6) ------------------ */
+
+static int drvspec(const struct feth__env *env, unsigned long req, const char *name, uint32_t cmd,
+		   struct darwin_if_fake_request *iffr)
+{
+	struct darwin_ifdrv ifd;
+
+	memset(&ifd, 0, sizeof(ifd));
+	feth__name_copy(ifd.ifd_name, name);
+	ifd.ifd_cmd = cmd;
+	ifd.ifd_len = sizeof(*iffr);
+	ifd.ifd_data = iffr;
+	return ctl_ioctl(env, DARWIN_AF_INET, req, &ifd);
+}
+
+static int darwin_if_set_peer(const struct feth__env *env, const char *name, const char *peer)
+{
+	struct darwin_if_fake_request iffr;
+
+	/* The reserved words must be zero; an empty peer name unpeers (0 if not peered). */
+	memset(&iffr, 0, sizeof(iffr));
+	feth__name_copy(iffr.iffr_u.iffru_peer_name, peer);
+	return drvspec(env, DARWIN_SIOCSDRVSPEC, name, DARWIN_IF_FAKE_S_CMD_SET_PEER, &iffr);
+}
+
+static int darwin_if_get_peer(const struct feth__env *env, const char *name,
+			      char ret_peer[FETH_IFNAMSIZ])
+{
+	struct darwin_if_fake_request iffr;
+	int r;
+
+	memset(&iffr, 0, sizeof(iffr));
+	r = drvspec(env, DARWIN_SIOCGDRVSPEC, name, DARWIN_IF_FAKE_G_CMD_GET_PEER, &iffr);
+	if (r < 0)
+		return r;
+	iffr.iffr_u.iffru_peer_name[DARWIN_IFNAMSIZ - 1] = '\0';
+	feth__name_copy(ret_peer, iffr.iffr_u.iffru_peer_name);
+	return 0;
+}
+
+/* ---- MTU, MAC, flags ------------------------------------------------------------------------ */
+
+static int darwin_if_set_mtu(const struct feth__env *env, const char *name, uint32_t mtu)
+{
+	struct darwin_ifreq ifr;
+
+	ifreq_init(&ifr, name);
+	ifr.ifr_ifru.ifru_mtu = (int32_t)mtu;
+	return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCSIFMTU, &ifr);
+}
+
+static int darwin_if_get_mtu(const struct feth__env *env, const char *name, struct feth_mtu *ret)
+{
+	struct darwin_ifreq ifr;
+	int r;
+
+	ifreq_init(&ifr, name);
+	r = ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCGIFDEVMTU, &ifr);
+	if (r < 0)
+		return r;
+	if (ifr.ifr_ifru.ifru_devmtu.ifdm_current < 0 || ifr.ifr_ifru.ifru_devmtu.ifdm_min < 0 ||
+	    ifr.ifr_ifru.ifru_devmtu.ifdm_max < 0)
+		return -EPROTO;
+	ret->current = (uint32_t)ifr.ifr_ifru.ifru_devmtu.ifdm_current;
+	ret->min = (uint32_t)ifr.ifr_ifru.ifru_devmtu.ifdm_min;
+	ret->max = (uint32_t)ifr.ifr_ifru.ifru_devmtu.ifdm_max;
+	return 0;
+}
+
+static int darwin_if_set_mac(const struct feth__env *env, const char *name,
+			     const uint8_t mac[FETH_MAC_LEN])
+{
+	struct darwin_ifreq ifr;
+
+	/* sa_len must be exactly 6 (ETHER_ADDR_LEN); sa_family is ignored, AF_LINK as in xnu's
+	 * tests (§2.9). */
+	ifreq_init(&ifr, name);
+	ifr.ifr_ifru.ifru_addr.sa_len = FETH_MAC_LEN;
+	ifr.ifr_ifru.ifru_addr.sa_family = DARWIN_AF_LINK;
+	memcpy(ifr.ifr_ifru.ifru_addr.sa_data, mac, FETH_MAC_LEN);
+	return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCSIFLLADDR, &ifr);
+}
+
+static int get_flags(const struct feth__env *env, const char *name, uint16_t *ret)
+{
+	struct darwin_ifreq ifr;
+	int r;
+
+	ifreq_init(&ifr, name);
+	r = ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCGIFFLAGS, &ifr);
+	if (r < 0)
+		return r;
+	*ret = (uint16_t)ifr.ifr_ifru.ifru_flags;
+	return 0;
+}
+
+static int darwin_if_set_up(const struct feth__env *env, const char *name, int up)
+{
+	struct darwin_ifreq ifr;
+	uint16_t flags;
+	int r = get_flags(env, name, &flags);
+
+	if (r < 0)
+		return r;
+	flags = up ? (uint16_t)(flags | DARWIN_IFF_UP) : (uint16_t)(flags & ~DARWIN_IFF_UP);
+	ifreq_init(&ifr, name);
+	ifr.ifr_ifru.ifru_flags = (int16_t)flags;
+	return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCSIFFLAGS, &ifr);
+}
+
+static int darwin_if_get_flags(const struct feth__env *env, const char *name, uint32_t *ret)
+{
+	uint16_t flags;
+	int r = get_flags(env, name, &flags);
+
+	if (r < 0)
+		return r;
+	*ret = ((flags & DARWIN_IFF_UP) ? FETH_IF_UP : 0) |
+	       ((flags & DARWIN_IFF_RUNNING) ? FETH_IF_RUNNING : 0);
+	return 0;
+}
+
+/* ---- addresses (darwin-abi.md, address addendum) ------------------------------------------ */
+
+/* A netmask of prefix_len one-bits in `len` bytes. */
+static void prefix_mask(uint8_t *mask, size_t len, uint32_t prefix_len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint32_t bits = prefix_len > 8 * i ? prefix_len - 8 * (uint32_t)i : 0;
+
+		mask[i] = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+	}
+}
+
+static void sin_init(struct darwin_sockaddr *sa, const uint8_t addr[4])
+{
+	struct darwin_sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_len = sizeof(sin);
+	sin.sin_family = DARWIN_AF_INET;
+	memcpy(sin.sin_addr, addr, 4);
+	memcpy(sa, &sin, sizeof(sin));
+}
+
+static void sin6_init(struct darwin_sockaddr_in6 *sin6, const uint8_t addr[16])
+{
+	memset(sin6, 0, sizeof(*sin6));
+	sin6->sin6_len = sizeof(*sin6);
+	sin6->sin6_family = DARWIN_AF_INET6;
+	memcpy(sin6->sin6_addr, addr, 16);
+}
+
+static int ipv4_addr(const struct feth__env *env, const char *name, int add, const uint8_t *addr,
+		     uint32_t prefix_len)
+{
+	if (add) {
+		struct darwin_ifaliasreq ifra;
+		uint8_t mask[4], bcast[4];
+
+		memset(&ifra, 0, sizeof(ifra));
+		feth__name_copy(ifra.ifra_name, name);
+		prefix_mask(mask, 4, prefix_len);
+		sin_init(&ifra.ifra_addr, addr);
+		sin_init(&ifra.ifra_mask, mask);
+		/* /31 and /32 have no broadcast address. */
+		if (prefix_len <= 30) {
+			for (int i = 0; i < 4; i++)
+				bcast[i] = (uint8_t)(addr[i] | (uint8_t)~mask[i]);
+			sin_init(&ifra.ifra_broadaddr, bcast);
+		}
+		return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCAIFADDR, &ifra);
+	} else {
+		struct darwin_ifreq ifr;
+
+		ifreq_init(&ifr, name);
+		sin_init(&ifr.ifr_ifru.ifru_addr, addr);
+		return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCDIFADDR, &ifr);
+	}
+}
+
+static int ipv6_addr(const struct feth__env *env, const char *name, int add, const uint8_t *addr,
+		     uint32_t prefix_len)
+{
+	if (add) {
+		struct darwin_in6_aliasreq ifra;
+		uint8_t mask[16];
+
+		memset(&ifra, 0, sizeof(ifra));
+		feth__name_copy(ifra.ifra_name, name);
+		sin6_init(&ifra.ifra_addr, addr);
+		prefix_mask(mask, 16, prefix_len);
+		sin6_init(&ifra.ifra_prefixmask, mask);
+		ifra.ifra_lifetime.ia6t_vltime = DARWIN_ND6_INFINITE_LIFETIME;
+		ifra.ifra_lifetime.ia6t_pltime = DARWIN_ND6_INFINITE_LIFETIME;
+		return ctl_ioctl(env, DARWIN_AF_INET6, DARWIN_SIOCAIFADDR_IN6, &ifra);
+	} else {
+		struct darwin_in6_ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		feth__name_copy(ifr.ifr_name, name);
+		sin6_init(&ifr.ifr_ifru.ifru_addr, addr);
+		return ctl_ioctl(env, DARWIN_AF_INET6, DARWIN_SIOCDIFADDR_IN6, &ifr);
+	}
+}
+
+static int darwin_if_addr(const struct feth__env *env, const char *name, int add, int family,
+			  const uint8_t *addr, uint32_t prefix_len)
+{
+	return family == 4 ? ipv4_addr(env, name, add, addr, prefix_len)
+			   : ipv6_addr(env, name, add, addr, prefix_len);
+}
+
+/* ---- listing (SIOCGIFCONF) ------------------------------------------------------------------ */
+
+#define IFCONF_START (16u << 10)
+#define IFCONF_LIMIT (8u << 20)
+/* The largest entry: a name and a sockaddr of at most 255 bytes. */
+#define IFCONF_ENTRY_MAX (DARWIN_IFNAMSIZ + 255)
+
+static int unit_cmp(const void *a, const void *b)
+{
+	long ua = feth_unit(a, 0), ub = feth_unit(b, 0);
+
+	return (ua > ub) - (ua < ub);
+}
+
+/*
+ * Walks SIOCGIFCONF's entries: a 16-byte name, then a sockaddr of sa_len bytes padded to at
+ * least sizeof(struct sockaddr), as BSD's ifconf() lays them out. Collects each distinct feth
+ * name; returns how many, or -EPROTO for a malformed buffer.
+ */
+static int ifconf_names(const uint8_t *buf, size_t len, char (*names)[FETH_IFNAMSIZ], size_t cap)
+{
+	size_t n = 0, off = 0;
+
+	while (len - off >= DARWIN_IFNAMSIZ + 2) {
+		char name[DARWIN_IFNAMSIZ];
+		size_t salen = buf[off + DARWIN_IFNAMSIZ];
+		size_t step = DARWIN_IFNAMSIZ +
+			      (salen > sizeof(struct darwin_sockaddr) ? salen
+								      : sizeof(struct darwin_sockaddr));
+
+		memcpy(name, buf + off, DARWIN_IFNAMSIZ);
+		name[DARWIN_IFNAMSIZ - 1] = '\0';
+		if (feth_unit(name, 0) >= 0) {
+			size_t i;
+
+			for (i = 0; i < n && strcmp(names[i], name) != 0; i++)
+				;
+			if (i == n) {
+				if (n == cap)
+					return -EPROTO;
+				feth__name_copy(names[n++], name);
+			}
+		}
+		if (step > len - off)
+			break; /* the kernel stops before an entry that does not fit */
+		off += step;
+	}
+	return (int)n;
+}
+
+static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ],
+			  size_t max)
+{
+	const struct feth__sys *s = env->sys;
+	uint8_t *buf = NULL;
+	char(*names)[FETH_IFNAMSIZ] = NULL;
+	size_t cap = IFCONF_START;
+	int fd, r, n;
+
+	fd = s->socket(s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		struct darwin_ifconf ifc;
+		uint8_t *nb = realloc(buf, cap);
+
+		if (!nb) {
+			r = -ENOMEM;
+			goto out;
+		}
+		buf = nb;
+		memset(&ifc, 0, sizeof(ifc));
+		ifc.ifc_len = (int32_t)cap;
+		ifc.ifc_buf = buf;
+		FETH_SYS_RETRY(r, s->ioctl(s->ctx, fd, DARWIN_SIOCGIFCONF, &ifc));
+		if (r < 0)
+			goto out;
+		if (ifc.ifc_len < 0 || (size_t)ifc.ifc_len > cap) {
+			r = -EPROTO;
+			goto out;
+		}
+		/* A full buffer may have lost entries: grow until there is room to spare. */
+		if ((size_t)ifc.ifc_len + IFCONF_ENTRY_MAX < cap) {
+			cap = (size_t)ifc.ifc_len;
+			break;
+		}
+		if (cap >= IFCONF_LIMIT) {
+			r = -E2BIG;
+			goto out;
+		}
+		cap *= 2;
+	}
+	/* At most one name per 32-byte entry. */
+	names = calloc(cap / 32 + 1, FETH_IFNAMSIZ);
+	if (!names) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = n = ifconf_names(buf, cap, names, cap / 32 + 1);
+	if (r < 0)
+		goto out;
+	qsort(names, (size_t)n, FETH_IFNAMSIZ, unit_cmp);
+	for (size_t i = 0; ret_names && i < (size_t)n && i < max; i++)
+		memcpy(ret_names[i], names[i], FETH_IFNAMSIZ);
+	r = n;
+out:
+	free(names);
+	free(buf);
+	(void)s->close(s->ctx, fd);
+	return r;
+}
+
+/* ---- the max_mtu sysctl (§2.4) -------------------------------------------------------------- */
+
+static int darwin_mtu_prepare(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore)
+{
+	const struct feth__sys *s = env->sys;
+	int32_t cur = 0, want;
+	size_t len = sizeof(cur);
+	int r;
+
+	*ret_restore = 0;
+	r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, &cur, &len, NULL, 0);
+	if (r == -ENOENT)
+		return 0; /* macOS 10.13/10.14: no sysctl, every feth allows 16370 */
+	if (r < 0)
+		return r;
+	if (len != sizeof(cur) || cur < 0)
+		return -EPROTO;
+	if ((uint32_t)cur >= mtu)
+		return 0;
+	/* The sysctl accepts 1500..16370 (if_fake.c@xnu-11417:309-375). */
+	want = (int32_t)(mtu < DARWIN_FETH_SYSCTL_MAX_MTU_MIN ? DARWIN_FETH_SYSCTL_MAX_MTU_MIN : mtu);
+	r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &want, sizeof(want));
+	if (r < 0)
+		return r;
+	*ret_restore = (uint32_t)cur;
+	return 0;
+}
+
+static void darwin_mtu_restore(const struct feth__env *env, uint32_t restore)
+{
+	const struct feth__sys *s = env->sys;
+	int32_t v = (int32_t)restore;
+
+	/* Best effort: only interfaces created later are affected by a failure here. */
+	if (restore)
+		(void)s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v, sizeof(v));
+}
+
+const struct feth__backend feth__backend_darwin = {
+	.name = "darwin",
+	.supported = 1,
+	.check_name = darwin_check_name,
+	.if_create = darwin_if_create,
+	.if_destroy = darwin_if_destroy,
+	.if_set_peer = darwin_if_set_peer,
+	.if_get_peer = darwin_if_get_peer,
+	.if_set_mtu = darwin_if_set_mtu,
+	.if_get_mtu = darwin_if_get_mtu,
+	.if_set_mac = darwin_if_set_mac,
+	.if_set_up = darwin_if_set_up,
+	.if_get_flags = darwin_if_get_flags,
+	.if_addr = darwin_if_addr,
+	.if_list = darwin_if_list,
+	.mtu_prepare = darwin_mtu_prepare,
+	.mtu_restore = darwin_mtu_restore,
+};

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal declarations shared by the library's modules. Nothing here is exported: symbols
+ * are hidden by default and only the names in lib/libfeth.map leave the shared library.
+ */
+#ifndef FETH_INTERNAL_H
+#define FETH_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feth/feth.h"
+#include "sys.h"
+
+#define FETH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- option structs --------------------------------------------------------------------- */
+
+/*
+ * Validates a caller's size-prefixed option struct against the size this library knows:
+ * -EINVAL when sz is smaller than the sz field itself, or larger with a non-zero unknown tail.
+ * A smaller (older) sz is fine: the fields past it read as zero through feth__opts_copy().
+ */
+int feth__opts_check(const void *opts, size_t known_size);
+/* Copies the caller's known part of an option struct into a zeroed local of known_size. */
+void feth__opts_copy(void *dst, size_t known_size, const void *opts);
+
+/* ---- platform backends ------------------------------------------------------------------ */
+
+struct feth__env;
+
+/*
+ * One table per platform. Names given to it have passed the generic checks (non-NULL, shorter
+ * than FETH_IFNAMSIZ); platform name rules are the backend's (check_name).
+ */
+struct feth__backend {
+	const char *name;
+	int supported; /* 0: every operation is -EOPNOTSUPP on this platform (for now) */
+	/* 0, or -EINVAL/-ERANGE for a name this platform cannot use; wildcard: "feth" allowed. */
+	int (*check_name)(const char *name, int wildcard);
+	int (*if_create)(const struct feth__env *env, const char *name,
+			 char ret_name[FETH_IFNAMSIZ]);
+	int (*if_destroy)(const struct feth__env *env, const char *name);
+	/* An empty peer unpeers. */
+	int (*if_set_peer)(const struct feth__env *env, const char *name, const char *peer);
+	int (*if_get_peer)(const struct feth__env *env, const char *name,
+			   char ret_peer[FETH_IFNAMSIZ]);
+	int (*if_set_mtu)(const struct feth__env *env, const char *name, uint32_t mtu);
+	int (*if_get_mtu)(const struct feth__env *env, const char *name, struct feth_mtu *ret);
+	int (*if_set_mac)(const struct feth__env *env, const char *name,
+			  const uint8_t mac[FETH_MAC_LEN]);
+	int (*if_set_up)(const struct feth__env *env, const char *name, int up);
+	int (*if_get_flags)(const struct feth__env *env, const char *name, uint32_t *ret);
+	/* family 4 or 6; add != 0 adds (prefix_len used), else deletes. */
+	int (*if_addr)(const struct feth__env *env, const char *name, int add, int family,
+		       const uint8_t *addr, uint32_t prefix_len);
+	/* Names of the platform's interfaces of our kind, sorted; returns how many exist
+	 * (possibly more than max). */
+	int (*if_list)(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max);
+	/* Make interfaces created from now on accept `mtu`; *ret_restore receives what
+	 * mtu_restore needs to undo it (0: nothing to undo). */
+	int (*mtu_prepare)(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore);
+	void (*mtu_restore)(const struct feth__env *env, uint32_t restore);
+};
+
+extern const struct feth__backend feth__backend_darwin;
+extern const struct feth__backend feth__backend_unsupported;
+
+/*
+ * Where the public functions send their work: a backend, the seam it calls, and the ownership
+ * registry's directory. The default is the platform's own backend over the real system calls;
+ * the test suite swaps in the Darwin backend over the simulator.
+ */
+struct feth__env {
+	const struct feth__backend *be;
+	const struct feth__sys *sys;
+	const char *registry_dir;
+};
+
+const struct feth__env *feth__env_get(void);
+/* Tests only (not exported): NULL restores the default. Not thread-safe; call before use. */
+void feth__env_set(const struct feth__env *env);
+
+/* ---- ownership registry (registry.c) ---------------------------------------------------- */
+
+struct feth__reg_entry {
+	char name[FETH_IFNAMSIZ];
+	int32_t pid;
+	int64_t time;
+};
+
+/* Records `name` as created by this process now (replacing any older record of it). */
+int feth__registry_add(const struct feth__env *env, const char *name);
+/* Forgets `name`: 1 if it was recorded, 0 if not (or no registry exists). */
+int feth__registry_remove(const struct feth__env *env, const char *name);
+/* Reads every record into *ret (malloc'd, caller frees); returns the count. No registry: 0,
+ * *ret NULL. -EACCES/-EPERM when the caller may not read it (not root). */
+int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret);
+/* 1 when the record's owner process is gone, 0 when it (or a process with its pid) lives. */
+int feth__registry_owner_gone(const struct feth__env *env, const struct feth__reg_entry *e);
+
+/* ---- names -------------------------------------------------------------------------------- */
+
+/* Copies a checked name into a FETH_IFNAMSIZ buffer. */
+void feth__name_copy(char dst[FETH_IFNAMSIZ], const char *src);
+
+#endif /* FETH_INTERNAL_H */

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* feth_pair_create(): create, peer, configure and bring up two interfaces, or nothing. */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define KNOWN_PAIR_FLAGS FETH_PAIR_NO_UP
+
+/* "" means "the next free unit": the backend's wildcard name. */
+static const char *wanted_name(const char *opt)
+{
+	return opt[0] ? opt : "feth";
+}
+
+static int pair_check(const struct feth__env *env, const struct feth_pair_opts *o)
+{
+	static const uint8_t zero[FETH_MAC_LEN];
+	const char *names[2] = {o->host_name, o->io_name};
+	int r;
+
+	for (int i = 0; i < 2; i++) {
+		if (strnlen(names[i], FETH_IFNAMSIZ) >= FETH_IFNAMSIZ)
+			return -EINVAL; /* not NUL-terminated within the field */
+		r = env->be->check_name(wanted_name(names[i]), 1);
+		if (r < 0)
+			return r;
+	}
+	if (o->host_name[0] && strcmp(o->host_name, o->io_name) == 0)
+		return -EINVAL;
+	if (o->mtu && (o->mtu < FETH_MTU_MIN || o->mtu > FETH_MTU_MAX))
+		return -EINVAL;
+	if (o->flags & ~KNOWN_PAIR_FLAGS)
+		return -EINVAL;
+	if ((o->host_mac[0] & 1) || (o->io_mac[0] & 1))
+		return -EINVAL; /* multicast */
+	if (memcmp(o->host_mac, zero, FETH_MAC_LEN) != 0 &&
+	    memcmp(o->host_mac, o->io_mac, FETH_MAC_LEN) == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pair)
+{
+	static const uint8_t zero[FETH_MAC_LEN];
+	const struct feth__env *env = feth__env_get();
+	struct feth_pair_opts o;
+	struct feth_pair p;
+	uint8_t io_mac[FETH_MAC_LEN];
+	uint32_t restore = 0;
+	int r, have_host = 0, have_io = 0;
+
+	if (!env->be->supported)
+		return -EOPNOTSUPP;
+	if (!ret_pair)
+		return -EINVAL;
+	r = feth__opts_check(opts, sizeof(o));
+	if (r < 0)
+		return r;
+	feth__opts_copy(&o, sizeof(o), opts);
+	r = pair_check(env, &o);
+	if (r < 0)
+		return r;
+
+	memcpy(io_mac, o.io_mac, FETH_MAC_LEN);
+	if (memcmp(o.host_mac, zero, FETH_MAC_LEN) != 0 && memcmp(io_mac, zero, FETH_MAC_LEN) == 0) {
+		/* Only the host side was given: derive a different, still unicast, I/O MAC. */
+		memcpy(io_mac, o.host_mac, FETH_MAC_LEN);
+		io_mac[5] ^= 0x01;
+	}
+
+	/* feth fixes its maximum MTU at creation (darwin-kernel.md §2.4): raise it first. */
+	if (o.mtu) {
+		r = env->be->mtu_prepare(env, o.mtu, &restore);
+		if (r < 0)
+			return r;
+	}
+	r = feth_if_create(wanted_name(o.host_name), p.host_name, sizeof(p.host_name));
+	if (r < 0)
+		goto fail;
+	have_host = 1;
+	r = feth_if_create(wanted_name(o.io_name), p.io_name, sizeof(p.io_name));
+	if (r < 0)
+		goto fail;
+	have_io = 1;
+	if (restore) {
+		env->be->mtu_restore(env, restore);
+		restore = 0;
+	}
+
+	r = feth_if_set_peer(p.host_name, p.io_name);
+	if (r < 0)
+		goto fail;
+	if (o.mtu) {
+		r = feth_if_set_mtu(p.host_name, o.mtu);
+		if (r == 0)
+			r = feth_if_set_mtu(p.io_name, o.mtu);
+		if (r < 0)
+			goto fail;
+	}
+	/* MACs before up (an address change on a running port confuses the stack). */
+	if (memcmp(o.host_mac, zero, FETH_MAC_LEN) != 0) {
+		r = feth_if_set_mac(p.host_name, o.host_mac);
+		if (r < 0)
+			goto fail;
+	}
+	if (memcmp(io_mac, zero, FETH_MAC_LEN) != 0) {
+		r = feth_if_set_mac(p.io_name, io_mac);
+		if (r < 0)
+			goto fail;
+	}
+	if (!(o.flags & FETH_PAIR_NO_UP)) {
+		r = feth_if_set_up(p.io_name, 1);
+		if (r == 0)
+			r = feth_if_set_up(p.host_name, 1);
+		if (r < 0)
+			goto fail;
+	}
+	*ret_pair = p;
+	return 0;
+
+fail:
+	/* Destroying unpeers too; the records go with feth_if_destroy(). The first error is the
+	 * one reported: an undo that fails as well has nothing better to say. */
+	if (have_io && feth_if_destroy(p.io_name) < 0)
+		r = r ? r : -EIO;
+	if (have_host && feth_if_destroy(p.host_name) < 0)
+		r = r ? r : -EIO;
+	if (restore)
+		env->be->mtu_restore(env, restore);
+	return r;
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ownership registry: which interfaces libfeth created, for which process, and when.
+ *
+ * One text file, <dir>/owned, a line per interface: "<name> <pid> <unix time>\n". The directory
+ * is created 0700 and the file 0600, so only root (who alone can create interfaces) reads or
+ * writes it. <dir> is on a file system the system empties at boot (/var/run on macOS, /run on
+ * Linux), as boot also removes every interface. Writers hold an exclusive flock() for the whole
+ * read-modify-write; readers a shared one. Malformed lines are ignored and dropped on the next
+ * write. All I/O goes through the sys seam, so tests can fail any of it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define REG_FILE     "owned"
+#define REG_MAX_SIZE (4u << 20) /* far above 32768 interfaces x 40 bytes */
+
+static int reg_path(const struct feth__env *env, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", env->registry_dir, REG_FILE);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+enum reg_mode { REG_READ, REG_UPDATE, REG_CREATE };
+
+/* Opens and locks the registry. Only REG_CREATE makes it; otherwise a missing one is -ENOENT. */
+static int reg_open(const struct feth__env *env, enum reg_mode mode)
+{
+	const struct feth__sys *s = env->sys;
+	int flags = O_CLOEXEC | O_NOFOLLOW;
+	char path[512];
+	int fd, r;
+
+	r = reg_path(env, path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (mode == REG_CREATE) {
+		FETH_SYS_RETRY(r, s->mkdir(s->ctx, env->registry_dir, 0700));
+		if (r < 0 && r != -EEXIST)
+			return r;
+		flags |= O_CREAT;
+	}
+	flags |= mode == REG_READ ? O_RDONLY : O_RDWR;
+	FETH_SYS_RETRY(fd, s->open(s->ctx, path, flags, 0600));
+	if (fd < 0)
+		return fd;
+	FETH_SYS_RETRY(r, s->flock(s->ctx, fd, mode == REG_READ ? LOCK_SH : LOCK_EX));
+	if (r < 0) {
+		(void)s->close(s->ctx, fd);
+		return r;
+	}
+	return fd;
+}
+
+static void reg_close(const struct feth__env *env, int fd)
+{
+	/* Closing drops the lock. A close error cannot be acted on: the fd is gone either way. */
+	(void)env->sys->close(env->sys->ctx, fd);
+}
+
+/* Parses one line; 1 if it is a valid record. */
+static int parse_line(const char *line, struct feth__reg_entry *e)
+{
+	char name[FETH_IFNAMSIZ];
+	long long pid, when;
+	char extra;
+
+	if (sscanf(line, "%15s %lld %lld %c", name, &pid, &when, &extra) != 3)
+		return 0;
+	if (pid <= 0 || pid > INT32_MAX)
+		return 0;
+	feth__name_copy(e->name, name);
+	e->pid = (int32_t)pid;
+	e->time = (int64_t)when;
+	return 1;
+}
+
+/* Reads and parses the whole file at fd into a malloc'd array; returns the count. */
+static int reg_read(const struct feth__env *env, int fd, struct feth__reg_entry **ret)
+{
+	const struct feth__sys *s = env->sys;
+	struct feth__reg_entry *entries = NULL;
+	size_t len = 0, cap = 4096, n = 0, lines = 0;
+	char *buf = malloc(cap + 1);
+	ssize_t got;
+	int r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= REG_MAX_SIZE) {
+				r = -EFBIG;
+				goto out;
+			}
+			nb = realloc(buf, cap * 2 + 1);
+			if (!nb) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		FETH_SYS_RETRY(got, s->read(s->ctx, fd, buf + len, cap - len));
+		if (got < 0) {
+			r = (int)got;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	entries = calloc(lines + 1, sizeof(*entries));
+	if (!entries) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break; /* a torn last line (crash mid-write) is ignored */
+		*nl = '\0';
+		n += (size_t)parse_line(line, &entries[n]);
+	}
+	*ret = entries;
+	entries = NULL;
+	r = (int)n;
+out:
+	free(entries);
+	free(buf);
+	return r;
+}
+
+/* Replaces the file's content with the entries, skipping `skip` (may be NULL). */
+static int reg_write(const struct feth__env *env, int fd, const struct feth__reg_entry *e, int n,
+		     const char *skip)
+{
+	const struct feth__sys *s = env->sys;
+	char *buf = malloc((size_t)n * 64 + 1);
+	size_t len = 0;
+	int64_t off;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		if (skip && strcmp(e[i].name, skip) == 0)
+			continue;
+		len += (size_t)snprintf(buf + len, 64, "%s %" PRId32 " %" PRId64 "\n", e[i].name,
+					e[i].pid, e[i].time);
+	}
+	FETH_SYS_RETRY(off, s->lseek(s->ctx, fd, 0, SEEK_SET));
+	r = off < 0 ? (int)off : 0;
+	if (r == 0)
+		FETH_SYS_RETRY(r, s->ftruncate(s->ctx, fd, 0));
+	for (size_t done = 0; r == 0 && done < len;) {
+		ssize_t w;
+
+		FETH_SYS_RETRY(w, s->write(s->ctx, fd, buf + done, len - done));
+		if (w < 0)
+			r = (int)w;
+		else if (w == 0)
+			r = -EIO;
+		else
+			done += (size_t)w;
+	}
+	free(buf);
+	return r;
+}
+
+int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret)
+{
+	int fd = reg_open(env, REG_READ);
+	int n;
+
+	if (fd == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	n = reg_read(env, fd, ret);
+	reg_close(env, fd);
+	return n;
+}
+
+int feth__registry_add(const struct feth__env *env, const char *name)
+{
+	const struct feth__sys *s = env->sys;
+	struct feth__reg_entry *e = NULL, *grown;
+	int fd = reg_open(env, REG_CREATE);
+	int n, r;
+
+	if (fd < 0)
+		return fd;
+	n = r = reg_read(env, fd, &e);
+	if (r < 0)
+		goto out;
+	/* Any older record of this name is stale: the interface was destroyed outside libfeth. */
+	grown = realloc(e, ((size_t)n + 1) * sizeof(*e));
+	if (!grown) {
+		r = -ENOMEM;
+		goto out;
+	}
+	e = grown;
+	for (int i = 0; i < n; i++)
+		if (strcmp(e[i].name, name) == 0)
+			e[i--] = e[--n];
+	feth__name_copy(e[n].name, name);
+	e[n].pid = (int32_t)s->getpid(s->ctx);
+	e[n].time = s->time_now(s->ctx);
+	r = reg_write(env, fd, e, n + 1, NULL);
+out:
+	free(e);
+	reg_close(env, fd);
+	return r;
+}
+
+int feth__registry_remove(const struct feth__env *env, const char *name)
+{
+	struct feth__reg_entry *e = NULL;
+	int fd = reg_open(env, REG_UPDATE);
+	int n, r, found = 0;
+
+	/* Nothing to forget when there is no registry: do not create one. */
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	n = r = reg_read(env, fd, &e);
+	for (int i = 0; i < n; i++)
+		found |= strcmp(e[i].name, name) == 0;
+	if (r >= 0)
+		r = found ? reg_write(env, fd, e, n, name) : 0;
+	if (r == 0)
+		r = found;
+	free(e);
+	reg_close(env, fd);
+	return r;
+}
+
+int feth__registry_owner_gone(const struct feth__env *env, const struct feth__reg_entry *e)
+{
+	const struct feth__sys *s = env->sys;
+	int r;
+
+	if (e->pid == s->getpid(s->ctx))
+		return 0;
+	/* Signal 0 only asks whether the process exists. EPERM: it does, owned by another user.
+	 * A reused pid makes an orphan look alive: the safe direction. */
+	r = s->kill(s->ctx, (pid_t)e->pid, 0);
+	if (r == 0 || r == -EPERM)
+		return 0;
+	return r == -ESRCH ? 1 : r;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sys seam: every system call the library's platform code makes goes through this table.
+ *
+ * In the shipped library the table holds the real calls (sys_real.c). The test suite supplies a
+ * simulator of the Darwin kernel (tests/sim/) that implements the same table on Linux, so the
+ * Darwin backend runs unchanged against it, and can be made to fail any call.
+ *
+ * Conventions, for every member:
+ * - returns >= 0 on success and -errno on failure (never -1 with errno);
+ * - errno values are the host's symbolic values (the simulator returns host errnos too), so
+ *   the code compares against EBUSY etc., never against numbers;
+ * - ioctl requests, socket domains/types and the structs passed through ioctl are Darwin's
+ *   (lib/darwin/abi.h) when the Darwin backend calls them;
+ * - POSIX-level arguments (open flags, flock operations, file modes, signal numbers) are the
+ *   host's symbolic constants;
+ * - EINTR is returned as is: callers retry where the call is restartable (sys_retry below).
+ */
+#ifndef FETH_SYS_H
+#define FETH_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct feth__sys {
+	void *ctx; /* passed to every call; the simulator's world, NULL for the real table */
+
+	/* Files and descriptors. */
+	int (*open)(void *ctx, const char *path, int flags, unsigned mode);
+	int (*close)(void *ctx, int fd); /* the fd is released even when an error is returned */
+	ssize_t (*read)(void *ctx, int fd, void *buf, size_t len);
+	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
+	int (*ftruncate)(void *ctx, int fd, int64_t len);
+	int64_t (*lseek)(void *ctx, int fd, int64_t off, int whence);
+	int (*flock)(void *ctx, int fd, int op);
+	int (*mkdir)(void *ctx, const char *path, unsigned mode);
+
+	/* Sockets and interface control. The socket is close-on-exec (on Darwin, which has no
+	 * SOCK_CLOEXEC, the real table sets FD_CLOEXEC right after creating it). */
+	int (*socket)(void *ctx, int domain, int type, int protocol);
+	int (*ioctl)(void *ctx, int fd, unsigned long req, void *arg);
+
+	/* sysctlbyname(3): -ENOENT when the name does not exist. */
+	int (*sysctlbyname)(void *ctx, const char *name, void *oldp, size_t *oldlenp,
+			    const void *newp, size_t newlen);
+
+	/* Processes: kill(pid, 0) answers whether a process exists (0, or -EPERM: it exists but is
+	 * not ours) or not (-ESRCH). */
+	int (*kill)(void *ctx, pid_t pid, int sig);
+
+	/* Infallible helpers: not counted as seam calls by the simulator's fault injection. */
+	pid_t (*getpid)(void *ctx);
+	int64_t (*time_now)(void *ctx); /* seconds since the epoch */
+	void (*sleep_us)(void *ctx, uint32_t usec);
+};
+
+/* The real system calls of the host (sys_real.c). */
+extern const struct feth__sys feth__sys_real;
+
+/* Call EXPR (a seam call yielding >= 0 or -errno) until it does not fail with EINTR. */
+#define FETH_SYS_RETRY(var, expr)                                                                  \
+	do {                                                                                       \
+		(var) = (expr);                                                                    \
+	} while ((var) == -EINTR)
+
+#endif /* FETH_SYS_H */

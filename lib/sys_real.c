@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* The real system calls behind the sys seam: thin wrappers that return -errno. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __APPLE__
+#include <sys/sysctl.h>
+#endif
+
+#include "sys.h"
+
+#define RET(expr) ((expr) < 0 ? -errno : 0)
+
+static int real_open(void *ctx, const char *path, int flags, unsigned mode)
+{
+	int fd = open(path, flags, (mode_t)mode);
+
+	(void)ctx;
+	return fd < 0 ? -errno : fd;
+}
+
+static int real_close(void *ctx, int fd)
+{
+	(void)ctx;
+	return RET(close(fd));
+}
+
+static ssize_t real_read(void *ctx, int fd, void *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+
+	(void)ctx;
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t real_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	(void)ctx;
+	return n < 0 ? -errno : n;
+}
+
+static int real_ftruncate(void *ctx, int fd, int64_t len)
+{
+	(void)ctx;
+	return RET(ftruncate(fd, (off_t)len));
+}
+
+static int64_t real_lseek(void *ctx, int fd, int64_t off, int whence)
+{
+	off_t r = lseek(fd, (off_t)off, whence);
+
+	(void)ctx;
+	return r < 0 ? -errno : (int64_t)r;
+}
+
+static int real_flock(void *ctx, int fd, int op)
+{
+	(void)ctx;
+	return RET(flock(fd, op));
+}
+
+static int real_mkdir(void *ctx, const char *path, unsigned mode)
+{
+	(void)ctx;
+	return RET(mkdir(path, (mode_t)mode));
+}
+
+static int real_socket(void *ctx, int domain, int type, int protocol)
+{
+	int fd;
+
+	(void)ctx;
+#ifdef SOCK_CLOEXEC
+	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	if (fd < 0)
+		return -errno;
+#else
+	/* Darwin has no SOCK_CLOEXEC: set the flag at once. */
+	fd = socket(domain, type, protocol);
+	if (fd < 0)
+		return -errno;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+#endif
+	return fd;
+}
+
+static int real_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+	(void)ctx;
+	return RET(ioctl(fd, req, arg));
+}
+
+static int real_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
+			     const void *newp, size_t newlen)
+{
+	(void)ctx;
+#ifdef __APPLE__
+	return RET(sysctlbyname(name, oldp, oldlenp, (void *)(uintptr_t)newp, newlen));
+#else
+	(void)name;
+	(void)oldp;
+	(void)oldlenp;
+	(void)newp;
+	(void)newlen;
+	return -ENOSYS;
+#endif
+}
+
+static int real_kill(void *ctx, pid_t pid, int sig)
+{
+	(void)ctx;
+	return RET(kill(pid, sig));
+}
+
+static pid_t real_getpid(void *ctx)
+{
+	(void)ctx;
+	return getpid();
+}
+
+static int64_t real_time_now(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
+static void real_sleep_us(void *ctx, uint32_t usec)
+{
+	struct timespec ts = {.tv_sec = usec / 1000000u, .tv_nsec = (long)(usec % 1000000u) * 1000};
+
+	(void)ctx;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+const struct feth__sys feth__sys_real = {
+	.ctx = NULL,
+	.open = real_open,
+	.close = real_close,
+	.read = real_read,
+	.write = real_write,
+	.ftruncate = real_ftruncate,
+	.lseek = real_lseek,
+	.flock = real_flock,
+	.mkdir = real_mkdir,
+	.socket = real_socket,
+	.ioctl = real_ioctl,
+	.sysctlbyname = real_sysctlbyname,
+	.kill = real_kill,
+	.getpid = real_getpid,
+	.time_now = real_time_now,
+	.sleep_us = real_sleep_us,
+};

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Compares the shared library's ABI with the committed baseline. Added symbols are allowed;
+# anything removed or changed fails. Exit 77 (skipped) when abigail-tools is not installed.
+# usage: check-abidiff.sh LIBRARY BASELINE.abi PUBLIC_HEADER_DIR
+# To refresh the baseline after an intended, compatible addition:
+#   abidw --headers-dir include --out-file tests/abi/libfeth.abi build/libfeth.so.1
+set -eu
+lib=$1 baseline=$2 headers=$3
+if ! command -v abidiff >/dev/null 2>&1; then
+  echo "SKIP: abidiff not found (Debian package abigail-tools)"
+  exit 77
+fi
+set +e
+abidiff --no-added-syms --headers-dir2 "$headers" "$baseline" "$lib"
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+  echo "FAIL: abidiff exit status $rc: the ABI changed incompatibly against $baseline"
+  exit 1
+fi
+echo "OK: no removed or changed symbols against $(basename "$baseline")"
