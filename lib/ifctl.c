@@ -12,7 +12,7 @@
 /* NULL and length checks, then the platform's own name rules. */
 static int check_name(const struct feth__env *env, const char *name, int wildcard)
 {
-	if (!name)
+	if (!name || !name[0])
 		return -EINVAL;
 	if (strnlen(name, FETH_IFNAMSIZ) >= FETH_IFNAMSIZ)
 		return -ENAMETOOLONG;
@@ -58,6 +58,7 @@ int feth_if_create(const char *name, char *ret_name, size_t ret_name_len)
 int feth_if_destroy(const char *name)
 {
 	const struct feth__env *env = feth__env_get();
+	struct feth__reg_entry rec;
 	int owned, r = check_name(env, name, 0);
 
 	if (r < 0)
@@ -68,14 +69,14 @@ int feth_if_destroy(const char *name)
 	 * destroy then fails, the record is put back. A caller who may not touch the registry
 	 * (not root) may not destroy either: the kernel says so with -EPERM.
 	 */
-	owned = feth__registry_remove(env, name);
+	owned = feth__registry_remove(env, name, &rec);
 	if (owned == -EACCES || owned == -EPERM)
 		owned = 0;
 	if (owned < 0)
 		return owned;
 	r = env->be->if_destroy(env, name);
 	if (r < 0 && owned)
-		(void)feth__registry_add(env, name);
+		(void)feth__registry_put(env, &rec);
 	return r;
 }
 
@@ -318,8 +319,9 @@ int feth_if_cleanup_orphans(void)
 			first_err = first_err ? first_err : r;
 			continue;
 		}
-		/* Forget first, destroy second: see feth_if_destroy(). */
-		r = feth__registry_remove(env, reg[i].name);
+		/* Forget first, destroy second, remember again if that fails: see
+		 * feth_if_destroy(). */
+		r = feth__registry_remove(env, reg[i].name, NULL);
 		if (r < 0) {
 			first_err = first_err ? first_err : r;
 			continue;
@@ -327,10 +329,12 @@ int feth_if_cleanup_orphans(void)
 		if (r == 0)
 			continue; /* another cleanup got there first */
 		r = env->be->if_destroy(env, reg[i].name);
-		if (r == 0)
+		if (r == 0) {
 			destroyed++;
-		else if (r != -ENXIO) /* already gone: the record was merely stale */
+		} else if (r != -ENXIO) { /* ENXIO: already gone, the record was merely stale */
+			(void)feth__registry_put(env, &reg[i]);
 			first_err = first_err ? first_err : r;
+		}
 	}
 	free(reg);
 	return first_err ? first_err : destroyed;

@@ -91,8 +91,13 @@ struct feth__reg_entry {
 
 /* Records `name` as created by this process now (replacing any older record of it). */
 int feth__registry_add(const struct feth__env *env, const char *name);
-/* Forgets `name`: 1 if it was recorded, 0 if not (or no registry exists). */
-int feth__registry_remove(const struct feth__env *env, const char *name);
+/* Stores a record as it is (replacing any older record of its name): puts back a record that
+ * feth__registry_remove() took when the destroy it prepared for failed. */
+int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry *rec);
+/* Forgets `name`: 1 if it was recorded (the record goes to *ret_removed if not NULL), 0 if
+ * not (or no registry exists). */
+int feth__registry_remove(const struct feth__env *env, const char *name,
+			  struct feth__reg_entry *ret_removed);
 /* Reads every record into *ret (malloc'd, caller frees); returns the count. No registry: 0,
  * *ret NULL. -EACCES/-EPERM when the caller may not read it (not root). */
 int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret);

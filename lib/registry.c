@@ -199,9 +199,8 @@ int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **re
 	return n;
 }
 
-int feth__registry_add(const struct feth__env *env, const char *name)
+int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry *rec)
 {
-	const struct feth__sys *s = env->sys;
 	struct feth__reg_entry *e = NULL, *grown;
 	int fd = reg_open(env, REG_CREATE);
 	int n, r;
@@ -211,19 +210,17 @@ int feth__registry_add(const struct feth__env *env, const char *name)
 	n = r = reg_read(env, fd, &e);
 	if (r < 0)
 		goto out;
-	/* Any older record of this name is stale: the interface was destroyed outside libfeth. */
 	grown = realloc(e, ((size_t)n + 1) * sizeof(*e));
 	if (!grown) {
 		r = -ENOMEM;
 		goto out;
 	}
 	e = grown;
+	/* Any older record of this name is stale: the interface was destroyed outside libfeth. */
 	for (int i = 0; i < n; i++)
-		if (strcmp(e[i].name, name) == 0)
+		if (strcmp(e[i].name, rec->name) == 0)
 			e[i--] = e[--n];
-	feth__name_copy(e[n].name, name);
-	e[n].pid = (int32_t)s->getpid(s->ctx);
-	e[n].time = s->time_now(s->ctx);
+	e[n] = *rec;
 	r = reg_write(env, fd, e, n + 1, NULL);
 out:
 	free(e);
@@ -231,11 +228,23 @@ out:
 	return r;
 }
 
-int feth__registry_remove(const struct feth__env *env, const char *name)
+int feth__registry_add(const struct feth__env *env, const char *name)
+{
+	const struct feth__sys *s = env->sys;
+	struct feth__reg_entry rec;
+
+	feth__name_copy(rec.name, name);
+	rec.pid = (int32_t)s->getpid(s->ctx);
+	rec.time = s->time_now(s->ctx);
+	return feth__registry_put(env, &rec);
+}
+
+int feth__registry_remove(const struct feth__env *env, const char *name,
+			  struct feth__reg_entry *ret_removed)
 {
 	struct feth__reg_entry *e = NULL;
 	int fd = reg_open(env, REG_UPDATE);
-	int n, r, found = 0;
+	int n, r, found = -1;
 
 	/* Nothing to forget when there is no registry: do not create one. */
 	if (fd == -ENOENT)
@@ -244,11 +253,15 @@ int feth__registry_remove(const struct feth__env *env, const char *name)
 		return fd;
 	n = r = reg_read(env, fd, &e);
 	for (int i = 0; i < n; i++)
-		found |= strcmp(e[i].name, name) == 0;
+		if (strcmp(e[i].name, name) == 0)
+			found = i;
+	if (r >= 0 && found >= 0) {
+		r = reg_write(env, fd, e, n, name);
+		if (r == 0 && ret_removed)
+			*ret_removed = e[found];
+	}
 	if (r >= 0)
-		r = found ? reg_write(env, fd, e, n, name) : 0;
-	if (r == 0)
-		r = found;
+		r = found >= 0;
 	free(e);
 	reg_close(env, fd);
 	return r;

@@ -73,7 +73,7 @@ struct darwin_sockaddr {
 };
 
 struct darwin_sockaddr_in {
-	uint8_t sin_len;
+	_Alignas(4) uint8_t sin_len; /* aligned as the SDK's, whose sin_addr is a uint32_t */
 	uint8_t sin_family;
 	uint16_t sin_port; /* network order */
 	uint8_t sin_addr[4];
@@ -128,10 +128,10 @@ struct darwin_ifdrv {
 	void *ifd_data;
 };
 
-/* struct ifconf (pack 4): 12 bytes. */
+/* struct ifconf (pack 4): 12 bytes. (Member names avoid the SDK's ifc_buf/ifc_req macros.) */
 struct darwin_ifconf {
 	int32_t ifc_len;
-	void *ifc_buf;
+	void *ifc_buffer;
 };
 #pragma pack(pop)
 
@@ -221,6 +221,7 @@ struct darwin_if_fake_request {
 /* Layout checks that hold on every host (darwin-abi.md §1.1 and addendum). */
 _Static_assert(sizeof(struct darwin_sockaddr) == 16, "sockaddr");
 _Static_assert(sizeof(struct darwin_sockaddr_in) == 16, "sockaddr_in");
+_Static_assert(_Alignof(struct darwin_sockaddr_in) == 4, "sockaddr_in alignment");
 _Static_assert(sizeof(struct darwin_sockaddr_in6) == 28, "sockaddr_in6");
 _Static_assert(sizeof(struct darwin_sockaddr_dl) == 20, "sockaddr_dl");
 _Static_assert(offsetof(struct darwin_sockaddr_dl, sdl_data) == 8, "sockaddr_dl.sdl_data");

@@ -102,7 +102,7 @@ SAME_FIELD(darwin_ifdrv, ifd_data, ifdrv, ifd_data);
 
 SAME_SIZE(darwin_ifconf, ifconf);
 SAME_FIELD(darwin_ifconf, ifc_len, ifconf, ifc_len);
-SAME_FIELD(darwin_ifconf, ifc_buf, ifconf, ifc_buf);
+SAME_FIELD(darwin_ifconf, ifc_buffer, ifconf, ifc_buf);
 
 SAME_SIZE(darwin_ifaliasreq, ifaliasreq);
 SAME_FIELD(darwin_ifaliasreq, ifra_name, ifaliasreq, ifra_name);

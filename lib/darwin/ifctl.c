@@ -398,7 +398,7 @@ static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IF
 		buf = nb;
 		memset(&ifc, 0, sizeof(ifc));
 		ifc.ifc_len = (int32_t)cap;
-		ifc.ifc_buf = buf;
+		ifc.ifc_buffer = buf;
 		FETH_SYS_RETRY(r, s->ioctl(s->ctx, fd, DARWIN_SIOCGIFCONF, &ifc));
 		if (r < 0)
 			goto out;

@@ -1,0 +1,50 @@
+#!/bin/sh
+# fethctl's command line: usage text, exit codes (0 ok, 1 failed, 2 usage) and error messages.
+# usage: fethctl_cli.sh PATH_TO_FETHCTL
+set -u
+ctl=$1
+pass=0 fail=0
+
+# expect EXIT_CODE PATTERN ARGS...: runs fethctl ARGS, checks the exit code and that the
+# combined output matches PATTERN (grep -E).
+expect() {
+  want=$1 pattern=$2
+  shift 2
+  out=$("$ctl" "$@" 2>&1)
+  rc=$?
+  if [ "$rc" -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: fethctl $* -> exit $rc (want $want), output:"
+    printf '%s\n' "$out" | sed 's/^/    /'
+  fi
+}
+
+expect 0 '^usage: fethctl COMMAND' --help
+expect 0 'cleanup +destroy libfeth' help
+expect 0 '^fethctl \(libfeth [0-9]+\.[0-9]+\.[0-9]+\)$' --version
+expect 2 'no command given' 
+expect 2 "unknown command 'frobnicate'" frobnicate
+expect 2 'destroy needs one name' destroy
+expect 2 'peer needs two names' peer feth1
+expect 2 'mtu needs a name' mtu feth1 abc
+expect 2 'mtu needs a name' mtu feth1 -5
+expect 2 'lladdr needs a name and an address' lladdr feth1 zz:zz
+expect 2 'not an IPv4 or IPv6 address' addr add feth1 10.0.0.300
+expect 2 'bad prefix length' addr add feth1 10.0.0.1/x
+expect 2 'addr needs add or del' addr frob feth1 10.0.0.1
+expect 2 'list takes no arguments' list extra
+expect 2 'create takes at most one name' create feth1 feth2
+expect 1 'File name too long \(names are feth0 to feth32767\)' create feth1234567890123
+expect 1 'create: Invalid argument' create ''
+case "$(uname -s)" in
+  Linux)
+    expect 1 'not available on this platform yet' create feth1
+    expect 1 'not available on this platform yet' list
+    expect 1 'not available on this platform yet' cleanup
+    ;;
+esac
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
