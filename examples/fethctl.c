@@ -21,26 +21,26 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-	"usage: fethctl COMMAND [ARGS]\n"
-	"\n"
-	"Controls feth fake-Ethernet interfaces through libfeth (no ifconfig involved).\n"
-	"Commands that change anything need root.\n"
-	"\n"
-	"  create [fethN]                 create fethN, or the lowest free unit; print its name\n"
-	"  pair [--mtu N] [--no-up] [HOST [IO]]\n"
-	"                                 create two peered interfaces, up, with different MACs\n"
-	"  destroy fethN                  destroy an interface (its peer survives, unpeered)\n"
-	"  peer fethN fethM               peer two interfaces\n"
-	"  unpeer fethN                   unpeer an interface\n"
-	"  peer-of fethN                  print the peer's name (nothing if not peered)\n"
-	"  mtu fethN [N]                  print, or set, the MTU\n"
-	"  lladdr fethN xx:xx:xx:xx:xx:xx set the Ethernet address\n"
-	"  up fethN | down fethN          bring an interface up or down\n"
-	"  addr add|del fethN ADDR[/LEN]  add or remove an IPv4 or IPv6 address\n"
-	"  list                           list feth interfaces; 'owned' marks libfeth's\n"
-	"  cleanup                        destroy libfeth's interfaces whose process is gone\n"
-	"  --version                      print the library version\n"
-	"  --help                         print this text\n";
+    "usage: fethctl COMMAND [ARGS]\n"
+    "\n"
+    "Controls feth fake-Ethernet interfaces through libfeth (no ifconfig involved).\n"
+    "Commands that change anything need root.\n"
+    "\n"
+    "  create [fethN]                 create fethN, or the lowest free unit; print its name\n"
+    "  pair [--mtu N] [--no-up] [HOST [IO]]\n"
+    "                                 create two peered interfaces, up, with different MACs\n"
+    "  destroy fethN                  destroy an interface (its peer survives, unpeered)\n"
+    "  peer fethN fethM               peer two interfaces\n"
+    "  unpeer fethN                   unpeer an interface\n"
+    "  peer-of fethN                  print the peer's name (nothing if not peered)\n"
+    "  mtu fethN [N]                  print, or set, the MTU\n"
+    "  lladdr fethN xx:xx:xx:xx:xx:xx set the Ethernet address\n"
+    "  up fethN | down fethN          bring an interface up or down\n"
+    "  addr add|del fethN ADDR[/LEN]  add or remove an IPv4 or IPv6 address\n"
+    "  list                           list feth interfaces; 'owned' marks libfeth's\n"
+    "  cleanup                        destroy libfeth's interfaces whose process is gone\n"
+    "  --version                      print the library version\n"
+    "  --help                         print this text\n";
 
 static int usage(const char *why)
 {
@@ -54,7 +54,7 @@ static int usage(const char *why)
 static int fail(const char *what, const char *name, int err)
 {
 	fprintf(stderr, "fethctl: %s%s%s: %s", what, name ? " " : "", name ? name : "",
-		strerror(-err));
+	        strerror(-err));
 	switch (-err) {
 	case EPERM:
 	case EACCES:
@@ -96,7 +96,7 @@ static int parse_mac(const char *s, uint8_t mac[FETH_MAC_LEN])
 	char extra;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &extra) != FETH_MAC_LEN)
+	           &extra) != FETH_MAC_LEN)
 		return -1;
 	for (int i = 0; i < FETH_MAC_LEN; i++)
 		mac[i] = (uint8_t)v[i];

@@ -15,7 +15,7 @@ static int unsupported_check_name(const char *name, int wildcard)
 }
 
 static int unsupported_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ],
-			    size_t max)
+                            size_t max)
 {
 	(void)env;
 	(void)ret_names;
@@ -23,8 +23,7 @@ static int unsupported_list(const struct feth__env *env, char (*ret_names)[FETH_
 	return -EOPNOTSUPP;
 }
 
-static int unsupported_mtu_prepare(const struct feth__env *env, uint32_t mtu,
-				   uint32_t *ret_restore)
+static int unsupported_mtu_prepare(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore)
 {
 	(void)env;
 	(void)mtu;
@@ -33,9 +32,9 @@ static int unsupported_mtu_prepare(const struct feth__env *env, uint32_t mtu,
 }
 
 const struct feth__backend feth__backend_unsupported = {
-	.name = "unsupported",
-	.supported = 0,
-	.check_name = unsupported_check_name,
-	.if_list = unsupported_list,
-	.mtu_prepare = unsupported_mtu_prepare,
+    .name = "unsupported",
+    .supported = 0,
+    .check_name = unsupported_check_name,
+    .if_list = unsupported_list,
+    .mtu_prepare = unsupported_mtu_prepare,
 };

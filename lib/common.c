@@ -17,7 +17,7 @@ uint32_t feth_version(void)
 const char *feth_version_string(void)
 {
 	return FETH_STR(FETH_VERSION_MAJOR) "." FETH_STR(FETH_VERSION_MINOR) "." FETH_STR(
-		FETH_VERSION_PATCH);
+	    FETH_VERSION_PATCH);
 }
 
 int feth__opts_check(const void *opts, size_t known_size)
@@ -60,15 +60,15 @@ void feth__name_copy(char dst[FETH_IFNAMSIZ], const char *src)
 
 #ifdef __APPLE__
 static const struct feth__env default_env = {
-	.be = &feth__backend_darwin,
-	.sys = &feth__sys_real,
-	.registry_dir = "/var/run/libfeth",
+    .be = &feth__backend_darwin,
+    .sys = &feth__sys_real,
+    .registry_dir = "/var/run/libfeth",
 };
 #else
 static const struct feth__env default_env = {
-	.be = &feth__backend_unsupported,
-	.sys = &feth__sys_real,
-	.registry_dir = "/run/libfeth",
+    .be = &feth__backend_unsupported,
+    .sys = &feth__sys_real,
+    .registry_dir = "/run/libfeth",
 };
 #endif
 

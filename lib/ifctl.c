@@ -204,8 +204,7 @@ static int ipv6_usable(const uint8_t a[16])
 	return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
 }
 
-static int addr_op(const char *name, int add, int family, const uint8_t *addr,
-		   uint32_t prefix_len)
+static int addr_op(const char *name, int add, int family, const uint8_t *addr, uint32_t prefix_len)
 {
 	const struct feth__env *env = feth__env_get();
 	int r = check_name(env, name, 0);
@@ -247,7 +246,7 @@ int feth_if_del_ipv6(const char *name, const uint8_t addr[16])
 
 /* The registry record for `name`, or NULL. */
 static const struct feth__reg_entry *find_entry(const struct feth__reg_entry *e, int n,
-						const char *name)
+                                                const char *name)
 {
 	for (int i = 0; i < n; i++)
 		if (strcmp(e[i].name, name) == 0)

@@ -39,21 +39,21 @@ struct feth__backend {
 	/* 0, or -EINVAL/-ERANGE for a name this platform cannot use; wildcard: "feth" allowed. */
 	int (*check_name)(const char *name, int wildcard);
 	int (*if_create)(const struct feth__env *env, const char *name,
-			 char ret_name[FETH_IFNAMSIZ]);
+	                 char ret_name[FETH_IFNAMSIZ]);
 	int (*if_destroy)(const struct feth__env *env, const char *name);
 	/* An empty peer unpeers. */
 	int (*if_set_peer)(const struct feth__env *env, const char *name, const char *peer);
 	int (*if_get_peer)(const struct feth__env *env, const char *name,
-			   char ret_peer[FETH_IFNAMSIZ]);
+	                   char ret_peer[FETH_IFNAMSIZ]);
 	int (*if_set_mtu)(const struct feth__env *env, const char *name, uint32_t mtu);
 	int (*if_get_mtu)(const struct feth__env *env, const char *name, struct feth_mtu *ret);
 	int (*if_set_mac)(const struct feth__env *env, const char *name,
-			  const uint8_t mac[FETH_MAC_LEN]);
+	                  const uint8_t mac[FETH_MAC_LEN]);
 	int (*if_set_up)(const struct feth__env *env, const char *name, int up);
 	int (*if_get_flags)(const struct feth__env *env, const char *name, uint32_t *ret);
 	/* family 4 or 6; add != 0 adds (prefix_len used), else deletes. */
 	int (*if_addr)(const struct feth__env *env, const char *name, int add, int family,
-		       const uint8_t *addr, uint32_t prefix_len);
+	               const uint8_t *addr, uint32_t prefix_len);
 	/* Names of the platform's interfaces of our kind, sorted; returns how many exist
 	 * (possibly more than max). */
 	int (*if_list)(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max);
@@ -97,7 +97,7 @@ int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry
 /* Forgets `name`: 1 if it was recorded (the record goes to *ret_removed if not NULL), 0 if
  * not (or no registry exists). */
 int feth__registry_remove(const struct feth__env *env, const char *name,
-			  struct feth__reg_entry *ret_removed);
+                          struct feth__reg_entry *ret_removed);
 /* Reads every record into *ret (malloc'd, caller frees); returns the count. No registry: 0,
  * *ret NULL. -EACCES/-EPERM when the caller may not read it (not root). */
 int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret);

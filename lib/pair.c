@@ -63,7 +63,8 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 		return r;
 
 	memcpy(io_mac, o.io_mac, FETH_MAC_LEN);
-	if (memcmp(o.host_mac, zero, FETH_MAC_LEN) != 0 && memcmp(io_mac, zero, FETH_MAC_LEN) == 0) {
+	if (memcmp(o.host_mac, zero, FETH_MAC_LEN) != 0 &&
+	    memcmp(io_mac, zero, FETH_MAC_LEN) == 0) {
 		/* Only the host side was given: derive a different, still unicast, I/O MAC. */
 		memcpy(io_mac, o.host_mac, FETH_MAC_LEN);
 		io_mac[5] ^= 0x01;

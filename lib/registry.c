@@ -148,7 +148,7 @@ out:
 
 /* Replaces the file's content with the entries, skipping `skip` (may be NULL). */
 static int reg_write(const struct feth__env *env, int fd, const struct feth__reg_entry *e, int n,
-		     const char *skip)
+                     const char *skip)
 {
 	const struct feth__sys *s = env->sys;
 	char *buf = malloc((size_t)n * 64 + 1);
@@ -162,7 +162,7 @@ static int reg_write(const struct feth__env *env, int fd, const struct feth__reg
 		if (skip && strcmp(e[i].name, skip) == 0)
 			continue;
 		len += (size_t)snprintf(buf + len, 64, "%s %" PRId32 " %" PRId64 "\n", e[i].name,
-					e[i].pid, e[i].time);
+		                        e[i].pid, e[i].time);
 	}
 	FETH_SYS_RETRY(off, s->lseek(s->ctx, fd, 0, SEEK_SET));
 	r = off < 0 ? (int)off : 0;
@@ -240,7 +240,7 @@ int feth__registry_add(const struct feth__env *env, const char *name)
 }
 
 int feth__registry_remove(const struct feth__env *env, const char *name,
-			  struct feth__reg_entry *ret_removed)
+                          struct feth__reg_entry *ret_removed)
 {
 	struct feth__reg_entry *e = NULL;
 	int fd = reg_open(env, REG_UPDATE);

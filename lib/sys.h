@@ -43,7 +43,7 @@ struct feth__sys {
 
 	/* sysctlbyname(3): -ENOENT when the name does not exist. */
 	int (*sysctlbyname)(void *ctx, const char *name, void *oldp, size_t *oldlenp,
-			    const void *newp, size_t newlen);
+	                    const void *newp, size_t newlen);
 
 	/* Processes: kill(pid, 0) answers whether a process exists (0, or -EPERM: it exists but is
 	 * not ours) or not (-ESRCH). */

@@ -104,7 +104,7 @@ static int real_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 }
 
 static int real_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
-			     const void *newp, size_t newlen)
+                             const void *newp, size_t newlen)
 {
 	(void)ctx;
 #ifdef __APPLE__
@@ -147,20 +147,20 @@ static void real_sleep_us(void *ctx, uint32_t usec)
 }
 
 const struct feth__sys feth__sys_real = {
-	.ctx = NULL,
-	.open = real_open,
-	.close = real_close,
-	.read = real_read,
-	.write = real_write,
-	.ftruncate = real_ftruncate,
-	.lseek = real_lseek,
-	.flock = real_flock,
-	.mkdir = real_mkdir,
-	.socket = real_socket,
-	.ioctl = real_ioctl,
-	.sysctlbyname = real_sysctlbyname,
-	.kill = real_kill,
-	.getpid = real_getpid,
-	.time_now = real_time_now,
-	.sleep_us = real_sleep_us,
+    .ctx = NULL,
+    .open = real_open,
+    .close = real_close,
+    .read = real_read,
+    .write = real_write,
+    .ftruncate = real_ftruncate,
+    .lseek = real_lseek,
+    .flock = real_flock,
+    .mkdir = real_mkdir,
+    .socket = real_socket,
+    .ioctl = real_ioctl,
+    .sysctlbyname = real_sysctlbyname,
+    .kill = real_kill,
+    .getpid = real_getpid,
+    .time_now = real_time_now,
+    .sleep_us = real_sleep_us,
 };

@@ -143,13 +143,13 @@ FETH_API FETH_WARN_UNUSED int feth_if_clear_peer(const char *name);
  * @return 1 when peered, 0 when not, or the common errors. Needs no privilege.
  */
 FETH_API FETH_WARN_UNUSED int feth_if_get_peer(const char *name, char *ret_peer,
-					       size_t ret_peer_len);
+                                               size_t ret_peer_len);
 
 /** MTU figures of an interface, see feth_if_get_mtu(). */
 struct feth_mtu {
 	uint32_t current; /**< the MTU in force */
-	uint32_t min;	  /**< the smallest the interface accepts (72) */
-	uint32_t max;	  /**< the largest it accepts, fixed when it was created */
+	uint32_t min;     /**< the smallest the interface accepts (72) */
+	uint32_t max;     /**< the largest it accepts, fixed when it was created */
 };
 
 /**
@@ -176,7 +176,7 @@ FETH_API FETH_WARN_UNUSED int feth_if_get_mtu(const char *name, struct feth_mtu 
 FETH_API FETH_WARN_UNUSED int feth_if_set_mac(const char *name, const uint8_t mac[FETH_MAC_LEN]);
 
 /** Interface flags reported by feth_if_get_flags(). */
-#define FETH_IF_UP	0x1u /**< administratively up */
+#define FETH_IF_UP      0x1u /**< administratively up */
 #define FETH_IF_RUNNING 0x2u /**< the driver runs (follows up on feth) */
 
 /**
@@ -200,7 +200,7 @@ FETH_API FETH_WARN_UNUSED int feth_if_get_flags(const char *name, uint32_t *ret_
  * multicast or broadcast (255.255.255.255) address.
  */
 FETH_API FETH_WARN_UNUSED int feth_if_add_ipv4(const char *name, const uint8_t addr[4],
-					       uint32_t prefix_len);
+                                               uint32_t prefix_len);
 
 /**
  * @brief **feth_if_del_ipv4()** removes an IPv4 address from @p name.
@@ -217,7 +217,7 @@ FETH_API FETH_WARN_UNUSED int feth_if_del_ipv4(const char *name, const uint8_t a
  * or a multicast address (ff00::/8).
  */
 FETH_API FETH_WARN_UNUSED int feth_if_add_ipv6(const char *name, const uint8_t addr[16],
-					       uint32_t prefix_len);
+                                               uint32_t prefix_len);
 
 /**
  * @brief **feth_if_del_ipv6()** removes an IPv6 address from @p name.
@@ -229,8 +229,8 @@ FETH_API FETH_WARN_UNUSED int feth_if_del_ipv6(const char *name, const uint8_t a
 /** One interface as reported by feth_if_list(). */
 struct feth_if_entry {
 	char name[FETH_IFNAMSIZ]; /**< "fethN" */
-	int32_t owner_pid;	  /**< process that created it through libfeth, 0 if none */
-	uint32_t flags;		  /**< FETH_IF_ENTRY_* */
+	int32_t owner_pid;        /**< process that created it through libfeth, 0 if none */
+	uint32_t flags;           /**< FETH_IF_ENTRY_* */
 };
 /** Created through libfeth (recorded in the ownership registry). */
 #define FETH_IF_ENTRY_OWNED 0x1u
@@ -310,7 +310,7 @@ struct feth_pair {
  * feth_if_set_mtu(), feth_if_set_mac() and feth_if_set_up(). On Linux: -EOPNOTSUPP.
  */
 FETH_API FETH_WARN_UNUSED int feth_pair_create(const struct feth_pair_opts *opts,
-					       struct feth_pair *ret_pair);
+                                               struct feth_pair *ret_pair);
 
 #ifdef __cplusplus
 }

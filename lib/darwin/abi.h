@@ -26,25 +26,25 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 
 /* ---- ioctl encoding (bsd/sys/ioccom.h) -------------------------------------------------- */
 
-#define DARWIN_IOC_VOID	 0x20000000u
-#define DARWIN_IOC_OUT	 0x40000000u
-#define DARWIN_IOC_IN	 0x80000000u
+#define DARWIN_IOC_VOID  0x20000000u
+#define DARWIN_IOC_OUT   0x40000000u
+#define DARWIN_IOC_IN    0x80000000u
 #define DARWIN_IOC_INOUT (DARWIN_IOC_IN | DARWIN_IOC_OUT)
 #define DARWIN_IOC(inout, group, num, len)                                                         \
-	((unsigned long)((inout) | (((uint32_t)(len)&0x1fffu) << 16) | ((uint32_t)(group) << 8) | \
-			 (uint32_t)(num)))
+	((unsigned long)((inout) | (((uint32_t)(len)&0x1fffu) << 16) | ((uint32_t)(group) << 8) |  \
+	                 (uint32_t)(num)))
 #define DARWIN_IOCPARM_LEN(req) (((req) >> 16) & 0x1fffu)
 
 /* ---- sizes, families, flags --------------------------------------------------------------- */
 
-#define DARWIN_IFNAMSIZ	  16
+#define DARWIN_IFNAMSIZ   16
 #define DARWIN_AF_UNSPEC  0
-#define DARWIN_AF_INET	  2
-#define DARWIN_AF_LINK	  18
-#define DARWIN_AF_INET6	  30
+#define DARWIN_AF_INET    2
+#define DARWIN_AF_LINK    18
+#define DARWIN_AF_INET6   30
 #define DARWIN_SOCK_DGRAM 2
 
-#define DARWIN_IFF_UP	     0x1
+#define DARWIN_IFF_UP        0x1
 #define DARWIN_IFF_BROADCAST 0x2
 #define DARWIN_IFF_RUNNING   0x40
 #define DARWIN_IFF_SIMPLEX   0x800
@@ -60,9 +60,9 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 /* feth in BSD mode caps its MTU at 16384 - 14 (darwin-kernel.md §2.4). */
 #define DARWIN_FETH_MTU_CEILING 16370
 /* net.link.fake.max_mtu: default 2048, accepts 1500..16370 (10.15+; absent on 10.13/10.14). */
-#define DARWIN_FETH_SYSCTL_MAX_MTU	   "net.link.fake.max_mtu"
+#define DARWIN_FETH_SYSCTL_MAX_MTU         "net.link.fake.max_mtu"
 #define DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT 2048
-#define DARWIN_FETH_SYSCTL_MAX_MTU_MIN	   1500
+#define DARWIN_FETH_SYSCTL_MAX_MTU_MIN     1500
 
 /* ---- structs (LP64 layouts, darwin-abi.md §1.1 and the address addendum) ------------------- */
 
@@ -144,7 +144,7 @@ struct darwin_ifaliasreq {
 };
 
 struct darwin_in6_addrlifetime {
-	int64_t ia6t_expire;	/* time_t */
+	int64_t ia6t_expire;    /* time_t */
 	int64_t ia6t_preferred; /* time_t */
 	uint32_t ia6t_vltime;
 	uint32_t ia6t_pltime;
@@ -192,31 +192,31 @@ struct darwin_if_fake_request {
 	} iffr_u;
 };
 
-#define DARWIN_IF_FAKE_S_CMD_NONE	       0
-#define DARWIN_IF_FAKE_S_CMD_SET_PEER	       1
-#define DARWIN_IF_FAKE_S_CMD_SET_MEDIA	       2
+#define DARWIN_IF_FAKE_S_CMD_NONE              0
+#define DARWIN_IF_FAKE_S_CMD_SET_PEER          1
+#define DARWIN_IF_FAKE_S_CMD_SET_MEDIA         2
 #define DARWIN_IF_FAKE_S_CMD_SET_DEQUEUE_STALL 3
-#define DARWIN_IF_FAKE_G_CMD_NONE	       0
-#define DARWIN_IF_FAKE_G_CMD_GET_PEER	       1
+#define DARWIN_IF_FAKE_G_CMD_NONE              0
+#define DARWIN_IF_FAKE_G_CMD_GET_PEER          1
 
 /* ---- interface ioctls, group 'i' (bsd/sys/sockio.h; values in darwin-abi.md §4) ------------ */
 
-#define DARWIN_SIOCSIFFLAGS	DARWIN_IOC(DARWIN_IOC_IN, 'i', 16, 32)	  /* 0x80206910 */
-#define DARWIN_SIOCGIFFLAGS	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 17, 32) /* 0xC0206911 */
-#define DARWIN_SIOCDIFADDR	DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 32)	  /* 0x80206919 */
-#define DARWIN_SIOCAIFADDR	DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 64)	  /* 0x8040691A */
-#define DARWIN_SIOCGIFCONF	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 36, 12) /* 0xC00C6924 */
-#define DARWIN_SIOCGIFMTU	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 51, 32) /* 0xC0206933 */
-#define DARWIN_SIOCSIFMTU	DARWIN_IOC(DARWIN_IOC_IN, 'i', 52, 32)	  /* 0x80206934 */
-#define DARWIN_SIOCSIFLLADDR	DARWIN_IOC(DARWIN_IOC_IN, 'i', 60, 32)	  /* 0x8020693C */
-#define DARWIN_SIOCGIFDEVMTU	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 68, 32) /* 0xC0206944 */
-#define DARWIN_SIOCIFCREATE	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 120, 32) /* 0xC0206978 */
-#define DARWIN_SIOCIFDESTROY	DARWIN_IOC(DARWIN_IOC_IN, 'i', 121, 32)	   /* 0x80206979 */
-#define DARWIN_SIOCIFCREATE2	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 122, 32) /* 0xC020697A */
-#define DARWIN_SIOCSDRVSPEC	DARWIN_IOC(DARWIN_IOC_IN, 'i', 123, 40)	   /* 0x8028697B */
-#define DARWIN_SIOCGDRVSPEC	DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 123, 40) /* 0xC028697B */
-#define DARWIN_SIOCAIFADDR_IN6	DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 128)	   /* 0x8080691A */
-#define DARWIN_SIOCDIFADDR_IN6	DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 288)	   /* 0x81206919 */
+#define DARWIN_SIOCSIFFLAGS    DARWIN_IOC(DARWIN_IOC_IN, 'i', 16, 32)     /* 0x80206910 */
+#define DARWIN_SIOCGIFFLAGS    DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 17, 32)  /* 0xC0206911 */
+#define DARWIN_SIOCDIFADDR     DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 32)     /* 0x80206919 */
+#define DARWIN_SIOCAIFADDR     DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 64)     /* 0x8040691A */
+#define DARWIN_SIOCGIFCONF     DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 36, 12)  /* 0xC00C6924 */
+#define DARWIN_SIOCGIFMTU      DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 51, 32)  /* 0xC0206933 */
+#define DARWIN_SIOCSIFMTU      DARWIN_IOC(DARWIN_IOC_IN, 'i', 52, 32)     /* 0x80206934 */
+#define DARWIN_SIOCSIFLLADDR   DARWIN_IOC(DARWIN_IOC_IN, 'i', 60, 32)     /* 0x8020693C */
+#define DARWIN_SIOCGIFDEVMTU   DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 68, 32)  /* 0xC0206944 */
+#define DARWIN_SIOCIFCREATE    DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 120, 32) /* 0xC0206978 */
+#define DARWIN_SIOCIFDESTROY   DARWIN_IOC(DARWIN_IOC_IN, 'i', 121, 32)    /* 0x80206979 */
+#define DARWIN_SIOCIFCREATE2   DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 122, 32) /* 0xC020697A */
+#define DARWIN_SIOCSDRVSPEC    DARWIN_IOC(DARWIN_IOC_IN, 'i', 123, 40)    /* 0x8028697B */
+#define DARWIN_SIOCGDRVSPEC    DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 123, 40) /* 0xC028697B */
+#define DARWIN_SIOCAIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 128)    /* 0x8080691A */
+#define DARWIN_SIOCDIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 288)    /* 0x81206919 */
 
 /* Layout checks that hold on every host (darwin-abi.md §1.1 and addendum). */
 _Static_assert(sizeof(struct darwin_sockaddr) == 16, "sockaddr");

@@ -23,9 +23,9 @@
 	_Static_assert(sizeof(struct ours) == sizeof(struct sdk), "sizeof " #ours);                \
 	_Static_assert(_Alignof(struct ours) == _Alignof(struct sdk), "alignof " #ours)
 #define SAME_FIELD(ours, of, sdk, sf)                                                              \
-	_Static_assert(offsetof(struct ours, of) == offsetof(struct sdk, sf), #ours "." #of);     \
-	_Static_assert(sizeof(((struct ours *)0)->of) == sizeof(((struct sdk *)0)->sf),          \
-		       #ours "." #of " size")
+	_Static_assert(offsetof(struct ours, of) == offsetof(struct sdk, sf), #ours "." #of);      \
+	_Static_assert(sizeof(((struct ours *)0)->of) == sizeof(((struct sdk *)0)->sf),            \
+	               #ours "." #of " size")
 
 SAME_VALUE(DARWIN_IFNAMSIZ, IFNAMSIZ);
 SAME_VALUE(DARWIN_AF_UNSPEC, AF_UNSPEC);

@@ -13,7 +13,7 @@
 
 /* xnu's own test helper retries a create that fails EBUSY (the same unit is still being torn
  * down after a destroy) every 10 ms, 600 times (tests/net_test_lib.c@xnu-11417:476-512). */
-#define CREATE_BUSY_RETRIES 600
+#define CREATE_BUSY_RETRIES  600
 #define CREATE_BUSY_SLEEP_US 10000
 
 /* ---- names ---------------------------------------------------------------------------------- */
@@ -78,7 +78,7 @@ static void ifreq_init(struct darwin_ifreq *ifr, const char *name)
 /* ---- create, destroy ------------------------------------------------------------------------ */
 
 static int darwin_if_create(const struct feth__env *env, const char *name,
-			    char ret_name[FETH_IFNAMSIZ])
+                            char ret_name[FETH_IFNAMSIZ])
 {
 	struct darwin_ifreq ifr;
 	int r;
@@ -115,7 +115,7 @@ static int darwin_if_destroy(const struct feth__env *env, const char *name)
 /* ---- peering (SIOCSDRVSPEC / SIOCGDRVSPEC with if_fake_request, §2.5-2.6) ------------------ */
 
 static int drvspec(const struct feth__env *env, unsigned long req, const char *name, uint32_t cmd,
-		   struct darwin_if_fake_request *iffr)
+                   struct darwin_if_fake_request *iffr)
 {
 	struct darwin_ifdrv ifd;
 
@@ -138,7 +138,7 @@ static int darwin_if_set_peer(const struct feth__env *env, const char *name, con
 }
 
 static int darwin_if_get_peer(const struct feth__env *env, const char *name,
-			      char ret_peer[FETH_IFNAMSIZ])
+                              char ret_peer[FETH_IFNAMSIZ])
 {
 	struct darwin_if_fake_request iffr;
 	int r;
@@ -182,7 +182,7 @@ static int darwin_if_get_mtu(const struct feth__env *env, const char *name, stru
 }
 
 static int darwin_if_set_mac(const struct feth__env *env, const char *name,
-			     const uint8_t mac[FETH_MAC_LEN])
+                             const uint8_t mac[FETH_MAC_LEN])
 {
 	struct darwin_ifreq ifr;
 
@@ -266,7 +266,7 @@ static void sin6_init(struct darwin_sockaddr_in6 *sin6, const uint8_t addr[16])
 }
 
 static int ipv4_addr(const struct feth__env *env, const char *name, int add, const uint8_t *addr,
-		     uint32_t prefix_len)
+                     uint32_t prefix_len)
 {
 	if (add) {
 		struct darwin_ifaliasreq ifra;
@@ -294,7 +294,7 @@ static int ipv4_addr(const struct feth__env *env, const char *name, int add, con
 }
 
 static int ipv6_addr(const struct feth__env *env, const char *name, int add, const uint8_t *addr,
-		     uint32_t prefix_len)
+                     uint32_t prefix_len)
 {
 	if (add) {
 		struct darwin_in6_aliasreq ifra;
@@ -319,10 +319,10 @@ static int ipv6_addr(const struct feth__env *env, const char *name, int add, con
 }
 
 static int darwin_if_addr(const struct feth__env *env, const char *name, int add, int family,
-			  const uint8_t *addr, uint32_t prefix_len)
+                          const uint8_t *addr, uint32_t prefix_len)
 {
 	return family == 4 ? ipv4_addr(env, name, add, addr, prefix_len)
-			   : ipv6_addr(env, name, add, addr, prefix_len);
+	                   : ipv6_addr(env, name, add, addr, prefix_len);
 }
 
 /* ---- listing (SIOCGIFCONF) ------------------------------------------------------------------ */
@@ -351,9 +351,9 @@ static int ifconf_names(const uint8_t *buf, size_t len, char (*names)[FETH_IFNAM
 	while (len - off >= DARWIN_IFNAMSIZ + 2) {
 		char name[DARWIN_IFNAMSIZ];
 		size_t salen = buf[off + DARWIN_IFNAMSIZ];
-		size_t step = DARWIN_IFNAMSIZ +
-			      (salen > sizeof(struct darwin_sockaddr) ? salen
-								      : sizeof(struct darwin_sockaddr));
+		size_t step = DARWIN_IFNAMSIZ + (salen > sizeof(struct darwin_sockaddr)
+		                                     ? salen
+		                                     : sizeof(struct darwin_sockaddr));
 
 		memcpy(name, buf + off, DARWIN_IFNAMSIZ);
 		name[DARWIN_IFNAMSIZ - 1] = '\0';
@@ -375,8 +375,7 @@ static int ifconf_names(const uint8_t *buf, size_t len, char (*names)[FETH_IFNAM
 	return (int)n;
 }
 
-static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ],
-			  size_t max)
+static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max)
 {
 	const struct feth__sys *s = env->sys;
 	uint8_t *buf = NULL;
@@ -457,7 +456,8 @@ static int darwin_mtu_prepare(const struct feth__env *env, uint32_t mtu, uint32_
 	if ((uint32_t)cur >= mtu)
 		return 0;
 	/* The sysctl accepts 1500..16370 (if_fake.c@xnu-11417:309-375). */
-	want = (int32_t)(mtu < DARWIN_FETH_SYSCTL_MAX_MTU_MIN ? DARWIN_FETH_SYSCTL_MAX_MTU_MIN : mtu);
+	want =
+	    (int32_t)(mtu < DARWIN_FETH_SYSCTL_MAX_MTU_MIN ? DARWIN_FETH_SYSCTL_MAX_MTU_MIN : mtu);
 	r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &want, sizeof(want));
 	if (r < 0)
 		return r;
@@ -472,24 +472,25 @@ static void darwin_mtu_restore(const struct feth__env *env, uint32_t restore)
 
 	/* Best effort: only interfaces created later are affected by a failure here. */
 	if (restore)
-		(void)s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v, sizeof(v));
+		(void)s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v,
+		                      sizeof(v));
 }
 
 const struct feth__backend feth__backend_darwin = {
-	.name = "darwin",
-	.supported = 1,
-	.check_name = darwin_check_name,
-	.if_create = darwin_if_create,
-	.if_destroy = darwin_if_destroy,
-	.if_set_peer = darwin_if_set_peer,
-	.if_get_peer = darwin_if_get_peer,
-	.if_set_mtu = darwin_if_set_mtu,
-	.if_get_mtu = darwin_if_get_mtu,
-	.if_set_mac = darwin_if_set_mac,
-	.if_set_up = darwin_if_set_up,
-	.if_get_flags = darwin_if_get_flags,
-	.if_addr = darwin_if_addr,
-	.if_list = darwin_if_list,
-	.mtu_prepare = darwin_mtu_prepare,
-	.mtu_restore = darwin_mtu_restore,
+    .name = "darwin",
+    .supported = 1,
+    .check_name = darwin_check_name,
+    .if_create = darwin_if_create,
+    .if_destroy = darwin_if_destroy,
+    .if_set_peer = darwin_if_set_peer,
+    .if_get_peer = darwin_if_get_peer,
+    .if_set_mtu = darwin_if_set_mtu,
+    .if_get_mtu = darwin_if_get_mtu,
+    .if_set_mac = darwin_if_set_mac,
+    .if_set_up = darwin_if_set_up,
+    .if_get_flags = darwin_if_get_flags,
+    .if_addr = darwin_if_addr,
+    .if_list = darwin_if_list,
+    .mtu_prepare = darwin_mtu_prepare,
+    .mtu_restore = darwin_mtu_restore,
 };

@@ -174,25 +174,25 @@ static int op_pair_jumbo(void)
 }
 
 static const struct op ops[] = {
-	{"create", nothing, op_create, 0},
-	{"create wildcard", nothing, op_create_wild, 0},
-	{"destroy", make_one, op_destroy, 0},
-	{"set_peer", make_two, op_set_peer, 0},
-	{"clear_peer", make_pair, op_clear_peer, 0},
-	{"get_peer", make_pair, op_get_peer, 0},
-	{"set_mtu", make_one, op_set_mtu, 0},
-	{"get_mtu", make_one, op_get_mtu, 0},
-	{"set_mac", make_one, op_set_mac, 0},
-	{"set_up", make_one, op_set_up, 0},
-	{"get_flags", make_one, op_get_flags, 0},
-	{"add_ipv4", make_one, op_add_ipv4, 0},
-	{"del_ipv4", make_addressed, op_del_ipv4, 0},
-	{"add_ipv6", make_one, op_add_ipv6, 0},
-	{"del_ipv6", make_addressed, op_del_ipv6, 0},
-	{"list", make_orphans, op_list, 0},
-	{"cleanup", make_orphans, op_cleanup, 1},
-	{"pair", nothing, op_pair, 0},
-	{"pair jumbo", nothing, op_pair_jumbo, 0},
+    {"create", nothing, op_create, 0},
+    {"create wildcard", nothing, op_create_wild, 0},
+    {"destroy", make_one, op_destroy, 0},
+    {"set_peer", make_two, op_set_peer, 0},
+    {"clear_peer", make_pair, op_clear_peer, 0},
+    {"get_peer", make_pair, op_get_peer, 0},
+    {"set_mtu", make_one, op_set_mtu, 0},
+    {"get_mtu", make_one, op_get_mtu, 0},
+    {"set_mac", make_one, op_set_mac, 0},
+    {"set_up", make_one, op_set_up, 0},
+    {"get_flags", make_one, op_get_flags, 0},
+    {"add_ipv4", make_one, op_add_ipv4, 0},
+    {"del_ipv4", make_addressed, op_del_ipv4, 0},
+    {"add_ipv6", make_one, op_add_ipv6, 0},
+    {"del_ipv6", make_addressed, op_del_ipv6, 0},
+    {"list", make_orphans, op_list, 0},
+    {"cleanup", make_orphans, op_cleanup, 1},
+    {"pair", nothing, op_pair, 0},
+    {"pair jumbo", nothing, op_pair_jumbo, 0},
 };
 
 static unsigned total_runs, total_failed;
@@ -216,7 +216,7 @@ static void assert_cleanup_consistent(struct testenv *t, const char *what)
 		present = sim_if_state(t->sim, name, &st) == 0;
 		if (present != (strstr(reg, line) != NULL))
 			fail_msg("%s: %s %s but its record is %s", what, name,
-				 present ? "exists" : "is gone", present ? "missing" : "kept");
+			         present ? "exists" : "is gone", present ? "missing" : "kept");
 	}
 	assert_int_equal(sim_open_fds(t->sim), 0);
 }
@@ -249,7 +249,7 @@ static void run_op(const struct op *op)
 			int rc;
 
 			snprintf(what, sizeof(what), "%s, call %lu of %lu fails %s", op->name, i,
-				 calls, errs[k] == EIO ? "EIO" : "EINTR");
+			         calls, errs[k] == EIO ? "EIO" : "EINTR");
 			assert_int_equal(testenv_setup(&state), 0);
 			t = state;
 			op->prepare(t);
@@ -267,7 +267,7 @@ static void run_op(const struct op *op)
 			} else {
 				if (rc != ok_rc)
 					fail_msg("%s: returned %d, the fault-free run %d", what, rc,
-						 ok_rc);
+					         ok_rc);
 				testenv_assert_same(&ok_world, &after, what);
 			}
 			total_runs++;
@@ -292,7 +292,7 @@ static void test_every_seam_call_fails_in_turn(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_seam_call_fails_in_turn),
+	    cmocka_unit_test(test_every_seam_call_fails_in_turn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,9 +74,9 @@ static void test_create_existing_is_eexist(void **state)
 static void test_bad_names_refused_without_syscalls(void **state)
 {
 	struct testenv *t = T(state);
-	static const char *const invalid[] = {"en0",   "feth",	"feth01", "feth7x", "FETH1",
-					      "",      "fet",	"feth-1", "feth 1", "bridge0",
-					      "feth+1", "feth00"};
+	static const char *const invalid[] = {"en0",    "feth",    "feth01", "feth7x",
+	                                      "FETH1",  "",        "fet",    "feth-1",
+	                                      "feth 1", "bridge0", "feth+1", "feth00"};
 	uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
 	struct feth_mtu m;
 	char peer[FETH_IFNAMSIZ];
@@ -286,7 +286,7 @@ static void test_mtu(void **state)
 	assert_int_equal(st.mtu, 1001);
 	assert_int_equal(feth_if_set_mtu("feth1", 2049), -EINVAL); /* the kernel says so */
 	calls = sim_calls(t->sim);
-	assert_int_equal(feth_if_set_mtu("feth1", 71), -EINVAL);     /* we say so */
+	assert_int_equal(feth_if_set_mtu("feth1", 71), -EINVAL); /* we say so */
 	assert_int_equal(feth_if_set_mtu("feth1", 16371), -EINVAL);
 	assert_int_equal(feth_if_set_mtu("feth1", 0), -EINVAL);
 	assert_int_equal(feth_if_set_mtu("feth1", UINT32_MAX), -EINVAL);
@@ -450,9 +450,9 @@ static void test_version(void **state)
 
 	(void)state;
 	assert_int_equal(feth_version(), (FETH_VERSION_MAJOR << 16) | (FETH_VERSION_MINOR << 8) |
-						 FETH_VERSION_PATCH);
+	                                     FETH_VERSION_PATCH);
 	snprintf(expect, sizeof(expect), "%d.%d.%d", FETH_VERSION_MAJOR, FETH_VERSION_MINOR,
-		 FETH_VERSION_PATCH);
+	         FETH_VERSION_PATCH);
 	assert_string_equal(feth_version_string(), expect);
 }
 
@@ -461,29 +461,29 @@ static void test_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_create_explicit_unit),
-		TEST(test_create_wildcard_writes_name_back),
-		TEST(test_create_wildcard_needs_buffer),
-		TEST(test_create_existing_is_eexist),
-		TEST(test_bad_names_refused_without_syscalls),
-		TEST(test_largest_unit),
-		TEST(test_null_pointers),
-		TEST(test_create_retries_busy_unit),
-		TEST(test_create_busy_gives_up),
-		TEST(test_destroy),
-		TEST(test_destroy_unpeers_survivor),
-		TEST(test_destroy_foreign_feth_allowed),
-		TEST(test_peer_get_clear),
-		TEST(test_peer_errors),
-		TEST(test_peer_sends_zeroed_request),
-		TEST(test_mtu),
-		TEST(test_mac),
-		TEST(test_up_down),
-		TEST(test_ipv4),
-		TEST(test_ipv6),
-		TEST(test_not_root),
-		TEST(test_unsupported_platform),
-		TEST(test_version),
+	    TEST(test_create_explicit_unit),
+	    TEST(test_create_wildcard_writes_name_back),
+	    TEST(test_create_wildcard_needs_buffer),
+	    TEST(test_create_existing_is_eexist),
+	    TEST(test_bad_names_refused_without_syscalls),
+	    TEST(test_largest_unit),
+	    TEST(test_null_pointers),
+	    TEST(test_create_retries_busy_unit),
+	    TEST(test_create_busy_gives_up),
+	    TEST(test_destroy),
+	    TEST(test_destroy_unpeers_survivor),
+	    TEST(test_destroy_foreign_feth_allowed),
+	    TEST(test_peer_get_clear),
+	    TEST(test_peer_errors),
+	    TEST(test_peer_sends_zeroed_request),
+	    TEST(test_mtu),
+	    TEST(test_mac),
+	    TEST(test_up_down),
+	    TEST(test_ipv4),
+	    TEST(test_ipv6),
+	    TEST(test_not_root),
+	    TEST(test_unsupported_platform),
+	    TEST(test_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

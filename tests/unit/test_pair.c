@@ -269,18 +269,18 @@ static void test_opts_sizes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_default_pair),
-		TEST(test_named_pair),
-		TEST(test_jumbo_mtu_raises_and_restores_sysctl),
-		TEST(test_mtu_within_default_leaves_sysctl),
-		TEST(test_max_mtu_on_old_macos),
-		TEST(test_bad_mtu),
-		TEST(test_macs),
-		TEST(test_bad_macs),
-		TEST(test_no_up),
-		TEST(test_bad_names),
-		TEST(test_failure_undoes_everything),
-		TEST(test_opts_sizes),
+	    TEST(test_default_pair),
+	    TEST(test_named_pair),
+	    TEST(test_jumbo_mtu_raises_and_restores_sysctl),
+	    TEST(test_mtu_within_default_leaves_sysctl),
+	    TEST(test_max_mtu_on_old_macos),
+	    TEST(test_bad_mtu),
+	    TEST(test_macs),
+	    TEST(test_bad_macs),
+	    TEST(test_no_up),
+	    TEST(test_bad_names),
+	    TEST(test_failure_undoes_everything),
+	    TEST(test_opts_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,17 +219,17 @@ static void test_create_undone_when_unrecordable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_registry_is_root_only),
-		TEST(test_cleanup_destroys_only_own_orphans),
-		TEST(test_cleanup_drops_stale_records),
-		TEST(test_cleanup_without_registry),
-		TEST(test_malformed_lines_ignored),
-		TEST(test_recreate_replaces_stale_record),
-		TEST(test_list_marks_owned_and_orphans),
-		TEST(test_list_many),
-		TEST(test_list_empty_and_unreadable_registry),
-		TEST(test_destroy_failure_keeps_record),
-		TEST(test_create_undone_when_unrecordable),
+	    TEST(test_registry_is_root_only),
+	    TEST(test_cleanup_destroys_only_own_orphans),
+	    TEST(test_cleanup_drops_stale_records),
+	    TEST(test_cleanup_without_registry),
+	    TEST(test_malformed_lines_ignored),
+	    TEST(test_recreate_replaces_stale_record),
+	    TEST(test_list_marks_owned_and_orphans),
+	    TEST(test_list_many),
+	    TEST(test_list_empty_and_unreadable_registry),
+	    TEST(test_destroy_failure_keeps_record),
+	    TEST(test_create_undone_when_unrecordable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

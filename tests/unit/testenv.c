@@ -121,8 +121,8 @@ void testenv_assert_same(const struct world *a, const struct world *b, const cha
 	    memcmp(a->names, b->names, sizeof(a->names)) != 0 ||
 	    strcmp(a->registry, b->registry) != 0) {
 		fail_msg("%s: world changed: fds %d->%d, interfaces %d->%d, peerings %d->%d, "
-			 "registry [%s] -> [%s]",
-			 what, a->fds, b->fds, a->ifs, b->ifs, a->peers, b->peers, a->registry,
-			 b->registry);
+		         "registry [%s] -> [%s]",
+		         what, a->fds, b->fds, a->ifs, b->ifs, a->peers, b->peers, a->registry,
+		         b->registry);
 	}
 }

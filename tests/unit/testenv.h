@@ -17,8 +17,8 @@
 
 struct testenv {
 	struct sim *sim;
-	char dir[64];		/* temporary directory, removed at teardown */
-	char registry_dir[96];	/* dir/run: created by the library when needed */
+	char dir[64];          /* temporary directory, removed at teardown */
+	char registry_dir[96]; /* dir/run: created by the library when needed */
 	struct feth__env env;
 };
 
