@@ -81,6 +81,24 @@ FETH_API const char *feth_version_string(void);
 /** Length of a MAC address. */
 #define FETH_MAC_LEN 6
 
+/* ==== Frames ============================================================================= */
+
+/**
+ * A received Ethernet frame: a zero-copy view into the library's receive buffer. The bytes at
+ * `data` stay valid until the next receive call on the same handle (or its close); copy what
+ * you keep. 32 bytes on LP64; its layout never changes within a major version.
+ */
+struct feth_frame {
+	const uint8_t *data; /**< first byte of the Ethernet header */
+	uint32_t caplen;     /**< bytes captured at `data` */
+	uint32_t len;        /**< length of the frame on the wire; more than caplen if truncated */
+	int64_t ts_usec;     /**< capture time in microseconds since the epoch, 0 if unknown */
+	uint32_t flags;      /**< FETH_FRAME_* */
+	uint32_t reserved;   /**< zero */
+};
+/** The frame was longer than what was captured (caplen < len). */
+#define FETH_FRAME_TRUNCATED 0x1u
+
 /* ==== Interface control ================================================================== */
 /*
  * Stateless functions on interface names. Creating, destroying, peering and changing MTU, MAC,
