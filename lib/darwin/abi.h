@@ -218,6 +218,41 @@ struct darwin_if_fake_request {
 #define DARWIN_SIOCAIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 128)    /* 0x8080691A */
 #define DARWIN_SIOCDIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 288)    /* 0x81206919 */
 
+/* ---- BPF (bsd/net/bpf.h; darwin-kernel.md §1.3, §3) ---------------------------------------- */
+
+/* struct bpf_stat {u_int bs_recv; u_int bs_drop;} */
+struct darwin_bpf_stat {
+	uint32_t bs_recv;
+	uint32_t bs_drop;
+};
+
+/* struct timeval on LP64: {long tv_sec; int tv_usec}, 16 bytes with padding (BIOCSRTIMEOUT). */
+struct darwin_timeval {
+	int64_t tv_sec;
+	int32_t tv_usec;
+	int32_t tv_pad;
+};
+
+#define DARWIN_DLT_EN10MB     1
+#define DARWIN_BPF_MINBUFSIZE 32
+/* BIOCSBLEN's cap: 32 MiB on macOS 13+, debug.bpf_maxbufsize (512 KiB) on 10.13-12. */
+#define DARWIN_BPF_BUFSIZE_CAP    (32u << 20)
+#define DARWIN_BPF_MAXBUFSIZE_OLD (512u << 10)
+
+#define DARWIN_BIOCGBLEN     DARWIN_IOC(DARWIN_IOC_OUT, 'B', 102, 4)   /* 0x40044266 */
+#define DARWIN_BIOCSBLEN     DARWIN_IOC(DARWIN_IOC_INOUT, 'B', 102, 4) /* 0xC0044266 */
+#define DARWIN_BIOCFLUSH     DARWIN_IOC(DARWIN_IOC_VOID, 'B', 104, 0)  /* 0x20004268 */
+#define DARWIN_BIOCGDLT      DARWIN_IOC(DARWIN_IOC_OUT, 'B', 106, 4)   /* 0x4004426A */
+#define DARWIN_BIOCSETIF     DARWIN_IOC(DARWIN_IOC_IN, 'B', 108, 32)   /* 0x8020426C */
+#define DARWIN_BIOCSRTIMEOUT DARWIN_IOC(DARWIN_IOC_IN, 'B', 109, 16)   /* 0x8010426D */
+#define DARWIN_BIOCGSTATS    DARWIN_IOC(DARWIN_IOC_OUT, 'B', 111, 8)   /* 0x4008426F */
+#define DARWIN_BIOCIMMEDIATE DARWIN_IOC(DARWIN_IOC_IN, 'B', 112, 4)    /* 0x80044270 */
+#define DARWIN_BIOCSHDRCMPLT DARWIN_IOC(DARWIN_IOC_IN, 'B', 117, 4)    /* 0x80044275 */
+#define DARWIN_BIOCSSEESENT  DARWIN_IOC(DARWIN_IOC_IN, 'B', 119, 4)    /* 0x80044277 */
+/* Private (absent from the SDK): values from xnu bsd/net/bpf.h, darwin-kernel.md §1.3. */
+#define DARWIN_BIOCGBATCHWRITE DARWIN_IOC(DARWIN_IOC_OUT, 'B', 142, 4) /* 0x4004428E */
+#define DARWIN_BIOCSBATCHWRITE DARWIN_IOC(DARWIN_IOC_IN, 'B', 143, 4)  /* 0x8004428F */
+
 /* Layout checks that hold on every host (darwin-abi.md §1.1 and addendum). */
 _Static_assert(sizeof(struct darwin_sockaddr) == 16, "sockaddr");
 _Static_assert(sizeof(struct darwin_sockaddr_in) == 16, "sockaddr_in");
@@ -246,6 +281,20 @@ _Static_assert(offsetof(struct darwin_in6_aliasreq, ifra_lifetime) == 104, "in6_
 _Static_assert(sizeof(struct darwin_in6_ifreq) == 288, "in6_ifreq");
 _Static_assert(sizeof(struct darwin_if_fake_request) == 160, "if_fake_request");
 _Static_assert(offsetof(struct darwin_if_fake_request, iffr_u) == 32, "if_fake_request union");
+_Static_assert(sizeof(struct darwin_bpf_stat) == 8, "bpf_stat");
+_Static_assert(sizeof(struct darwin_timeval) == 16, "timeval");
+_Static_assert(DARWIN_BIOCSBLEN == 0xC0044266ul, "BIOCSBLEN");
+_Static_assert(DARWIN_BIOCSETIF == 0x8020426Cul, "BIOCSETIF");
+_Static_assert(DARWIN_BIOCGDLT == 0x4004426Aul, "BIOCGDLT");
+_Static_assert(DARWIN_BIOCGSTATS == 0x4008426Ful, "BIOCGSTATS");
+_Static_assert(DARWIN_BIOCIMMEDIATE == 0x80044270ul, "BIOCIMMEDIATE");
+_Static_assert(DARWIN_BIOCSHDRCMPLT == 0x80044275ul, "BIOCSHDRCMPLT");
+_Static_assert(DARWIN_BIOCSSEESENT == 0x80044277ul, "BIOCSSEESENT");
+_Static_assert(DARWIN_BIOCSRTIMEOUT == 0x8010426Dul, "BIOCSRTIMEOUT");
+_Static_assert(DARWIN_BIOCFLUSH == 0x20004268ul, "BIOCFLUSH");
+_Static_assert(DARWIN_BIOCGBLEN == 0x40044266ul, "BIOCGBLEN");
+_Static_assert(DARWIN_BIOCGBATCHWRITE == 0x4004428Eul, "BIOCGBATCHWRITE");
+_Static_assert(DARWIN_BIOCSBATCHWRITE == 0x8004428Ful, "BIOCSBATCHWRITE");
 _Static_assert(DARWIN_SIOCSDRVSPEC == 0x8028697Bul, "SIOCSDRVSPEC");
 _Static_assert(DARWIN_SIOCGDRVSPEC == 0xC028697Bul, "SIOCGDRVSPEC");
 _Static_assert(DARWIN_SIOCIFCREATE2 == 0xC020697Aul, "SIOCIFCREATE2");

@@ -11,11 +11,13 @@
 #include <sys/ioctl.h>
 #include <sys/sockio.h>
 #include <net/if.h>
+#include <net/bpf.h>
 #include <net/if_dl.h>
 #include <netinet/in.h>
 #include <netinet6/in6_var.h>
 #include <stddef.h>
 
+#include "../bpf_records.h"
 #include "abi.h"
 
 #define SAME_VALUE(ours, sdk) _Static_assert((ours) == (sdk), #ours " != SDK " #sdk)
@@ -55,6 +57,32 @@ SAME_VALUE(DARWIN_SIOCSDRVSPEC, SIOCSDRVSPEC);
 SAME_VALUE(DARWIN_SIOCGDRVSPEC, SIOCGDRVSPEC);
 SAME_VALUE(DARWIN_SIOCAIFADDR_IN6, SIOCAIFADDR_IN6);
 SAME_VALUE(DARWIN_SIOCDIFADDR_IN6, SIOCDIFADDR_IN6);
+
+SAME_VALUE(DARWIN_DLT_EN10MB, DLT_EN10MB);
+SAME_VALUE(DARWIN_BPF_MINBUFSIZE, BPF_MINBUFSIZE);
+SAME_VALUE(DARWIN_BPF_MAXBUFSIZE_OLD, BPF_MAXBUFSIZE);
+SAME_VALUE(DARWIN_BIOCGBLEN, BIOCGBLEN);
+SAME_VALUE(DARWIN_BIOCSBLEN, BIOCSBLEN);
+SAME_VALUE(DARWIN_BIOCFLUSH, BIOCFLUSH);
+SAME_VALUE(DARWIN_BIOCGDLT, BIOCGDLT);
+SAME_VALUE(DARWIN_BIOCSETIF, BIOCSETIF);
+SAME_VALUE(DARWIN_BIOCSRTIMEOUT, BIOCSRTIMEOUT);
+SAME_VALUE(DARWIN_BIOCGSTATS, BIOCGSTATS);
+SAME_VALUE(DARWIN_BIOCIMMEDIATE, BIOCIMMEDIATE);
+SAME_VALUE(DARWIN_BIOCSHDRCMPLT, BIOCSHDRCMPLT);
+SAME_VALUE(DARWIN_BIOCSSEESENT, BIOCSSEESENT);
+SAME_SIZE(darwin_bpf_stat, bpf_stat);
+SAME_FIELD(darwin_bpf_stat, bs_recv, bpf_stat, bs_recv);
+SAME_FIELD(darwin_bpf_stat, bs_drop, bpf_stat, bs_drop);
+SAME_SIZE(darwin_timeval, timeval);
+SAME_FIELD(darwin_timeval, tv_sec, timeval, tv_sec);
+SAME_FIELD(darwin_timeval, tv_usec, timeval, tv_usec);
+/* The record layout the walker (lib/bpf_records.h) reads. */
+SAME_VALUE(FETH_BPF_OFF_CAPLEN, offsetof(struct bpf_hdr, bh_caplen));
+SAME_VALUE(FETH_BPF_OFF_DATALEN, offsetof(struct bpf_hdr, bh_datalen));
+SAME_VALUE(FETH_BPF_OFF_HDRLEN, offsetof(struct bpf_hdr, bh_hdrlen));
+SAME_VALUE(FETH_BPF_ALIGN, BPF_ALIGNMENT);
+SAME_VALUE(FETH_BPF_WORDALIGN(18), BPF_WORDALIGN(18));
 
 SAME_SIZE(darwin_sockaddr, sockaddr);
 SAME_FIELD(darwin_sockaddr, sa_len, sockaddr, sa_len);
