@@ -3,11 +3,12 @@
  * The ownership registry: which interfaces libfeth created, for which process, and when.
  *
  * One text file, <dir>/owned, a line per interface: "<name> <pid> <unix time>\n". The directory
- * is created 0700 and the file 0600, so only root (who alone can create interfaces) reads or
- * writes it. <dir> is on a file system the system empties at boot (/var/run on macOS, /run on
- * Linux), as boot also removes every interface. Writers hold an exclusive flock() for the whole
- * read-modify-write; readers a shared one. Malformed lines are ignored and dropped on the next
- * write. All I/O goes through the sys seam, so tests can fail any of it.
+ * is created 0700 and the files 0600, so only root (who alone can create interfaces) reads or
+ * writes them. <dir> is on a file system the system empties at boot (/var/run on macOS, /run on
+ * Linux), as boot also removes every interface. Writers hold an exclusive flock() on <dir>/lock
+ * for the whole read-modify-write and replace the file whole (write a temporary, rename it);
+ * readers need no lock. Malformed lines are ignored and dropped on the next write. All I/O goes
+ * through the sys seam, so tests can fail any of it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,50 +23,61 @@
 #include "internal.h"
 
 #define REG_FILE     "owned"
+#define REG_TMP      "owned.tmp"
+#define REG_LOCK     "lock"
 #define REG_MAX_SIZE (4u << 20) /* far above 32768 interfaces x 40 bytes */
 
-static int reg_path(const struct feth__env *env, char *buf, size_t len)
+static int reg_path(const struct feth__env *env, const char *file, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s", env->registry_dir, REG_FILE);
+	int n = snprintf(buf, len, "%s/%s", env->registry_dir, file);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-enum reg_mode { REG_READ, REG_UPDATE, REG_CREATE };
-
-/* Opens and locks the registry. Only REG_CREATE makes it; otherwise a missing one is -ENOENT. */
-static int reg_open(const struct feth__env *env, enum reg_mode mode)
+static int reg_open(const struct feth__env *env, const char *file, int flags)
 {
 	const struct feth__sys *s = env->sys;
-	int flags = O_CLOEXEC | O_NOFOLLOW;
 	char path[512];
 	int fd, r;
 
-	r = reg_path(env, path, sizeof(path));
+	r = reg_path(env, file, path, sizeof(path));
 	if (r < 0)
 		return r;
-	if (mode == REG_CREATE) {
-		FETH_SYS_RETRY(r, s->mkdir(s->ctx, env->registry_dir, 0700));
-		if (r < 0 && r != -EEXIST)
-			return r;
-		flags |= O_CREAT;
-	}
-	flags |= mode == REG_READ ? O_RDONLY : O_RDWR;
-	FETH_SYS_RETRY(fd, s->open(s->ctx, path, flags, 0600));
-	if (fd < 0)
-		return fd;
-	FETH_SYS_RETRY(r, s->flock(s->ctx, fd, mode == REG_READ ? LOCK_SH : LOCK_EX));
-	if (r < 0) {
-		(void)s->close(s->ctx, fd);
-		return r;
-	}
+	FETH_SYS_RETRY(fd, s->open(s->ctx, path, flags | O_CLOEXEC | O_NOFOLLOW, 0600));
 	return fd;
 }
 
 static void reg_close(const struct feth__env *env, int fd)
 {
-	/* Closing drops the lock. A close error cannot be acted on: the fd is gone either way. */
+	/* A close error cannot be acted on here: the fd is gone either way. */
 	(void)env->sys->close(env->sys->ctx, fd);
+}
+
+/*
+ * Takes the writers' lock: an exclusive flock on <dir>/lock, a file that is never replaced (the
+ * registry itself is, by rename, so a lock on it would be lost with the old inode). The lock
+ * file is made when missing; the directory only with `mkdir_too` (otherwise a missing directory
+ * is -ENOENT: there is no registry). Returns the fd that holds the lock; closing it releases it.
+ */
+static int reg_lock(const struct feth__env *env, int mkdir_too)
+{
+	const struct feth__sys *s = env->sys;
+	int fd, r;
+
+	if (mkdir_too) {
+		FETH_SYS_RETRY(r, s->mkdir(s->ctx, env->registry_dir, 0700));
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	fd = reg_open(env, REG_LOCK, O_RDWR | O_CREAT);
+	if (fd < 0)
+		return fd;
+	FETH_SYS_RETRY(r, s->flock(s->ctx, fd, LOCK_EX));
+	if (r < 0) {
+		reg_close(env, fd);
+		return r;
+	}
+	return fd;
 }
 
 /* Parses one line; 1 if it is a valid record. */
@@ -146,15 +158,52 @@ out:
 	return r;
 }
 
-/* Replaces the file's content with the entries, skipping `skip` (may be NULL). */
-static int reg_write(const struct feth__env *env, int fd, const struct feth__reg_entry *e, int n,
+/* Reads every record of the registry file (none when it does not exist). */
+static int reg_load(const struct feth__env *env, struct feth__reg_entry **ret)
+{
+	int fd = reg_open(env, REG_FILE, O_RDONLY);
+	int n;
+
+	*ret = NULL;
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	n = reg_read(env, fd, ret);
+	reg_close(env, fd);
+	return n;
+}
+
+static int write_all(const struct feth__env *env, int fd, const char *buf, size_t len)
+{
+	const struct feth__sys *s = env->sys;
+
+	for (size_t done = 0; done < len;) {
+		ssize_t w;
+
+		FETH_SYS_RETRY(w, s->write(s->ctx, fd, buf + done, len - done));
+		if (w < 0)
+			return (int)w;
+		if (w == 0)
+			return -EIO;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Replaces the registry with the entries, skipping `skip` (may be NULL): written whole to
+ * <dir>/owned.tmp, then renamed over <dir>/owned. A failure at any step leaves the old file as
+ * it was, so a record is never lost with another's update. Call with the writers' lock held.
+ */
+static int reg_write(const struct feth__env *env, const struct feth__reg_entry *e, int n,
                      const char *skip)
 {
 	const struct feth__sys *s = env->sys;
 	char *buf = malloc((size_t)n * 64 + 1);
+	char tmp[512], path[512];
 	size_t len = 0;
-	int64_t off;
-	int r;
+	int fd, r;
 
 	if (!buf)
 		return -ENOMEM;
@@ -164,50 +213,50 @@ static int reg_write(const struct feth__env *env, int fd, const struct feth__reg
 		len += (size_t)snprintf(buf + len, 64, "%s %" PRId32 " %" PRId64 "\n", e[i].name,
 		                        e[i].pid, e[i].time);
 	}
-	FETH_SYS_RETRY(off, s->lseek(s->ctx, fd, 0, SEEK_SET));
-	r = off < 0 ? (int)off : 0;
+	r = reg_path(env, REG_TMP, tmp, sizeof(tmp));
 	if (r == 0)
-		FETH_SYS_RETRY(r, s->ftruncate(s->ctx, fd, 0));
-	for (size_t done = 0; r == 0 && done < len;) {
-		ssize_t w;
+		r = reg_path(env, REG_FILE, path, sizeof(path));
+	if (r < 0)
+		goto out;
+	fd = r = reg_open(env, REG_TMP, O_WRONLY | O_CREAT | O_TRUNC);
+	if (r < 0)
+		goto out;
+	r = write_all(env, fd, buf, len);
+	/* close() is where some file systems report a failed write: it counts. */
+	{
+		int c = s->close(s->ctx, fd);
 
-		FETH_SYS_RETRY(w, s->write(s->ctx, fd, buf + done, len - done));
-		if (w < 0)
-			r = (int)w;
-		else if (w == 0)
-			r = -EIO;
-		else
-			done += (size_t)w;
+		r = r < 0 ? r : c < 0 ? c : 0;
 	}
+	if (r == 0)
+		FETH_SYS_RETRY(r, s->rename(s->ctx, tmp, path));
+	if (r < 0) {
+		int u;
+
+		FETH_SYS_RETRY(
+		    u, s->unlink(s->ctx, tmp)); /* best effort: the next writer truncates it */
+		(void)u;
+	}
+out:
 	free(buf);
 	return r;
 }
 
 int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret)
 {
-	int fd = reg_open(env, REG_READ);
-	int n;
-
-	if (fd == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	if (fd < 0)
-		return fd;
-	n = reg_read(env, fd, ret);
-	reg_close(env, fd);
-	return n;
+	/* Readers take no lock: the file is only ever replaced whole, by rename. */
+	return reg_load(env, ret);
 }
 
 int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry *rec)
 {
 	struct feth__reg_entry *e = NULL, *grown;
-	int fd = reg_open(env, REG_CREATE);
+	int lock = reg_lock(env, 1);
 	int n, r;
 
-	if (fd < 0)
-		return fd;
-	n = r = reg_read(env, fd, &e);
+	if (lock < 0)
+		return lock;
+	n = r = reg_load(env, &e);
 	if (r < 0)
 		goto out;
 	grown = realloc(e, ((size_t)n + 1) * sizeof(*e));
@@ -221,10 +270,10 @@ int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry
 		if (strcmp(e[i].name, rec->name) == 0)
 			e[i--] = e[--n];
 	e[n] = *rec;
-	r = reg_write(env, fd, e, n + 1, NULL);
+	r = reg_write(env, e, n + 1, NULL);
 out:
 	free(e);
-	reg_close(env, fd);
+	reg_close(env, lock);
 	return r;
 }
 
@@ -243,27 +292,27 @@ int feth__registry_remove(const struct feth__env *env, const char *name,
                           struct feth__reg_entry *ret_removed)
 {
 	struct feth__reg_entry *e = NULL;
-	int fd = reg_open(env, REG_UPDATE);
+	int lock = reg_lock(env, 0);
 	int n, r, found = -1;
 
 	/* Nothing to forget when there is no registry: do not create one. */
-	if (fd == -ENOENT)
+	if (lock == -ENOENT)
 		return 0;
-	if (fd < 0)
-		return fd;
-	n = r = reg_read(env, fd, &e);
+	if (lock < 0)
+		return lock;
+	n = r = reg_load(env, &e);
 	for (int i = 0; i < n; i++)
 		if (strcmp(e[i].name, name) == 0)
 			found = i;
 	if (r >= 0 && found >= 0) {
-		r = reg_write(env, fd, e, n, name);
+		r = reg_write(env, e, n, name);
 		if (r == 0 && ret_removed)
 			*ret_removed = e[found];
 	}
 	if (r >= 0)
 		r = found >= 0;
 	free(e);
-	reg_close(env, fd);
+	reg_close(env, lock);
 	return r;
 }
 

@@ -31,10 +31,10 @@ struct feth__sys {
 	int (*close)(void *ctx, int fd); /* the fd is released even when an error is returned */
 	ssize_t (*read)(void *ctx, int fd, void *buf, size_t len);
 	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
-	int (*ftruncate)(void *ctx, int fd, int64_t len);
-	int64_t (*lseek)(void *ctx, int fd, int64_t off, int whence);
 	int (*flock)(void *ctx, int fd, int op);
 	int (*mkdir)(void *ctx, const char *path, unsigned mode);
+	int (*rename)(void *ctx, const char *from, const char *to);
+	int (*unlink)(void *ctx, const char *path);
 
 	/* Sockets and interface control. The socket is close-on-exec (on Darwin, which has no
 	 * SOCK_CLOEXEC, the real table sets FD_CLOEXEC right after creating it). */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -47,20 +48,6 @@ static ssize_t real_write(void *ctx, int fd, const void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-static int real_ftruncate(void *ctx, int fd, int64_t len)
-{
-	(void)ctx;
-	return RET(ftruncate(fd, (off_t)len));
-}
-
-static int64_t real_lseek(void *ctx, int fd, int64_t off, int whence)
-{
-	off_t r = lseek(fd, (off_t)off, whence);
-
-	(void)ctx;
-	return r < 0 ? -errno : (int64_t)r;
-}
-
 static int real_flock(void *ctx, int fd, int op)
 {
 	(void)ctx;
@@ -71,6 +58,18 @@ static int real_mkdir(void *ctx, const char *path, unsigned mode)
 {
 	(void)ctx;
 	return RET(mkdir(path, (mode_t)mode));
+}
+
+static int real_rename(void *ctx, const char *from, const char *to)
+{
+	(void)ctx;
+	return RET(rename(from, to));
+}
+
+static int real_unlink(void *ctx, const char *path)
+{
+	(void)ctx;
+	return RET(unlink(path));
 }
 
 static int real_socket(void *ctx, int domain, int type, int protocol)
@@ -152,10 +151,10 @@ const struct feth__sys feth__sys_real = {
     .close = real_close,
     .read = real_read,
     .write = real_write,
-    .ftruncate = real_ftruncate,
-    .lseek = real_lseek,
     .flock = real_flock,
     .mkdir = real_mkdir,
+    .rename = real_rename,
+    .unlink = real_unlink,
     .socket = real_socket,
     .ioctl = real_ioctl,
     .sysctlbyname = real_sysctlbyname,

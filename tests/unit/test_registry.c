@@ -29,6 +29,12 @@ static void test_registry_is_root_only(void **state)
 	snprintf(path, sizeof(path), "%s/owned", t->registry_dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/lock", t->registry_dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* The file is replaced whole through a temporary that never stays behind. */
+	snprintf(path, sizeof(path), "%s/owned.tmp", t->registry_dir);
+	assert_int_not_equal(stat(path, &st), 0);
 }
 
 static void test_cleanup_destroys_only_own_orphans(void **state)

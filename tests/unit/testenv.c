@@ -34,6 +34,9 @@ int testenv_setup(void **state)
 	return 0;
 }
 
+/* What the registry directory may hold. */
+static const char *const reg_files[] = {"owned", "owned.tmp", "lock"};
+
 int testenv_teardown(void **state)
 {
 	struct testenv *t = *state;
@@ -41,8 +44,10 @@ int testenv_teardown(void **state)
 	int fds = sim_open_fds(t->sim);
 
 	feth__env_set(NULL);
-	snprintf(path, sizeof(path), "%s/owned", t->registry_dir);
-	unlink(path);
+	for (size_t i = 0; i < sizeof(reg_files) / sizeof(reg_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", t->registry_dir, reg_files[i]);
+		unlink(path);
+	}
 	rmdir(t->registry_dir);
 	rmdir(t->dir);
 	sim_free(t->sim);
