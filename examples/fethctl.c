@@ -53,7 +53,9 @@ static int usage(const char *why)
 /* Prints a libfeth error with a hint about what to do. */
 static int fail(const char *what, const char *name, int err)
 {
-	fprintf(stderr, "fethctl: %s%s%s: %s", what, name ? " " : "", name ? name : "",
+	int named = name && *name;
+
+	fprintf(stderr, "fethctl: %s%s%s: %s", what, named ? " " : "", named ? name : "",
 	        strerror(-err));
 	switch (-err) {
 	case EPERM:

@@ -4,9 +4,10 @@
 int feth_header_only_check(void);
 int feth_header_only_check(void)
 {
-	struct feth_pair_opts o = {sizeof(struct feth_pair_opts)};
+	struct feth_pair_opts o;
 	struct feth_if_entry e;
 
+	o.sz = sizeof(o);
 	(void)e;
 	return (int)o.sz + FETH_IFNAMSIZ;
 }

@@ -29,10 +29,10 @@ enum sim_call {
 	SIM_CALL_CLOSE,
 	SIM_CALL_READ,
 	SIM_CALL_WRITE,
-	SIM_CALL_FTRUNCATE,
-	SIM_CALL_LSEEK,
 	SIM_CALL_FLOCK,
 	SIM_CALL_MKDIR,
+	SIM_CALL_RENAME,
+	SIM_CALL_UNLINK,
 	SIM_CALL_SOCKET,
 	SIM_CALL_IOCTL,
 	SIM_CALL_SYSCTLBYNAME,
@@ -54,7 +54,7 @@ void sim_set_root(struct sim *sim, bool root); /* false: privileged calls fail E
 /* Simulated macOS version, e.g. (10,13), (10,15), (12,0), (14,1), (15,0). Before 10.15 there
  * is no net.link.fake.max_mtu sysctl (ENOENT) and every feth's maximum MTU is 16370. */
 void sim_set_macos(struct sim *sim, int major, int minor);
-void sim_set_pid(struct sim *sim, pid_t pid);		/* what getpid() returns */
+void sim_set_pid(struct sim *sim, pid_t pid);                   /* what getpid() returns */
 void sim_set_pid_alive(struct sim *sim, pid_t pid, bool alive); /* default: every pid alive */
 /* After a destroy, re-creating the same unit fails EBUSY until this many simulated
  * microseconds have passed (default 30000). The clock advances only through sleep_us. */

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated Darwin kernel's world: the seam table, descriptors, fault injection, the
+ * net.link.fake.max_mtu sysctl, processes and the clock. Interfaces live in sim_if.c.
+ * Section numbers (§) refer to docs/darwin-kernel.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim_internal.h"
+
+/* The simulated clock starts here (seconds since the epoch). */
+#define SIM_EPOCH_S 1700000000
+
+bool sim__reserve(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n <= *cap)
+		return true;
+	ncap = *cap ? *cap : 16;
+	while (ncap < n)
+		ncap *= 2;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+bool sim__macos_at_least(const struct sim *sim, int major, int minor)
+{
+	return sim->macos_major > major || (sim->macos_major == major && sim->macos_minor >= minor);
+}
+
+/* ---- accounting and faults ------------------------------------------------------------------ */
+
+static unsigned long *ioctl_counter(struct sim *sim, unsigned long req)
+{
+	for (size_t i = 0; i < sim->n_ioctls; i++)
+		if (sim->ioctls[i].req == req)
+			return &sim->ioctls[i].count;
+	if (!sim__reserve((void **)&sim->ioctls, &sim->cap_ioctls, sim->n_ioctls + 1,
+	                  sizeof(*sim->ioctls)))
+		abort(); /* a test harness out of memory cannot go on meaningfully */
+	sim->ioctls[sim->n_ioctls].req = req;
+	sim->ioctls[sim->n_ioctls].count = 0;
+	return &sim->ioctls[sim->n_ioctls++].count;
+}
+
+static int take_fault(struct sim_fault *f)
+{
+	int err;
+
+	if (!f->active)
+		return 0;
+	err = f->err;
+	if (f->remaining && --f->remaining == 0)
+		f->active = false;
+	return -err;
+}
+
+/*
+ * Counts one fallible call and decides whether it fails: returns 0, or the -errno it must
+ * return without any other effect.
+ */
+static int enter(struct sim *sim, enum sim_call kind, unsigned long req)
+{
+	int r;
+
+	sim->calls++;
+	sim->calls_of[kind]++;
+	if (kind == SIM_CALL_IOCTL)
+		(*ioctl_counter(sim, req))++;
+	if (sim->fail_at && sim->calls == sim->fail_at) {
+		sim->fail_at = 0;
+		return -sim->fail_at_err;
+	}
+	r = take_fault(&sim->fail_kind[kind]);
+	if (r)
+		return r;
+	if (kind == SIM_CALL_IOCTL)
+		for (size_t i = 0; i < FETH_SIM_ARRAY_SIZE(sim->fail_ioctl); i++)
+			if (sim->fail_ioctl[i].f.active && sim->fail_ioctl[i].req == req)
+				return take_fault(&sim->fail_ioctl[i].f);
+	return 0;
+}
+
+void sim_fail_nth(struct sim *sim, unsigned long n, int err)
+{
+	sim->fail_at = n ? sim->calls + n : 0;
+	sim->fail_at_err = err;
+}
+
+void sim_fail_kind(struct sim *sim, enum sim_call kind, int err, unsigned count)
+{
+	sim->fail_kind[kind].active = true;
+	sim->fail_kind[kind].err = err;
+	sim->fail_kind[kind].remaining = count;
+}
+
+void sim_fail_ioctl(struct sim *sim, unsigned long req, int err, unsigned count)
+{
+	for (size_t i = 0; i < FETH_SIM_ARRAY_SIZE(sim->fail_ioctl); i++) {
+		if (!sim->fail_ioctl[i].f.active || sim->fail_ioctl[i].req == req) {
+			sim->fail_ioctl[i].req = req;
+			sim->fail_ioctl[i].f.active = true;
+			sim->fail_ioctl[i].f.err = err;
+			sim->fail_ioctl[i].f.remaining = count;
+			return;
+		}
+	}
+	abort(); /* more distinct ioctl faults than any test needs */
+}
+
+void sim_fail_clear(struct sim *sim)
+{
+	sim->fail_at = 0;
+	memset(sim->fail_kind, 0, sizeof(sim->fail_kind));
+	memset(sim->fail_ioctl, 0, sizeof(sim->fail_ioctl));
+}
+
+unsigned long sim_calls(const struct sim *sim)
+{
+	return sim->calls;
+}
+
+unsigned long sim_calls_of(const struct sim *sim, enum sim_call kind)
+{
+	return sim->calls_of[kind];
+}
+
+unsigned long sim_ioctl_calls(const struct sim *sim, unsigned long req)
+{
+	for (size_t i = 0; i < sim->n_ioctls; i++)
+		if (sim->ioctls[i].req == req)
+			return sim->ioctls[i].count;
+	return 0;
+}
+
+/* ---- descriptors ---------------------------------------------------------------------------- */
+
+static struct sim_fd *fd_find(struct sim *sim, int fd)
+{
+	for (size_t i = 0; i < sim->n_fds; i++)
+		if (sim->fds[i].fd == fd)
+			return &sim->fds[i];
+	return NULL;
+}
+
+static int fd_track(struct sim *sim, int hostfd, enum sim_fd_kind kind, int domain, int type)
+{
+	if (!sim__reserve((void **)&sim->fds, &sim->cap_fds, sim->n_fds + 1, sizeof(*sim->fds))) {
+		close(hostfd);
+		return -ENOMEM;
+	}
+	sim->fds[sim->n_fds].fd = hostfd;
+	sim->fds[sim->n_fds].kind = kind;
+	sim->fds[sim->n_fds].domain = domain;
+	sim->fds[sim->n_fds].type = type;
+	sim->n_fds++;
+	return hostfd;
+}
+
+static void fd_release(struct sim *sim, struct sim_fd *f)
+{
+	close(f->fd);
+	*f = sim->fds[--sim->n_fds];
+}
+
+int sim_open_fds(const struct sim *sim)
+{
+	return (int)sim->n_fds;
+}
+
+static int neg_errno(long r)
+{
+	return r < 0 ? -errno : (int)r;
+}
+
+static int s_open(void *ctx, const char *path, int flags, unsigned mode)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_OPEN, 0);
+
+	if (r)
+		return r;
+	/* Device nodes are the kernel's: none is simulated yet, so none exists. */
+	if (strncmp(path, "/dev/", 5) == 0)
+		return -ENOENT;
+	/* Regular files (the ownership registry) are the host's. */
+	r = open(path, flags | O_CLOEXEC, (mode_t)mode);
+	if (r < 0)
+		return -errno;
+	return fd_track(sim, r, SIM_FD_FILE, 0, 0);
+}
+
+static int s_close(void *ctx, int fd)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_CLOSE, 0);
+	struct sim_fd *f = fd_find(sim, fd);
+
+	/* The descriptor is released even when close reports an error (as on Darwin). */
+	if (!f)
+		return -EBADF;
+	fd_release(sim, f);
+	return r;
+}
+
+static struct sim_fd *file_fd(struct sim *sim, int fd, int *err)
+{
+	struct sim_fd *f = fd_find(sim, fd);
+
+	if (!f)
+		*err = -EBADF;
+	else if (f->kind != SIM_FD_FILE)
+		*err = -EOPNOTSUPP; /* the simulator's sockets carry ioctls only */
+	return f && f->kind == SIM_FD_FILE ? f : NULL;
+}
+
+static ssize_t s_read(void *ctx, int fd, void *buf, size_t len)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_READ, 0);
+	struct sim_fd *f;
+	ssize_t n;
+
+	if (r)
+		return r;
+	f = file_fd(sim, fd, &r);
+	if (!f)
+		return r;
+	n = read(f->fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t s_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_WRITE, 0);
+	struct sim_fd *f;
+	ssize_t n;
+
+	if (r)
+		return r;
+	f = file_fd(sim, fd, &r);
+	if (!f)
+		return r;
+	n = write(f->fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static int s_flock(void *ctx, int fd, int op)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_FLOCK, 0);
+	struct sim_fd *f;
+
+	if (r)
+		return r;
+	f = file_fd(sim, fd, &r);
+	if (!f)
+		return r;
+	return neg_errno(flock(f->fd, op));
+}
+
+static int s_mkdir(void *ctx, const char *path, unsigned mode)
+{
+	int r = enter(ctx, SIM_CALL_MKDIR, 0);
+
+	if (r)
+		return r;
+	return neg_errno(mkdir(path, (mode_t)mode));
+}
+
+static int s_rename(void *ctx, const char *from, const char *to)
+{
+	int r = enter(ctx, SIM_CALL_RENAME, 0);
+
+	if (r)
+		return r;
+	return neg_errno(rename(from, to));
+}
+
+static int s_unlink(void *ctx, const char *path)
+{
+	int r = enter(ctx, SIM_CALL_UNLINK, 0);
+
+	if (r)
+		return r;
+	return neg_errno(unlink(path));
+}
+
+/* ---- sockets and ioctl ---------------------------------------------------------------------- */
+
+static int s_socket(void *ctx, int domain, int type, int protocol)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_SOCKET, 0);
+	int fd;
+
+	if (r)
+		return r;
+	/* The control sockets of §5. AF_NDRV comes with the send path; until then it does not
+	 * exist here, as on a kernel built without it. */
+	if (domain != SIM_AF_UNIX && domain != DARWIN_AF_INET && domain != DARWIN_AF_INET6)
+		return -EAFNOSUPPORT;
+	if (type != SIM_SOCK_DGRAM && type != SIM_SOCK_STREAM)
+		return -EPROTOTYPE;
+	if (protocol != 0)
+		return -EPROTONOSUPPORT;
+	/* A real descriptor stands for the socket, so fd numbers and leaks are real. */
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	return fd_track(sim, fd, SIM_FD_SOCKET, domain, type);
+}
+
+static int s_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_IOCTL, req);
+	size_t len = DARWIN_IOCPARM_LEN(req);
+	/* The kernel's copy of the argument, aligned for any struct (IOCPARM_MAX is 8192). */
+	union {
+		uint64_t align;
+		unsigned char b[DARWIN_IOCPARM_LEN(~0ul) + 1];
+	} k;
+	unsigned char *kbuf = k.b;
+	struct sim_fd *f;
+
+	if (r)
+		return r;
+	f = fd_find(sim, fd);
+	if (!f)
+		return -EBADF;
+	if (f->kind != SIM_FD_SOCKET)
+		return -ENOTTY;
+	/* ioctl(2): copy the argument in for _IOW/_IOWR, copy it out on success for _IOR/_IOWR
+	 * (bsd/kern/sys_generic.c). */
+	if (len && !arg)
+		return -EFAULT;
+	memset(kbuf, 0, len);
+	if (req & DARWIN_IOC_IN)
+		memcpy(kbuf, arg, len);
+	if (((req >> 8) & 0xff) != 'i')
+		return -EOPNOTSUPP;
+	r = sim__if_ioctl(sim, f->domain, req, kbuf);
+	if (r == 0 && (req & DARWIN_IOC_OUT))
+		memcpy(arg, kbuf, len);
+	return r;
+}
+
+/* ---- sysctl --------------------------------------------------------------------------------- */
+
+static int s_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
+                          const void *newp, size_t newlen)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_SYSCTLBYNAME, 0);
+	uint32_t v;
+
+	if (r)
+		return r;
+	/* net.link.fake.max_mtu exists from 10.15 (xnu-6153) on (§2.4). */
+	if (strcmp(name, DARWIN_FETH_SYSCTL_MAX_MTU) != 0 || !sim__macos_at_least(sim, 10, 15))
+		return -ENOENT;
+	if (oldp) {
+		/* sysctl_io_number: the old value needs room for all of it (ENOMEM). */
+		if (!oldlenp || *oldlenp < sizeof(v))
+			return -ENOMEM;
+	}
+	if (newp) {
+		/* A write needs root (CTLFLAG_RW without CTLFLAG_ANYBODY) and a whole int
+		 * (SYSCTL_IN: EINVAL when shorter). */
+		if (!sim->root)
+			return -EPERM;
+		if (newlen < sizeof(v))
+			return -EINVAL;
+	}
+	if (oldp) {
+		v = sim->sysctl_max_mtu;
+		memcpy(oldp, &v, sizeof(v));
+	}
+	if (oldlenp)
+		*oldlenp = sizeof(v);
+	if (newp) {
+		memcpy(&v, newp, sizeof(v));
+		/* feth_max_mtu_sysctl: 1500 <= v <= 16384 - 14 and v > buflet_size (512)
+		 * (if_fake.c@11417:351-369). */
+		if (v > DARWIN_FETH_MTU_CEILING || v < DARWIN_FETH_SYSCTL_MAX_MTU_MIN)
+			return -EINVAL;
+		sim->sysctl_max_mtu = v;
+	}
+	return 0;
+}
+
+/* ---- processes and time ------------------------------------------------------------------- */
+
+static int s_kill(void *ctx, pid_t pid, int sig)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_KILL, 0);
+
+	if (r)
+		return r;
+	/* libfeth only ever asks whether a process exists; anything else is a library bug. */
+	if (sig != 0 || pid <= 0) {
+		fprintf(stderr, "sim: kill(%ld, %d) is not an existence check\n", (long)pid, sig);
+		abort();
+	}
+	for (size_t i = 0; i < sim->n_dead; i++)
+		if (sim->dead[i] == pid)
+			return -ESRCH;
+	return 0;
+}
+
+static pid_t s_getpid(void *ctx)
+{
+	return ((struct sim *)ctx)->pid;
+}
+
+static int64_t s_time_now(void *ctx)
+{
+	return SIM_EPOCH_S + (int64_t)(((struct sim *)ctx)->now_us / 1000000u);
+}
+
+static void s_sleep_us(void *ctx, uint32_t usec)
+{
+	((struct sim *)ctx)->now_us += usec;
+}
+
+/* ---- the world ------------------------------------------------------------------------------ */
+
+struct sim *sim_new(void)
+{
+	struct sim *sim = calloc(1, sizeof(*sim));
+
+	if (!sim)
+		return NULL;
+	sim->sys = (struct feth__sys){
+	    .ctx = sim,
+	    .open = s_open,
+	    .close = s_close,
+	    .read = s_read,
+	    .write = s_write,
+	    .flock = s_flock,
+	    .mkdir = s_mkdir,
+	    .rename = s_rename,
+	    .unlink = s_unlink,
+	    .socket = s_socket,
+	    .ioctl = s_ioctl,
+	    .sysctlbyname = s_sysctlbyname,
+	    .kill = s_kill,
+	    .getpid = s_getpid,
+	    .time_now = s_time_now,
+	    .sleep_us = s_sleep_us,
+	};
+	sim->root = true;
+	sim->macos_major = 15;
+	sim->macos_minor = 0;
+	sim->pid = 4242;
+	sim->teardown_us = 30000;
+	sim->sysctl_max_mtu = DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT;
+	sim->next_index = 1;
+	return sim;
+}
+
+void sim_free(struct sim *sim)
+{
+	if (!sim)
+		return;
+	sim__if_free_all(sim);
+	free(sim->teardowns);
+	free(sim->fds); /* host descriptors still open are the test's to report, not to close */
+	free(sim->ioctls);
+	free(sim->dead);
+	free(sim);
+}
+
+const struct feth__sys *sim_sys(struct sim *sim)
+{
+	return &sim->sys;
+}
+
+void sim_set_root(struct sim *sim, bool root)
+{
+	sim->root = root;
+}
+
+void sim_set_macos(struct sim *sim, int major, int minor)
+{
+	sim->macos_major = major;
+	sim->macos_minor = minor;
+}
+
+void sim_set_pid(struct sim *sim, pid_t pid)
+{
+	sim->pid = pid;
+}
+
+void sim_set_pid_alive(struct sim *sim, pid_t pid, bool alive)
+{
+	size_t i;
+
+	for (i = 0; i < sim->n_dead && sim->dead[i] != pid; i++)
+		;
+	if (alive && i < sim->n_dead) {
+		sim->dead[i] = sim->dead[--sim->n_dead];
+	} else if (!alive && i == sim->n_dead) {
+		if (!sim__reserve((void **)&sim->dead, &sim->cap_dead, sim->n_dead + 1,
+		                  sizeof(pid_t)))
+			abort();
+		sim->dead[sim->n_dead++] = pid;
+	}
+}
+
+void sim_set_teardown_us(struct sim *sim, uint64_t usec)
+{
+	sim->teardown_us = usec;
+}
+
+uint64_t sim_now_us(const struct sim *sim)
+{
+	return sim->now_us;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulator's internals, shared by its modules: sim.c (the world, descriptors, fault
+ * injection, sysctl, processes) and sim_if.c (interfaces and their ioctls).
+ */
+#ifndef FETH_SIM_INTERNAL_H
+#define FETH_SIM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darwin/abi.h"
+#include "sim.h"
+
+#define FETH_SIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Darwin socket domains and types (bsd/sys/socket.h; darwin-abi.md). */
+#define SIM_AF_UNIX     1
+#define SIM_SOCK_STREAM 1
+#define SIM_SOCK_DGRAM  2
+#define SIM_SOCK_RAW    3
+
+/* Per-family address slots: a limit of the simulator, not of Darwin (-ENOSPC past it). */
+#define SIM_MAX_ADDRS 8
+
+struct sim_ifnet {
+	char name[DARWIN_IFNAMSIZ];
+	char family[DARWIN_IFNAMSIZ]; /* "feth", "en", "lo": the name without its unit */
+	int unit;
+	bool feth;  /* created by the feth cloner */
+	bool ether; /* IFT_ETHER */
+	uint16_t index;
+	uint16_t flags;
+	int mtu;
+	int max_mtu; /* feth: frozen at creation (§2.4) */
+	uint8_t mac[6];
+	uint8_t addrlen; /* 6, or 0 after SIOCSIFLLADDR with sa_len 0 (§2.9) */
+	struct sim_ifnet *peer;
+	int n_ipv4;
+	uint8_t ipv4[SIM_MAX_ADDRS][4];
+	uint8_t ipv4_prefix[SIM_MAX_ADDRS];
+	int n_ipv6;
+	uint8_t ipv6[SIM_MAX_ADDRS][16];
+	uint8_t ipv6_prefix[SIM_MAX_ADDRS];
+};
+
+/* A unit whose destroyed ifnet is still being torn down (§2.7): EBUSY until `until_us`. */
+struct sim_teardown {
+	int unit;
+	uint64_t until_us;
+};
+
+enum sim_fd_kind { SIM_FD_FILE, SIM_FD_SOCKET };
+
+struct sim_fd {
+	int fd; /* the host descriptor that stands for it */
+	enum sim_fd_kind kind;
+	int domain; /* sockets: Darwin AF_* */
+	int type;
+};
+
+struct sim_ioctl_count {
+	unsigned long req;
+	unsigned long count;
+};
+
+struct sim_fault {
+	bool active;
+	int err;
+	unsigned remaining; /* 0 = for ever */
+};
+
+struct sim {
+	struct feth__sys sys;
+
+	/* environment */
+	bool root;
+	int macos_major, macos_minor;
+	pid_t pid;
+	pid_t *dead;
+	size_t n_dead, cap_dead;
+	uint64_t now_us;
+	uint64_t teardown_us;
+	uint32_t sysctl_max_mtu;
+
+	/* interfaces, in attach order (the order SIOCGIFCONF walks) */
+	struct sim_ifnet **ifs;
+	size_t n_ifs, cap_ifs;
+	uint16_t next_index;
+	struct sim_teardown *teardowns;
+	size_t n_teardowns, cap_teardowns;
+
+	/* descriptors opened through the seam */
+	struct sim_fd *fds;
+	size_t n_fds, cap_fds;
+
+	/* accounting and faults */
+	unsigned long calls;
+	unsigned long calls_of[SIM_CALL__COUNT];
+	struct sim_ioctl_count *ioctls;
+	size_t n_ioctls, cap_ioctls;
+	unsigned long fail_at; /* the call number that fails (0: none) */
+	int fail_at_err;
+	struct sim_fault fail_kind[SIM_CALL__COUNT];
+	struct {
+		unsigned long req;
+		struct sim_fault f;
+	} fail_ioctl[16];
+};
+
+/* Grows *arr (of elem-sized items) to hold at least n; false when out of memory. */
+bool sim__reserve(void **arr, size_t *cap, size_t n, size_t elem);
+
+/* macOS version at least (major, minor). */
+bool sim__macos_at_least(const struct sim *sim, int major, int minor);
+
+/* ---- sim_if.c ------------------------------------------------------------------------------ */
+
+/* ifunit(): the interface a name designates, "feth01" designating feth1 (if.c@11417:1761). */
+struct sim_ifnet *sim__ifunit(const struct sim *sim, const char *name);
+/* An interface ioctl (group 'i') on a socket of `domain`, with the argument already copied
+ * into the kernel buffer `kbuf` (of the request's IOCPARM_LEN bytes). Returns 0 or -errno. */
+int sim__if_ioctl(struct sim *sim, int domain, unsigned long req, void *kbuf);
+/* The feth cloner's create, as SIOCIFCREATE does it (name written back for a wildcard). */
+int sim__if_clone_create(struct sim *sim, char name[DARWIN_IFNAMSIZ]);
+void sim__if_free_all(struct sim *sim);
+
+#endif /* FETH_SIM_INTERNAL_H */

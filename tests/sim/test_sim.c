@@ -1,0 +1,827 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulator on its own, against docs/darwin-kernel.md: raw seam calls with Darwin's
+ * structs and request numbers, no library code in between. Section numbers (§) refer to the
+ * doc.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "darwin/abi.h"
+#include "sim.h"
+
+struct w {
+	struct sim *sim;
+	const struct feth__sys *s;
+	int fd4, fd6; /* AF_INET and AF_INET6 control sockets */
+};
+
+#define W(state) ((struct w *)*(state))
+
+static int setup(void **state)
+{
+	struct w *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -1;
+	w->sim = sim_new();
+	w->s = sim_sys(w->sim);
+	w->fd4 = w->s->socket(w->s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
+	w->fd6 = w->s->socket(w->s->ctx, DARWIN_AF_INET6, DARWIN_SOCK_DGRAM, 0);
+	if (w->fd4 < 0 || w->fd6 < 0)
+		return -1;
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct w *w = *state;
+	int left;
+
+	w->s->close(w->s->ctx, w->fd4);
+	w->s->close(w->s->ctx, w->fd6);
+	left = sim_open_fds(w->sim);
+	sim_free(w->sim);
+	free(w);
+	return left == 0 ? 0 : -1;
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static int ioc(struct w *w, unsigned long req, void *arg)
+{
+	return w->s->ioctl(w->s->ctx, w->fd4, req, arg);
+}
+
+static int ifreq_call(struct w *w, unsigned long req, const char *name, struct darwin_ifreq *ifr)
+{
+	struct darwin_ifreq local;
+
+	if (!ifr)
+		ifr = &local;
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	return ioc(w, req, ifr);
+}
+
+static int create(struct w *w, const char *name)
+{
+	return ifreq_call(w, DARWIN_SIOCIFCREATE, name, NULL);
+}
+
+static int destroy(struct w *w, const char *name)
+{
+	return ifreq_call(w, DARWIN_SIOCIFDESTROY, name, NULL);
+}
+
+static int drv(struct w *w, unsigned long req, const char *name, uint64_t cmd, uint64_t len,
+               void *data)
+{
+	struct darwin_ifdrv ifd;
+
+	memset(&ifd, 0, sizeof(ifd));
+	snprintf(ifd.ifd_name, sizeof(ifd.ifd_name), "%s", name);
+	ifd.ifd_cmd = cmd;
+	ifd.ifd_len = len;
+	ifd.ifd_data = data;
+	return ioc(w, req, &ifd);
+}
+
+static int set_peer(struct w *w, const char *name, const char *peer)
+{
+	struct darwin_if_fake_request r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.iffr_u.iffru_peer_name, DARWIN_IFNAMSIZ, "%s", peer);
+	return drv(w, DARWIN_SIOCSDRVSPEC, name, DARWIN_IF_FAKE_S_CMD_SET_PEER, sizeof(r), &r);
+}
+
+static struct sim_if_state state_of(struct w *w, const char *name)
+{
+	struct sim_if_state st;
+
+	assert_int_equal(sim_if_state(w->sim, name, &st), 0);
+	return st;
+}
+
+static int set_mtu(struct w *w, const char *name, int mtu)
+{
+	struct darwin_ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_ifru.ifru_mtu = mtu;
+	return ioc(w, DARWIN_SIOCSIFMTU, &ifr);
+}
+
+static int sysctl_set(struct w *w, int32_t v)
+{
+	return w->s->sysctlbyname(w->s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v, sizeof(v));
+}
+
+static int32_t sysctl_get(struct w *w)
+{
+	int32_t v = -1;
+	size_t len = sizeof(v);
+
+	assert_int_equal(
+	    w->s->sysctlbyname(w->s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, &v, &len, NULL, 0), 0);
+	assert_int_equal(len, sizeof(v));
+	return v;
+}
+
+/* ---- the cloner (§2.2, §2.3) ---------------------------------------------------------------- */
+
+static void test_create_explicit_initial_state(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifreq ifr;
+	struct sim_if_state st;
+	static const uint8_t mac258[6] = {0x66, 0x65, 0x74, 0x68, 0x01, 0x02};
+
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCIFCREATE, "feth258", &ifr), 0);
+	assert_string_equal(ifr.ifr_name, "feth258"); /* an explicit name stays as given */
+	st = state_of(w, "feth258");
+	assert_int_equal(st.unit, 258);
+	assert_memory_equal(st.mac, mac258, 6);
+	assert_int_equal(st.flags, 0x8802);
+	assert_int_equal(st.mtu, 1500);
+	assert_int_equal(st.max_mtu, 2048);
+	assert_string_equal(st.peer, "");
+	assert_int_equal(sim_if_count(w->sim), 1);
+	/* SIOCIFCREATE2 behaves the same for feth. */
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCIFCREATE2, "feth0", &ifr), 0);
+	assert_int_equal(sim_if_count(w->sim), 2);
+}
+
+static void test_create_wildcard_writes_name_back(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifreq ifr;
+
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCIFCREATE, "feth", &ifr), 0);
+	assert_string_equal(ifr.ifr_name, "feth0");
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCIFCREATE, "feth", &ifr), 0);
+	assert_string_equal(ifr.ifr_name, "feth2"); /* the lowest free unit */
+	/* Right after a destroy the unit's old ifnet is still tearing down: the wildcard skips
+	 * it (EBUSY moves on to the next bit); once torn down it is reused. */
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCIFCREATE, "feth", &ifr), 0);
+	assert_string_equal(ifr.ifr_name, "feth3");
+	w->s->sleep_us(w->s->ctx, 30000);
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCIFCREATE, "feth", &ifr), 0);
+	assert_string_equal(ifr.ifr_name, "feth0");
+}
+
+static void test_create_errors(void **state)
+{
+	struct w *w = W(state);
+
+	assert_int_equal(create(w, "feth7"), 0);
+	assert_int_equal(create(w, "feth7"), -EEXIST);
+	assert_int_equal(create(w, "feth07"), -EEXIST); /* ifunit reads feth07 as feth7 */
+	assert_int_equal(create(w, "feth32768"), -ENXIO);
+	assert_int_equal(create(w, "feth99999"), -ENXIO);
+	assert_int_equal(create(w, "feth32767"), 0);
+	assert_int_equal(create(w, "feth7x"), -EINVAL);
+	assert_int_equal(create(w, "en0"), -EINVAL);
+	assert_int_equal(create(w, ""), -EINVAL);
+	assert_int_equal(sim_if_count(w->sim), 2);
+}
+
+static void test_create_busy_while_tearing_down(void **state)
+{
+	struct w *w = W(state);
+
+	sim_set_teardown_us(w->sim, 50000);
+	assert_int_equal(create(w, "feth4"), 0);
+	assert_int_equal(destroy(w, "feth4"), 0);
+	/* The name is gone at once (§2.7)... */
+	assert_int_not_equal(sim_if_state(w->sim, "feth4", &(struct sim_if_state){0}), 0);
+	/* ...but the same unit is EBUSY until the teardown has finished. */
+	assert_int_equal(create(w, "feth4"), -EBUSY);
+	w->s->sleep_us(w->s->ctx, 49999);
+	assert_int_equal(create(w, "feth4"), -EBUSY);
+	w->s->sleep_us(w->s->ctx, 1);
+	assert_int_equal(sim_now_us(w->sim), 50000);
+	assert_int_equal(create(w, "feth4"), 0);
+}
+
+static void test_root_checks(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifreq ifr;
+	struct darwin_if_fake_request r;
+	struct darwin_ifaliasreq ifra;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	sim_set_root(w->sim, false);
+	assert_int_equal(create(w, "feth2"), -EPERM);
+	assert_int_equal(destroy(w, "feth0"), -EPERM);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), -EPERM);
+	assert_int_equal(set_mtu(w, "feth0", 1400), -EPERM);
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCSIFFLAGS, "feth0", NULL), -EPERM);
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCSIFLLADDR, "feth0", NULL), -EPERM);
+	memset(&ifra, 0, sizeof(ifra));
+	strcpy(ifra.ifra_name, "feth0");
+	assert_int_equal(ioc(w, DARWIN_SIOCAIFADDR, &ifra), -EPERM);
+	assert_int_equal(sysctl_set(w, 4000), -EPERM);
+	/* The GET requests are unprivileged; an unknown name is ENXIO before EPERM. */
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCGIFFLAGS, "feth0", &ifr), 0);
+	assert_int_equal((uint16_t)ifr.ifr_ifru.ifru_flags, 0x8802);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(
+	    drv(w, DARWIN_SIOCGDRVSPEC, "feth0", DARWIN_IF_FAKE_G_CMD_GET_PEER, sizeof(r), &r), 0);
+	assert_int_equal(sysctl_get(w), 2048);
+	assert_int_equal(set_mtu(w, "feth9", 1400), -ENXIO);
+	assert_int_equal(sim_if_count(w->sim), 2);
+	assert_int_equal(sim_peer_count(w->sim), 0);
+}
+
+/* ---- peering (§2.5, §2.6) ------------------------------------------------------------------- */
+
+static void test_peer_rules(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_if_fake_request r;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(create(w, "feth2"), 0);
+	assert_int_equal(sim_if_add_other(w->sim, "en0", true), 0);
+	assert_int_equal(sim_if_add_other(w->sim, "lo0", false), 0);
+
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	assert_string_equal(state_of(w, "feth0").peer, "feth1");
+	assert_string_equal(state_of(w, "feth1").peer, "feth0");
+	assert_int_equal(sim_peer_count(w->sim), 1);
+	/* Re-peering is not idempotent; either side peered is EBUSY. */
+	assert_int_equal(set_peer(w, "feth0", "feth1"), -EBUSY);
+	assert_int_equal(set_peer(w, "feth1", "feth0"), -EBUSY);
+	assert_int_equal(set_peer(w, "feth2", "feth1"), -EBUSY);
+	assert_int_equal(set_peer(w, "feth0", "feth2"), -EBUSY);
+	/* Unknown peer, non-feth peers. */
+	assert_int_equal(set_peer(w, "feth2", "feth9"), -ENXIO);
+	assert_int_equal(set_peer(w, "feth2", "en0"), -EINVAL);
+	assert_int_equal(set_peer(w, "feth2", "lo0"), -EINVAL);
+	/* Unknown interface: ENXIO; a non-feth interface's driver knows no DRVSPEC. */
+	assert_int_equal(set_peer(w, "feth9", "feth2"), -ENXIO);
+	assert_int_equal(set_peer(w, "en0", "feth2"), -EOPNOTSUPP);
+	/* The request itself: reserved words, length, pointer, command. */
+	memset(&r, 0, sizeof(r));
+	strcpy(r.iffr_u.iffru_peer_name, "feth0");
+	r.iffr_reserved[3] = 1;
+	assert_int_equal(drv(w, DARWIN_SIOCSDRVSPEC, "feth2", 1, sizeof(r), &r), -EINVAL);
+	r.iffr_reserved[3] = 0;
+	assert_int_equal(drv(w, DARWIN_SIOCSDRVSPEC, "feth2", 1, sizeof(r) - 1, &r), -EINVAL);
+	assert_int_equal(drv(w, DARWIN_SIOCSDRVSPEC, "feth2", 1, sizeof(r), NULL), -EINVAL);
+	assert_int_equal(drv(w, DARWIN_SIOCSDRVSPEC, "feth2", 9, sizeof(r), &r), -EOPNOTSUPP);
+	/* Empty name unpeers both sides; unpeering an unpeered interface is 0. */
+	assert_int_equal(set_peer(w, "feth1", ""), 0);
+	assert_string_equal(state_of(w, "feth0").peer, "");
+	assert_string_equal(state_of(w, "feth1").peer, "");
+	assert_int_equal(set_peer(w, "feth1", ""), 0);
+	assert_int_equal(sim_peer_count(w->sim), 0);
+	/* ifd_cmd is truncated to 32 bits: 2^32 + 1 is SET_PEER. */
+	memset(&r, 0, sizeof(r));
+	strcpy(r.iffr_u.iffru_peer_name, "feth2");
+	assert_int_equal(drv(w, DARWIN_SIOCSDRVSPEC, "feth0", (1ull << 32) | 1, sizeof(r), &r), 0);
+	assert_string_equal(state_of(w, "feth2").peer, "feth0");
+	/* The peer's name is looked up with ifunit, so an alias designates it. */
+	assert_int_equal(set_peer(w, "feth0", ""), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth02"), 0);
+	assert_string_equal(state_of(w, "feth0").peer, "feth2");
+}
+
+static void test_self_peer_allowed(void **state)
+{
+	struct w *w = W(state);
+
+	assert_int_equal(create(w, "feth3"), 0);
+	assert_int_equal(set_peer(w, "feth3", "feth3"), 0);
+	assert_string_equal(state_of(w, "feth3").peer, "feth3");
+	assert_int_equal(sim_peer_count(w->sim), 1);
+	assert_int_equal(destroy(w, "feth3"), 0);
+	assert_int_equal(sim_peer_count(w->sim), 0);
+}
+
+static void test_get_peer(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_if_fake_request r;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	memset(&r, 0xaa, sizeof(r));
+	assert_int_equal(
+	    drv(w, DARWIN_SIOCGDRVSPEC, "feth0", DARWIN_IF_FAKE_G_CMD_GET_PEER, sizeof(r), &r), 0);
+	/* The whole 160 bytes come back zeroed when not peered. */
+	for (size_t i = 0; i < sizeof(r); i++)
+		assert_int_equal(((uint8_t *)&r)[i], 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	assert_int_equal(
+	    drv(w, DARWIN_SIOCGDRVSPEC, "feth0", DARWIN_IF_FAKE_G_CMD_GET_PEER, sizeof(r), &r), 0);
+	assert_string_equal(r.iffr_u.iffru_peer_name, "feth1");
+	assert_int_equal(
+	    drv(w, DARWIN_SIOCGDRVSPEC, "feth0", DARWIN_IF_FAKE_G_CMD_GET_PEER, sizeof(r) - 1, &r),
+	    -EINVAL);
+	assert_int_equal(drv(w, DARWIN_SIOCGDRVSPEC, "feth0", 7, sizeof(r), &r), -EOPNOTSUPP);
+	assert_int_equal(
+	    drv(w, DARWIN_SIOCGDRVSPEC, "feth5", DARWIN_IF_FAKE_G_CMD_GET_PEER, sizeof(r), &r),
+	    -ENXIO);
+}
+
+/* ---- destroy (§2.7) ------------------------------------------------------------------------- */
+
+static void test_destroy_rules(void **state)
+{
+	struct w *w = W(state);
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(create(w, "feth2"), 0);
+	assert_int_equal(sim_if_add_other(w->sim, "en0", true), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	/* The survivor is unpeered and can be peered again. */
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_string_equal(state_of(w, "feth1").peer, "");
+	assert_int_equal(sim_peer_count(w->sim), 0);
+	assert_int_equal(set_peer(w, "feth1", "feth2"), 0);
+	/* Errors. */
+	assert_int_equal(destroy(w, "feth0"), -ENXIO);
+	assert_int_equal(destroy(w, "feth"), -ENXIO);
+	assert_int_equal(destroy(w, "feth1x"), -EINVAL);
+	assert_int_equal(destroy(w, "en0"), -EINVAL);
+	assert_int_equal(sim_if_count(w->sim), 2);
+}
+
+/* ---- MTU and the sysctl (§2.4, §2.10) ------------------------------------------------------- */
+
+static void test_mtu_rules(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifreq ifr;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(set_mtu(w, "feth0", 72), 0);
+	assert_int_equal(set_mtu(w, "feth0", 71), -EINVAL);
+	assert_int_equal(set_mtu(w, "feth0", 2048), 0);
+	assert_int_equal(set_mtu(w, "feth0", 2049), -EINVAL);
+	assert_int_equal(set_mtu(w, "feth0", 65536), -EINVAL);
+	assert_int_equal(set_mtu(w, "feth0", -1), -EINVAL);
+	assert_int_equal(set_mtu(w, "feth0", 1501), 0); /* odd values are fine */
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCGIFDEVMTU, "feth0", &ifr), 0);
+	assert_int_equal(ifr.ifr_ifru.ifru_devmtu.ifdm_current, 1501);
+	assert_int_equal(ifr.ifr_ifru.ifru_devmtu.ifdm_min, 72);
+	assert_int_equal(ifr.ifr_ifru.ifru_devmtu.ifdm_max, 2048);
+	assert_int_equal(ifreq_call(w, DARWIN_SIOCGIFMTU, "feth0", &ifr), 0);
+	assert_int_equal(ifr.ifr_ifru.ifru_mtu, 1501);
+}
+
+static void test_max_mtu_frozen_at_creation(void **state)
+{
+	struct w *w = W(state);
+
+	assert_int_equal(sysctl_get(w), 2048);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(sysctl_set(w, 9000), 0);
+	assert_int_equal(sysctl_get(w), 9000);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(state_of(w, "feth0").max_mtu, 2048);
+	assert_int_equal(state_of(w, "feth1").max_mtu, 9000);
+	assert_int_equal(set_mtu(w, "feth0", 9000), -EINVAL);
+	assert_int_equal(set_mtu(w, "feth1", 9000), 0);
+	/* The sysctl's own range: 1500..16370. */
+	assert_int_equal(sysctl_set(w, 1499), -EINVAL);
+	assert_int_equal(sysctl_set(w, 16371), -EINVAL);
+	assert_int_equal(sysctl_set(w, 16370), 0);
+	assert_int_equal(sysctl_set(w, 1500), 0);
+	assert_int_equal(sysctl_get(w), 1500);
+	/* A short read buffer. */
+	{
+		int16_t small;
+		size_t len = sizeof(small);
+
+		assert_int_equal(w->s->sysctlbyname(w->s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, &small,
+		                                    &len, NULL, 0),
+		                 -ENOMEM);
+	}
+	assert_int_equal(
+	    w->s->sysctlbyname(w->s->ctx, "net.link.fake.nonexistent", NULL, NULL, NULL, 0),
+	    -ENOENT);
+}
+
+static void test_old_macos_has_no_sysctl(void **state)
+{
+	struct w *w = W(state);
+	int32_t v;
+	size_t len = sizeof(v);
+
+	sim_set_macos(w->sim, 10, 14);
+	assert_int_equal(
+	    w->s->sysctlbyname(w->s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, &v, &len, NULL, 0), -ENOENT);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(state_of(w, "feth0").max_mtu, 16370);
+	assert_int_equal(set_mtu(w, "feth0", 16370), 0);
+	assert_int_equal(set_mtu(w, "feth0", 16371), -EINVAL);
+	sim_set_macos(w->sim, 10, 15);
+	assert_int_equal(sysctl_get(w), 2048);
+}
+
+/* ---- flags, MAC (§2.9) ---------------------------------------------------------------------- */
+
+static void test_flags(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifreq ifr;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "feth0");
+	ifr.ifr_ifru.ifru_flags = (int16_t)(uint16_t)(0x8802 | DARWIN_IFF_UP);
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFFLAGS, &ifr), 0);
+	assert_int_equal(state_of(w, "feth0").flags, 0x8843);
+	/* BROADCAST, SIMPLEX, MULTICAST and RUNNING cannot be changed from userland. */
+	ifr.ifr_ifru.ifru_flags = 0;
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFFLAGS, &ifr), 0);
+	assert_int_equal(state_of(w, "feth0").flags, 0x8802);
+	ifr.ifr_ifru.ifru_flags = DARWIN_IFF_RUNNING;
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFFLAGS, &ifr), 0);
+	assert_int_equal(state_of(w, "feth0").flags, 0x8802);
+}
+
+static void test_lladdr(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifreq ifr;
+	static const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+	static const uint8_t zero[6];
+
+	assert_int_equal(create(w, "feth0"), 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "feth0");
+	ifr.ifr_ifru.ifru_addr.sa_len = 6;
+	ifr.ifr_ifru.ifru_addr.sa_family = DARWIN_AF_LINK;
+	memcpy(ifr.ifr_ifru.ifru_addr.sa_data, mcast, 6); /* not validated by the kernel */
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFLLADDR, &ifr), 0);
+	assert_memory_equal(state_of(w, "feth0").mac, mcast, 6);
+	ifr.ifr_ifru.ifru_addr.sa_len = 5;
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFLLADDR, &ifr), -EINVAL);
+	ifr.ifr_ifru.ifru_addr.sa_len = 16;
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFLLADDR, &ifr), -EINVAL);
+	ifr.ifr_ifru.ifru_addr.sa_len = 0;
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFLLADDR, &ifr), 0);
+	assert_memory_equal(state_of(w, "feth0").mac, zero, 6);
+}
+
+/* ---- addresses ------------------------------------------------------------------------------ */
+
+static void sin_put(struct darwin_sockaddr *sa, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	struct darwin_sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_len = sizeof(sin);
+	sin.sin_family = DARWIN_AF_INET;
+	sin.sin_addr[0] = a;
+	sin.sin_addr[1] = b;
+	sin.sin_addr[2] = c;
+	sin.sin_addr[3] = d;
+	memcpy(sa, &sin, sizeof(sin));
+}
+
+static void test_ipv4_addresses(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifaliasreq ifra;
+	struct darwin_ifreq ifr;
+	struct sim_if_state st;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	memset(&ifra, 0, sizeof(ifra));
+	strcpy(ifra.ifra_name, "feth0");
+	sin_put(&ifra.ifra_addr, 10, 77, 0, 1);
+	sin_put(&ifra.ifra_mask, 255, 255, 255, 0);
+	assert_int_equal(ioc(w, DARWIN_SIOCAIFADDR, &ifra), 0);
+	st = state_of(w, "feth0");
+	assert_int_equal(st.n_ipv4, 1);
+	assert_int_equal(st.ipv4_prefix[0], 24);
+	/* The first address sends SIOCSIFADDR to the driver, which sets UP but not RUNNING. */
+	assert_int_equal(st.flags, 0x8803);
+	/* Re-adding updates the mask; the protocol is AF_INET's: an AF_INET6 socket's
+	 * in6_control does not know the request. */
+	sin_put(&ifra.ifra_mask, 255, 255, 0, 0);
+	assert_int_equal(ioc(w, DARWIN_SIOCAIFADDR, &ifra), 0);
+	assert_int_equal(state_of(w, "feth0").ipv4_prefix[0], 16);
+	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd6, DARWIN_SIOCAIFADDR, &ifra), -EOPNOTSUPP);
+	ifra.ifra_addr.sa_family = DARWIN_AF_INET6;
+	assert_int_equal(ioc(w, DARWIN_SIOCAIFADDR, &ifra), -EINVAL);
+	/* Delete: present, then absent. */
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "feth0");
+	sin_put(&ifr.ifr_ifru.ifru_addr, 10, 77, 0, 1);
+	assert_int_equal(ioc(w, DARWIN_SIOCDIFADDR, &ifr), 0);
+	assert_int_equal(state_of(w, "feth0").n_ipv4, 0);
+	assert_int_equal(ioc(w, DARWIN_SIOCDIFADDR, &ifr), -EADDRNOTAVAIL);
+	strcpy(ifr.ifr_name, "feth9");
+	assert_int_equal(ioc(w, DARWIN_SIOCDIFADDR, &ifr), -ENXIO);
+}
+
+static int ip6_call(struct w *w, unsigned long req, const char *name, const uint8_t a[16], int plen,
+                    uint8_t sin6_len)
+{
+	struct darwin_in6_aliasreq ifra;
+	struct darwin_in6_ifreq ifr;
+
+	if (req == DARWIN_SIOCAIFADDR_IN6) {
+		memset(&ifra, 0, sizeof(ifra));
+		strcpy(ifra.ifra_name, name);
+		ifra.ifra_addr.sin6_len = sin6_len;
+		ifra.ifra_addr.sin6_family = DARWIN_AF_INET6;
+		memcpy(ifra.ifra_addr.sin6_addr, a, 16);
+		ifra.ifra_prefixmask.sin6_len = sizeof(struct darwin_sockaddr_in6);
+		ifra.ifra_prefixmask.sin6_family = DARWIN_AF_INET6;
+		for (int i = 0; i < plen; i++)
+			ifra.ifra_prefixmask.sin6_addr[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+		return w->s->ioctl(w->s->ctx, w->fd6, req, &ifra);
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, name);
+	ifr.ifr_ifru.ifru_addr.sin6_len = sin6_len;
+	ifr.ifr_ifru.ifru_addr.sin6_family = DARWIN_AF_INET6;
+	memcpy(ifr.ifr_ifru.ifru_addr.sin6_addr, a, 16);
+	return w->s->ioctl(w->s->ctx, w->fd6, req, &ifr);
+}
+
+static void test_ipv6_addresses(void **state)
+{
+	struct w *w = W(state);
+	static const uint8_t a[16] = {0xfd, 0x77, [15] = 1};
+	static const uint8_t mapped[16] = {[10] = 0xff, [11] = 0xff, 10, 0, 0, 1};
+	static const uint8_t mcast[16] = {0xff, 0x02, [15] = 1};
+	static const uint8_t unspec[16];
+	struct sim_if_state st;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(ip6_call(w, DARWIN_SIOCAIFADDR_IN6, "feth0", a, 64, 28), 0);
+	st = state_of(w, "feth0");
+	assert_int_equal(st.n_ipv6, 1);
+	assert_memory_equal(st.ipv6[0], a, 16);
+	assert_int_equal(st.ipv6_prefix[0], 64);
+	assert_int_equal(st.flags & DARWIN_IFF_UP, DARWIN_IFF_UP);
+	assert_int_equal(ip6_call(w, DARWIN_SIOCAIFADDR_IN6, "feth0", a, 64, 27), -EAFNOSUPPORT);
+	assert_int_equal(ip6_call(w, DARWIN_SIOCAIFADDR_IN6, "feth0", mapped, 64, 28), -EINVAL);
+	assert_int_equal(ip6_call(w, DARWIN_SIOCAIFADDR_IN6, "feth0", mcast, 64, 28), -EINVAL);
+	assert_int_equal(ip6_call(w, DARWIN_SIOCAIFADDR_IN6, "feth0", unspec, 64, 28), -EINVAL);
+	/* The request is in6_control's: an AF_INET socket cannot carry it. */
+	{
+		struct darwin_in6_aliasreq ifra;
+
+		memset(&ifra, 0, sizeof(ifra));
+		strcpy(ifra.ifra_name, "feth0");
+		assert_int_equal(ioc(w, DARWIN_SIOCAIFADDR_IN6, &ifra), -EOPNOTSUPP);
+	}
+	assert_int_equal(ip6_call(w, DARWIN_SIOCDIFADDR_IN6, "feth0", a, 0, 28), 0);
+	assert_int_equal(state_of(w, "feth0").n_ipv6, 0);
+	assert_int_equal(ip6_call(w, DARWIN_SIOCDIFADDR_IN6, "feth0", a, 0, 28), -EADDRNOTAVAIL);
+}
+
+/* ---- SIOCGIFCONF ---------------------------------------------------------------------------- */
+
+static int ifconf(struct w *w, void *buf, int32_t len, int32_t *ret_len)
+{
+	struct darwin_ifconf ifc;
+	int r;
+
+	memset(&ifc, 0, sizeof(ifc));
+	ifc.ifc_len = len;
+	ifc.ifc_buffer = buf;
+	r = ioc(w, DARWIN_SIOCGIFCONF, &ifc);
+	*ret_len = ifc.ifc_len;
+	return r;
+}
+
+static void test_ifconf_layout(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_ifaliasreq ifra;
+	uint8_t buf[512];
+	int32_t len;
+	struct darwin_sockaddr_dl sdl;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth100"), 0);
+	memset(&ifra, 0, sizeof(ifra));
+	strcpy(ifra.ifra_name, "feth0");
+	sin_put(&ifra.ifra_addr, 10, 0, 0, 1);
+	sin_put(&ifra.ifra_mask, 255, 0, 0, 0);
+	assert_int_equal(ioc(w, DARWIN_SIOCAIFADDR, &ifra), 0);
+	assert_int_equal(ifconf(w, buf, sizeof(buf), &len), 0);
+	/* feth0: name + sockaddr_dl (8 + 5 + 6 = 19, rounded to 20) = 36, then name + a whole
+	 * 16-byte sockaddr_in = 32. feth100: 8 + 7 + 6 = 21, rounded to 24: 16 + 24 = 40. */
+	assert_int_equal(len, 36 + 32 + 40);
+	assert_string_equal((char *)buf, "feth0");
+	memcpy(&sdl, buf + 16, sizeof(sdl));
+	assert_int_equal(sdl.sdl_len, 20);
+	assert_int_equal(sdl.sdl_family, DARWIN_AF_LINK);
+	assert_int_equal(sdl.sdl_type, DARWIN_IFT_ETHER);
+	assert_int_equal(sdl.sdl_nlen, 5);
+	assert_int_equal(sdl.sdl_alen, 6);
+	assert_memory_equal(buf + 16 + 8, "feth0feth\0\0", 11);
+	assert_string_equal((char *)buf + 36, "feth0");
+	assert_int_equal(buf[36 + 16], 16);
+	assert_int_equal(buf[36 + 17], DARWIN_AF_INET);
+	assert_string_equal((char *)buf + 68, "feth100");
+	assert_int_equal(buf[68 + 16], 24);
+}
+
+static void test_ifconf_small_buffers(void **state)
+{
+	struct w *w = W(state);
+	uint8_t buf[128];
+	int32_t len;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	/* Both loops need more than 32 bytes left. */
+	assert_int_equal(ifconf(w, buf, 32, &len), 0);
+	assert_int_equal(len, 0);
+	/* 35 bytes: more than 32, but the 36-byte entry does not fit. */
+	assert_int_equal(ifconf(w, buf, 35, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(ifconf(w, buf, 36, &len), 0);
+	assert_int_equal(len, 36); /* 36 - 4 - 32 = 0 left: feth1 is not reached */
+	assert_int_equal(ifconf(w, buf, 69, &len), 0);
+	assert_int_equal(len, 36);
+	assert_int_equal(ifconf(w, buf, 72, &len), 0);
+	assert_int_equal(len, 72);
+	assert_int_equal(ifconf(w, NULL, 64, &len), -EFAULT);
+	assert_int_equal(ifconf(w, buf, -1, &len), -EFAULT);
+}
+
+/* ---- descriptors, faults, processes --------------------------------------------------------- */
+
+static void test_descriptors(void **state)
+{
+	struct w *w = W(state);
+	char path[] = "/tmp/feth-sim-XXXXXX";
+	int tmp = mkstemp(path), fd, r;
+	char buf[8];
+
+	assert_true(tmp >= 0);
+	close(tmp);
+	assert_int_equal(sim_open_fds(w->sim), 2);
+	fd = w->s->open(w->s->ctx, path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(sim_open_fds(w->sim), 3);
+	assert_int_equal(w->s->write(w->s->ctx, fd, "abc", 3), 3);
+	assert_int_equal(w->s->close(w->s->ctx, fd), 0);
+	fd = w->s->open(w->s->ctx, path, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "abc", 3);
+	/* Interface ioctls need a socket. */
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_SIOCGIFFLAGS, buf), -ENOTTY);
+	assert_int_equal(w->s->close(w->s->ctx, fd), 0);
+	assert_int_equal(w->s->close(w->s->ctx, fd), -EBADF);
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_SIOCGIFFLAGS, buf), -EBADF);
+	assert_int_equal(sim_open_fds(w->sim), 2);
+	{
+		char moved[sizeof(path) + 4];
+
+		snprintf(moved, sizeof(moved), "%s.new", path);
+		assert_int_equal(w->s->rename(w->s->ctx, path, moved), 0);
+		assert_int_equal(w->s->unlink(w->s->ctx, path), -ENOENT);
+		assert_int_equal(w->s->unlink(w->s->ctx, moved), 0);
+	}
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_RENAME), 1);
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_UNLINK), 2);
+	/* No device node is simulated yet. */
+	assert_int_equal(w->s->open(w->s->ctx, "/dev/bpf0", O_RDWR, 0), -ENOENT);
+	/* Socket domains: Darwin's numbers. */
+	r = w->s->socket(w->s->ctx, 27 /* AF_NDRV: not modelled yet */, 3, 0);
+	assert_int_equal(r, -EAFNOSUPPORT);
+	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd4, DARWIN_BIOCGDLT, buf), -EOPNOTSUPP);
+	assert_int_equal(sim_open_fds(w->sim), 2);
+}
+
+static void test_fault_injection(void **state)
+{
+	struct w *w = W(state);
+	unsigned long before = sim_calls(w->sim);
+	int fd;
+
+	/* The Nth call from now, one shot; the failed call has no effect. */
+	sim_fail_nth(w->sim, 2, EIO);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), -EIO);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(sim_if_count(w->sim), 2);
+	assert_int_equal(sim_calls(w->sim) - before, 3);
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_IOCTL), 3);
+	assert_int_equal(sim_ioctl_calls(w->sim, DARWIN_SIOCIFCREATE), 3);
+	assert_int_equal(sim_ioctl_calls(w->sim, DARWIN_SIOCIFDESTROY), 0);
+	/* Every call of a kind, a number of times. */
+	sim_fail_kind(w->sim, SIM_CALL_SOCKET, EMFILE, 2);
+	assert_int_equal(w->s->socket(w->s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0), -EMFILE);
+	assert_int_equal(w->s->socket(w->s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0), -EMFILE);
+	fd = w->s->socket(w->s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	/* A failed close still releases the descriptor. */
+	sim_fail_kind(w->sim, SIM_CALL_CLOSE, EINTR, 0);
+	assert_int_equal(w->s->close(w->s->ctx, fd), -EINTR);
+	sim_fail_clear(w->sim);
+	assert_int_equal(sim_open_fds(w->sim), 2);
+	/* One request number. */
+	sim_fail_ioctl(w->sim, DARWIN_SIOCIFDESTROY, EIO, 0);
+	assert_int_equal(destroy(w, "feth0"), -EIO);
+	assert_int_equal(destroy(w, "feth0"), -EIO);
+	assert_int_equal(set_mtu(w, "feth0", 1400), 0);
+	sim_fail_clear(w->sim);
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(sim_if_count(w->sim), 1);
+	/* The infallible helpers are not counted. */
+	before = sim_calls(w->sim);
+	(void)w->s->getpid(w->s->ctx);
+	(void)w->s->time_now(w->s->ctx);
+	w->s->sleep_us(w->s->ctx, 1);
+	assert_int_equal(sim_calls(w->sim), before);
+}
+
+static void test_processes_and_clock(void **state)
+{
+	struct w *w = W(state);
+
+	assert_int_equal(w->s->getpid(w->s->ctx), 4242);
+	sim_set_pid(w->sim, 77);
+	assert_int_equal(w->s->getpid(w->s->ctx), 77);
+	assert_int_equal(w->s->kill(w->s->ctx, 5000, 0), 0);
+	sim_set_pid_alive(w->sim, 5000, false);
+	sim_set_pid_alive(w->sim, 5001, false);
+	assert_int_equal(w->s->kill(w->s->ctx, 5000, 0), -ESRCH);
+	sim_set_pid_alive(w->sim, 5000, true);
+	assert_int_equal(w->s->kill(w->s->ctx, 5000, 0), 0);
+	assert_int_equal(w->s->kill(w->s->ctx, 5001, 0), -ESRCH);
+	assert_int_equal(w->s->time_now(w->s->ctx), 1700000000);
+	w->s->sleep_us(w->s->ctx, 2500000);
+	assert_int_equal(w->s->time_now(w->s->ctx), 1700000002);
+	assert_int_equal(sim_now_us(w->sim), 2500000);
+}
+
+static void test_external_helpers(void **state)
+{
+	struct w *w = W(state);
+	unsigned long before = sim_calls(w->sim);
+
+	assert_int_equal(sim_if_create_external(w->sim, "feth3"), 0);
+	assert_int_equal(sim_if_create_external(w->sim, "feth3"), -EEXIST);
+	assert_int_equal(sim_if_create_external(w->sim, "feth4"), 0);
+	assert_int_equal(sim_if_peer_external(w->sim, "feth3", "feth4"), 0);
+	assert_int_equal(sim_if_peer_external(w->sim, "feth3", "feth4"), -EBUSY);
+	assert_int_equal(sim_if_add_other(w->sim, "en0", true), 0);
+	assert_int_equal(sim_if_add_other(w->sim, "en0", true), -EEXIST);
+	assert_int_equal(sim_if_add_other(w->sim, "feth9", true), -EINVAL);
+	assert_int_equal(sim_if_count(w->sim), 2); /* feth only */
+	assert_int_equal(sim_peer_count(w->sim), 1);
+	assert_int_equal(sim_calls(w->sim), before); /* none of it goes through the seam */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_create_explicit_initial_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_wildcard_writes_name_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_busy_while_tearing_down, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_root_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_peer_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_self_peer_allowed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_get_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_destroy_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mtu_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_max_mtu_frozen_at_creation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_old_macos_has_no_sysctl, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lladdr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv4_addresses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv6_addresses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ifconf_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ifconf_small_buffers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_descriptors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_processes_and_clock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_external_helpers, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
