@@ -340,9 +340,13 @@ static int unit_cmp(const void *a, const void *b)
 }
 
 /*
- * Walks SIOCGIFCONF's entries: a 16-byte name, then a sockaddr of sa_len bytes padded to at
- * least sizeof(struct sockaddr), as BSD's ifconf() lays them out. Collects each distinct feth
- * name; returns how many, or -EPROTO for a malformed buffer.
+ * Walks SIOCGIFCONF's entries, one per address of each interface, the link-level one first: a
+ * 16-byte name, then the sockaddr, as a whole 32-byte ifreq when sa_len <= 16 and otherwise
+ * exactly sa_len bytes (a feth's sockaddr_dl is 20 or 24). ifconf() stops while more than 32
+ * bytes are left and skips the rest of an interface's addresses when a long one does not fit
+ * (if.c@xnu-11417.101.15:5132-5255), so a buffer with less than IFCONF_ENTRY_MAX to spare may
+ * have lost entries and is grown by the caller. Collects each distinct feth name; returns how
+ * many, or -EPROTO for a malformed buffer.
  */
 static int ifconf_names(const uint8_t *buf, size_t len, char (*names)[FETH_IFNAMSIZ], size_t cap)
 {
