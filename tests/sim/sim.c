@@ -16,9 +16,6 @@
 
 #include "sim_internal.h"
 
-/* The simulated clock starts here (seconds since the epoch). */
-#define SIM_EPOCH_S 1700000000
-
 bool sim__reserve(void **arr, size_t *cap, size_t n, size_t elem)
 {
 	size_t ncap;
@@ -79,8 +76,13 @@ static int enter(struct sim *sim, enum sim_call kind, unsigned long req)
 
 	sim->calls++;
 	sim->calls_of[kind]++;
-	if (kind == SIM_CALL_IOCTL)
+	if (kind == SIM_CALL_IOCTL) {
 		(*ioctl_counter(sim, req))++;
+		if (!sim__reserve((void **)&sim->ioctl_log, &sim->cap_ioctl_log,
+		                  sim->n_ioctl_log + 1, sizeof(*sim->ioctl_log)))
+			abort();
+		sim->ioctl_log[sim->n_ioctl_log++] = req;
+	}
 	if (sim->fail_at && sim->calls == sim->fail_at) {
 		sim->fail_at = 0;
 		return -sim->fail_at_err;
@@ -139,6 +141,13 @@ unsigned long sim_calls_of(const struct sim *sim, enum sim_call kind)
 	return sim->calls_of[kind];
 }
 
+size_t sim_ioctl_log(const struct sim *sim, unsigned long *out, size_t max)
+{
+	for (size_t i = 0; i < sim->n_ioctl_log && i < max; i++)
+		out[i] = sim->ioctl_log[i];
+	return sim->n_ioctl_log;
+}
+
 unsigned long sim_ioctl_calls(const struct sim *sim, unsigned long req)
 {
 	for (size_t i = 0; i < sim->n_ioctls; i++)
@@ -157,7 +166,8 @@ static struct sim_fd *fd_find(struct sim *sim, int fd)
 	return NULL;
 }
 
-static int fd_track(struct sim *sim, int hostfd, enum sim_fd_kind kind, int domain, int type)
+static int fd_track(struct sim *sim, int hostfd, enum sim_fd_kind kind, int domain, int type,
+                    int minor)
 {
 	if (!sim__reserve((void **)&sim->fds, &sim->cap_fds, sim->n_fds + 1, sizeof(*sim->fds))) {
 		close(hostfd);
@@ -167,12 +177,15 @@ static int fd_track(struct sim *sim, int hostfd, enum sim_fd_kind kind, int doma
 	sim->fds[sim->n_fds].kind = kind;
 	sim->fds[sim->n_fds].domain = domain;
 	sim->fds[sim->n_fds].type = type;
+	sim->fds[sim->n_fds].minor = minor;
 	sim->n_fds++;
 	return hostfd;
 }
 
 static void fd_release(struct sim *sim, struct sim_fd *f)
 {
+	if (f->kind == SIM_FD_BPF)
+		sim__bpf_close(sim, f->minor);
 	close(f->fd);
 	*f = sim->fds[--sim->n_fds];
 }
@@ -194,14 +207,25 @@ static int s_open(void *ctx, const char *path, int flags, unsigned mode)
 
 	if (r)
 		return r;
-	/* Device nodes are the kernel's: none is simulated yet, so none exists. */
-	if (strncmp(path, "/dev/", 5) == 0)
-		return -ENOENT;
+	/* Device nodes are the kernel's: only /dev/bpfN is simulated. */
+	if (strncmp(path, "/dev/", 5) == 0) {
+		const char *d = path + 8;
+		int minor = 0;
+
+		if (strncmp(path, "/dev/bpf", 8) != 0 || !*d ||
+		    strspn(d, "0123456789") != strlen(d) || (d[0] == '0' && d[1]) || strlen(d) > 3)
+			return -ENOENT;
+		minor = atoi(d);
+		r = sim__bpf_open(sim, minor, flags);
+		if (r < 0)
+			return r;
+		return fd_track(sim, r, SIM_FD_BPF, 0, 0, minor);
+	}
 	/* Regular files (the ownership registry) are the host's. */
 	r = open(path, flags | O_CLOEXEC, (mode_t)mode);
 	if (r < 0)
 		return -errno;
-	return fd_track(sim, r, SIM_FD_FILE, 0, 0);
+	return fd_track(sim, r, SIM_FD_FILE, 0, 0, -1);
 }
 
 static int s_close(void *ctx, int fd)
@@ -237,6 +261,9 @@ static ssize_t s_read(void *ctx, int fd, void *buf, size_t len)
 
 	if (r)
 		return r;
+	f = fd_find(sim, fd);
+	if (f && f->kind == SIM_FD_BPF)
+		return sim__bpf_read(sim, f->minor, buf, len);
 	f = file_fd(sim, fd, &r);
 	if (!f)
 		return r;
@@ -253,6 +280,9 @@ static ssize_t s_write(void *ctx, int fd, const void *buf, size_t len)
 
 	if (r)
 		return r;
+	f = fd_find(sim, fd);
+	if (f && f->kind == SIM_FD_BPF)
+		return sim__bpf_write(sim, f->minor, buf, len);
 	f = file_fd(sim, fd, &r);
 	if (!f)
 		return r;
@@ -323,7 +353,7 @@ static int s_socket(void *ctx, int domain, int type, int protocol)
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	return fd_track(sim, fd, SIM_FD_SOCKET, domain, type);
+	return fd_track(sim, fd, SIM_FD_SOCKET, domain, type, -1);
 }
 
 static int s_ioctl(void *ctx, int fd, unsigned long req, void *arg)
@@ -344,7 +374,7 @@ static int s_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	f = fd_find(sim, fd);
 	if (!f)
 		return -EBADF;
-	if (f->kind != SIM_FD_SOCKET)
+	if (f->kind == SIM_FD_FILE)
 		return -ENOTTY;
 	/* ioctl(2): copy the argument in for _IOW/_IOWR, copy it out on success for _IOR/_IOWR
 	 * (bsd/kern/sys_generic.c). */
@@ -353,9 +383,12 @@ static int s_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	memset(kbuf, 0, len);
 	if (req & DARWIN_IOC_IN)
 		memcpy(kbuf, arg, len);
-	if (((req >> 8) & 0xff) != 'i')
-		return -EOPNOTSUPP;
-	r = sim__if_ioctl(sim, f->domain, req, kbuf);
+	if (f->kind == SIM_FD_BPF)
+		r = sim__bpf_ioctl(sim, f->minor, req, kbuf);
+	else if (((req >> 8) & 0xff) == 'i')
+		r = sim__if_ioctl(sim, f->domain, req, kbuf);
+	else
+		r = -EOPNOTSUPP;
 	if (r == 0 && (req & DARWIN_IOC_OUT))
 		memcpy(arg, kbuf, len);
 	return r;
@@ -473,6 +506,9 @@ struct sim *sim_new(void)
 	sim->teardown_us = 30000;
 	sim->sysctl_max_mtu = DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT;
 	sim->next_index = 1;
+	sim->bpf_nodes = SIM_BPF_BOOT_NODES;
+	for (int i = 0; i < SIM_BPF_MAX_DEVICES; i++)
+		sim->bpf[i].fd = -1;
 	return sim;
 }
 
@@ -481,6 +517,8 @@ void sim_free(struct sim *sim)
 	if (!sim)
 		return;
 	sim__if_free_all(sim);
+	sim__bpf_free_all(sim);
+	free(sim->ioctl_log);
 	free(sim->teardowns);
 	free(sim->fds); /* host descriptors still open are the test's to report, not to close */
 	free(sim->ioctls);

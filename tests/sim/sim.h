@@ -4,8 +4,9 @@
  * with the semantics and errno values of docs/darwin-kernel.md (and cited xnu source where the
  * doc is silent), so the Darwin backend runs unchanged against it.
  *
- * What it models (this issue): the feth cloner, peering, destroy, MTU, MAC, flags, IPv4/IPv6
- * addresses, SIOCGIFCONF, the net.link.fake.max_mtu sysctl, root checks, control sockets.
+ * What it models: the feth cloner, peering, destroy, MTU, MAC, flags, IPv4/IPv6 addresses,
+ * SIOCGIFCONF, the net.link.fake.max_mtu sysctl, root checks, control sockets, and BPF devices
+ * (/dev/bpfN, buffers, reads, statistics, detach, poll readiness; sim_bpf.c).
  * Regular files (the ownership registry) pass through to the host file system, so the
  * simulator can count and fault them like every other call.
  *
@@ -76,6 +77,8 @@ unsigned long sim_calls(const struct sim *sim);
 unsigned long sim_calls_of(const struct sim *sim, enum sim_call kind);
 /* Number of ioctl calls made with this request number. */
 unsigned long sim_ioctl_calls(const struct sim *sim, unsigned long req);
+/* Every ioctl request made so far, in order: copies up to max, returns how many there were. */
+size_t sim_ioctl_log(const struct sim *sim, unsigned long *out, size_t max);
 
 /* ---- what exists ----------------------------------------------------------------------- */
 
@@ -109,5 +112,16 @@ int sim_if_peer_external(struct sim *sim, const char *a, const char *b);
 /* Add a non-feth interface (e.g. "en0", "lo0") that appears in SIOCGIFCONF and can be the
  * target of ioctls; `ether` selects IFT_ETHER (like en0) or not (like lo0). */
 int sim_if_add_other(struct sim *sim, const char *name, bool ether);
+
+/* ---- the host stack ------------------------------------------------------------------------ */
+
+/*
+ * The host sends a frame out of `ifname` (e.g. an ARP request leaving the host side of a pair):
+ * BPF devices attached to ifname see it outbound, those attached to its peer inbound, byte for
+ * byte (§2.8). Delivery is immediate here (on Darwin it is asynchronous to the send). Without a
+ * peer the frame vanishes, tapped nowhere. Returns 0; -ENXIO no such interface; -ENETDOWN
+ * ifname is not up. No seam call is counted.
+ */
+int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len);
 
 #endif /* FETH_SIM_H */

@@ -80,6 +80,7 @@ static void if_detach(struct sim *sim, struct sim_ifnet *ifp)
 {
 	size_t i;
 
+	sim__bpf_ifdetach(sim, ifp);
 	for (i = 0; i < sim->n_ifs && sim->ifs[i] != ifp; i++)
 		;
 	memmove(&sim->ifs[i], &sim->ifs[i + 1], (sim->n_ifs - i - 1) * sizeof(*sim->ifs));
@@ -754,6 +755,24 @@ int sim_if_peer_external(struct sim *sim, const char *a, const char *b)
 	if (!x->feth || !y->feth)
 		return -EINVAL;
 	return feth_config(x, y);
+}
+
+int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len)
+{
+	struct sim_ifnet *ifp = sim__ifunit(sim, ifname);
+
+	if (!ifp)
+		return -ENXIO;
+	/* The sender must be up; the peer need not be (§2.8). */
+	if (!(ifp->flags & DARWIN_IFF_UP))
+		return -ENETDOWN;
+	/* Without a peer feth_start frees the packet: no tap on either side (§2.8 step 3). */
+	if (!ifp->feth || !ifp->peer)
+		return 0;
+	/* The sender's BPF sees it outbound, then the peer's inbound (§2.8 step 4). */
+	sim__bpf_tap(sim, ifp, true, frame, len);
+	sim__bpf_tap(sim, ifp->peer, false, frame, len);
+	return 0;
 }
 
 int sim_if_add_other(struct sim *sim, const char *name, bool ether)

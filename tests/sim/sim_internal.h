@@ -15,6 +15,9 @@
 
 #define FETH_SIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The simulated clock starts here (seconds since the epoch). */
+#define SIM_EPOCH_S 1700000000
+
 /* Darwin socket domains and types (bsd/sys/socket.h; darwin-abi.md). */
 #define SIM_AF_UNIX     1
 #define SIM_SOCK_STREAM 1
@@ -51,13 +54,37 @@ struct sim_teardown {
 	uint64_t until_us;
 };
 
-enum sim_fd_kind { SIM_FD_FILE, SIM_FD_SOCKET };
+enum sim_fd_kind { SIM_FD_FILE, SIM_FD_SOCKET, SIM_FD_BPF };
 
 struct sim_fd {
 	int fd; /* the host descriptor that stands for it */
 	enum sim_fd_kind kind;
 	int domain; /* sockets: Darwin AF_* */
 	int type;
+	int minor; /* BPF: N of /dev/bpfN */
+};
+
+/* /dev/bpf0../dev/bpf3 exist at boot (NBPFILTER 4); opening the highest creates the next, up to
+ * BPF_MAX_DEVICES (§3.1). */
+#define SIM_BPF_BOOT_NODES  4
+#define SIM_BPF_MAX_DEVICES 256
+
+/* One BPF descriptor (struct bpf_d), §3.2-§3.9. */
+struct sim_bpf {
+	bool open;
+	int fd; /* the host eventfd standing for it: readable exactly when Darwin's poll() says */
+	bool readable;
+	bool nonblock;
+	struct sim_ifnet *ifp; /* attached interface; NULL before BIOCSETIF and after a detach */
+	uint32_t bufsize;
+	uint8_t *sbuf, *hbuf, *fbuf; /* store, hold, free: hold and free are never both set */
+	size_t slen, hlen;
+	bool immediate;
+	bool see_in, see_out; /* direction: BIOCSSEESENT 0 leaves IN only */
+	bool hdrcmplt;
+	bool batch_write;
+	uint64_t rtout_us; /* read timeout, whole 10 ms ticks; 0 = none */
+	uint32_t rcount, dcount;
 };
 
 struct sim_ioctl_count {
@@ -90,6 +117,12 @@ struct sim {
 	uint16_t next_index;
 	struct sim_teardown *teardowns;
 	size_t n_teardowns, cap_teardowns;
+
+	/* BPF devices */
+	struct sim_bpf bpf[SIM_BPF_MAX_DEVICES];
+	int bpf_nodes; /* /dev/bpf0 .. /dev/bpf(n-1) exist */
+	unsigned long *ioctl_log;
+	size_t n_ioctl_log, cap_ioctl_log;
 
 	/* descriptors opened through the seam */
 	struct sim_fd *fds;
@@ -125,5 +158,20 @@ int sim__if_ioctl(struct sim *sim, int domain, unsigned long req, void *kbuf);
 /* The feth cloner's create, as SIOCIFCREATE does it (name written back for a wildcard). */
 int sim__if_clone_create(struct sim *sim, char name[DARWIN_IFNAMSIZ]);
 void sim__if_free_all(struct sim *sim);
+
+/* ---- sim_bpf.c ----------------------------------------------------------------------------- */
+
+/* open("/dev/bpfN"): the host fd standing for the device, or -errno. */
+int sim__bpf_open(struct sim *sim, int minor, int flags);
+void sim__bpf_close(struct sim *sim, int minor);
+ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len);
+ssize_t sim__bpf_write(struct sim *sim, int minor, const void *buf, size_t len);
+int sim__bpf_ioctl(struct sim *sim, int minor, unsigned long req, void *kbuf);
+/* A frame crosses ifp: every descriptor attached to it sees it in that direction (§3.4). */
+void sim__bpf_tap(struct sim *sim, struct sim_ifnet *ifp, bool outbound, const uint8_t *frame,
+                  size_t len);
+/* The interface is going away: its descriptors are detached (§3.9). */
+void sim__bpf_ifdetach(struct sim *sim, struct sim_ifnet *ifp);
+void sim__bpf_free_all(struct sim *sim);
 
 #endif /* FETH_SIM_INTERNAL_H */

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -707,8 +709,9 @@ static void test_descriptors(void **state)
 	}
 	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_RENAME), 1);
 	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_UNLINK), 2);
-	/* No device node is simulated yet. */
-	assert_int_equal(w->s->open(w->s->ctx, "/dev/bpf0", O_RDWR, 0), -ENOENT);
+	/* Of the device nodes only /dev/bpfN exists. */
+	assert_int_equal(w->s->open(w->s->ctx, "/dev/null", O_RDWR, 0), -ENOENT);
+	assert_int_equal(w->s->open(w->s->ctx, "/dev/bpf01", O_RDWR, 0), -ENOENT);
 	/* Socket domains: Darwin's numbers. */
 	r = w->s->socket(w->s->ctx, 27 /* AF_NDRV: not modelled yet */, 3, 0);
 	assert_int_equal(r, -EAFNOSUPPORT);
@@ -797,6 +800,397 @@ static void test_external_helpers(void **state)
 	assert_int_equal(sim_calls(w->sim), before); /* none of it goes through the seam */
 }
 
+/* ---- BPF devices (§3) ------------------------------------------------------------------------ */
+
+static int bpf_open(struct w *w, int minor, int flags)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/dev/bpf%d", minor);
+	return w->s->open(w->s->ctx, path, O_RDWR | flags, 0);
+}
+
+static int bpf_u32(struct w *w, int fd, unsigned long req, uint32_t *v)
+{
+	return w->s->ioctl(w->s->ctx, fd, req, v);
+}
+
+static int bpf_set(struct w *w, int fd, unsigned long req, uint32_t v)
+{
+	return w->s->ioctl(w->s->ctx, fd, req, &v);
+}
+
+static int bpf_setif(struct w *w, int fd, const char *name)
+{
+	struct darwin_ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCSETIF, &ifr);
+}
+
+static void up(struct w *w, const char *name)
+{
+	struct darwin_ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, name);
+	ifr.ifr_ifru.ifru_flags = (int16_t)(uint16_t)(0x8802 | DARWIN_IFF_UP);
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFFLAGS, &ifr), 0);
+}
+
+/* feth0 (host side, up) peered with feth1 (I/O side); a descriptor on feth1 with `bufsize`. */
+static int rx_setup(struct w *w, uint32_t bufsize, int flags, int immediate)
+{
+	int fd;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	up(w, "feth0");
+	fd = bpf_open(w, 0, flags);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBLEN, bufsize), 0);
+	assert_int_equal(bpf_setif(w, fd, "feth1"), 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCIMMEDIATE, (uint32_t)immediate), 0);
+	return fd;
+}
+
+static void frame_of(uint8_t *f, size_t len, uint8_t tag)
+{
+	for (size_t i = 0; i < len; i++)
+		f[i] = (uint8_t)(tag + i);
+}
+
+struct rec {
+	int32_t sec, usec;
+	uint32_t caplen, datalen;
+	uint16_t hdrlen;
+};
+
+static struct rec rec_at(const uint8_t *buf, size_t off)
+{
+	struct rec r;
+
+	memcpy(&r.sec, buf + off, 4);
+	memcpy(&r.usec, buf + off + 4, 4);
+	memcpy(&r.caplen, buf + off + 8, 4);
+	memcpy(&r.datalen, buf + off + 12, 4);
+	memcpy(&r.hdrlen, buf + off + 16, 2);
+	return r;
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static void test_bpf_nodes(void **state)
+{
+	struct w *w = W(state);
+	int fds[256];
+
+	/* bpf0..bpf3 exist at boot; opening the highest makes the next. */
+	assert_int_equal(bpf_open(w, 5, 0), -ENOENT);
+	for (int i = 0; i < 4; i++)
+		assert_true((fds[i] = bpf_open(w, i, 0)) >= 0);
+	assert_int_equal(bpf_open(w, 0, 0), -EBUSY);
+	assert_int_equal(bpf_open(w, 5, 0), -ENOENT);
+	for (int i = 4; i < 256; i++)
+		assert_true((fds[i] = bpf_open(w, i, 0)) >= 0);
+	/* All 256 busy: bpf255 EBUSY, bpf256 ENOENT. */
+	assert_int_equal(bpf_open(w, 255, 0), -EBUSY);
+	assert_int_equal(bpf_open(w, 256, 0), -ENOENT);
+	assert_int_equal(sim_open_fds(w->sim), 2 + 256);
+	for (int i = 0; i < 256; i++)
+		assert_int_equal(w->s->close(w->s->ctx, fds[i]), 0);
+	/* Closed devices can be opened again; the nodes stay. */
+	fds[0] = bpf_open(w, 200, 0);
+	assert_true(fds[0] >= 0);
+	assert_int_equal(w->s->close(w->s->ctx, fds[0]), 0);
+	/* 0600 root:wheel. */
+	sim_set_root(w->sim, false);
+	assert_int_equal(bpf_open(w, 0, 0), -EACCES);
+}
+
+static void test_bpf_defaults_and_blen(void **state)
+{
+	struct w *w = W(state);
+	uint8_t buf[4096];
+	uint32_t v = 0;
+	int fd;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	fd = bpf_open(w, 0, 0);
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCGBLEN, &v), 0);
+	assert_int_equal(v, 4096);
+	/* Not attached: the size check first, then ENXIO; no DLT. */
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, 100), -EINVAL);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, 4096), -ENXIO);
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCGDLT, &v), -EINVAL);
+	assert_true(readable(fd)); /* an unattached descriptor polls ready (ENXIO) */
+	/* Clamped and written back. */
+	v = 10;
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCSBLEN, &v), 0);
+	assert_int_equal(v, 32);
+	v = 64u << 20;
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCSBLEN, &v), 0);
+	assert_int_equal(v, 32u << 20);
+	sim_set_macos(w->sim, 12, 6);
+	v = 1u << 20;
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCSBLEN, &v), 0);
+	assert_int_equal(v, 512u << 10);
+	assert_int_equal(bpf_setif(w, fd, "feth9"), -ENXIO);
+	assert_int_equal(bpf_setif(w, fd, "feth0"), 0);
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCGDLT, &v), 0);
+	assert_int_equal(v, DARWIN_DLT_EN10MB);
+	/* Too late for the size now. */
+	v = 4096;
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCSBLEN, &v), -EINVAL);
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCGBLEN, &v), 0);
+	assert_int_equal(v, 512u << 10);
+	/* bpfioctl knows no interface ioctl. */
+	assert_int_equal(bpf_u32(w, fd, DARWIN_SIOCGIFFLAGS, &v), -EINVAL);
+	assert_int_equal(w->s->close(w->s->ctx, fd), 0);
+}
+
+static void test_bpf_records(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f1[60], f2[61], buf[4096];
+	int fd = rx_setup(w, 4096, O_NONBLOCK, 1);
+	struct rec r;
+	ssize_t n;
+
+	frame_of(f1, sizeof(f1), 1);
+	frame_of(f2, sizeof(f2), 100);
+	assert_false(readable(fd));
+	w->s->sleep_us(w->s->ctx, 1500000);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f1, sizeof(f1)), 0);
+	assert_true(readable(fd));
+	assert_int_equal(sim_host_send(w->sim, "feth0", f2, sizeof(f2)), 0);
+	n = w->s->read(w->s->ctx, fd, buf, sizeof(buf));
+	/* 18 + 60 = 78, padded to 80; then 18 + 61 = 79: the length is the unpadded end. */
+	assert_int_equal(n, 80 + 79);
+	r = rec_at(buf, 0);
+	assert_int_equal(r.hdrlen, 18);
+	assert_int_equal(r.caplen, 60);
+	assert_int_equal(r.datalen, 60);
+	assert_int_equal(r.sec, 1700000001);
+	assert_int_equal(r.usec, 500000);
+	assert_memory_equal(buf + 18, f1, sizeof(f1));
+	r = rec_at(buf, 80);
+	assert_int_equal(r.caplen, 61);
+	assert_memory_equal(buf + 80 + 18, f2, sizeof(f2));
+	assert_false(readable(fd));
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), -EAGAIN);
+	assert_int_equal(w->s->close(w->s->ctx, fd), 0);
+}
+
+static void test_bpf_direction(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[64], buf[4096];
+	struct darwin_bpf_stat st;
+	int out = rx_setup(w, 4096, O_NONBLOCK, 1);
+	int snd = bpf_open(w, 1, O_NONBLOCK);
+	uint32_t v = 9;
+
+	/* A descriptor on the sender sees its frames outbound, unless see-sent is 0. */
+	assert_int_equal(bpf_setif(w, snd, "feth0"), 0);
+	assert_int_equal(bpf_set(w, snd, DARWIN_BIOCIMMEDIATE, 1), 0);
+	assert_int_equal(bpf_u32(w, snd, DARWIN_BIOCGSEESENT, &v), 0);
+	assert_int_equal(v, 1);
+	frame_of(f, sizeof(f), 7);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(w->s->read(w->s->ctx, snd, buf, sizeof(buf)), 18 + 64);
+	assert_int_equal(bpf_set(w, snd, DARWIN_BIOCSSEESENT, 0), 0);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(w->s->read(w->s->ctx, snd, buf, sizeof(buf)), -EAGAIN);
+	/* The hidden frame is not even counted as received (the direction filter comes first). */
+	assert_int_equal(w->s->ioctl(w->s->ctx, snd, DARWIN_BIOCGSTATS, &st), 0);
+	assert_int_equal(st.bs_recv, 1);
+	/* The peer saw both, inbound. */
+	assert_int_equal(w->s->read(w->s->ctx, out, buf, sizeof(buf)), 84 + 82);
+	assert_int_equal(w->s->ioctl(w->s->ctx, out, DARWIN_BIOCGSTATS, &st), 0);
+	assert_int_equal(st.bs_recv, 2);
+	assert_int_equal(st.bs_drop, 0);
+	w->s->close(w->s->ctx, snd);
+	w->s->close(w->s->ctx, out);
+}
+
+static void test_bpf_host_send_rules(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60] = {0};
+	struct darwin_bpf_stat st;
+	int fd = rx_setup(w, 4096, O_NONBLOCK, 1);
+
+	assert_int_equal(sim_host_send(w->sim, "feth7", f, sizeof(f)), -ENXIO);
+	/* The sender must be up; the receiving side need not be. */
+	assert_int_equal(sim_host_send(w->sim, "feth1", f, sizeof(f)), -ENETDOWN);
+	/* Without a peer the frame vanishes: no tap anywhere. */
+	assert_int_equal(set_peer(w, "feth0", ""), 0);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCGSTATS, &st), 0);
+	assert_int_equal(st.bs_recv, 0);
+	w->s->close(w->s->ctx, fd);
+}
+
+static void test_bpf_blocking_reads(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60] = {0}, buf[4096];
+	struct darwin_timeval tv = {0, 15000, 0};
+	int fd = rx_setup(w, 4096, 0, 0); /* blocking, not immediate */
+	uint64_t t0;
+
+	/* Data waits in the store buffer: a non-immediate descriptor does not poll ready, and a
+	 * read with no timeout would sleep until the buffer fills. */
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_false(readable(fd));
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), -EDEADLK);
+	/* With a timeout the data comes when it expires (15 ms is two 10 ms ticks). */
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCSRTIMEOUT, &tv), 0);
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCGRTIMEOUT, &tv), 0);
+	assert_int_equal(tv.tv_sec, 0);
+	assert_int_equal(tv.tv_usec, 20000);
+	t0 = sim_now_us(w->sim);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 78);
+	assert_int_equal(sim_now_us(w->sim) - t0, 20000);
+	/* Nothing buffered: 0 bytes after the timeout, which is not end of file. */
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 0);
+	assert_int_equal(sim_now_us(w->sim) - t0, 40000);
+	/* FIONBIO makes it non-blocking: data in the store buffer is returned at once. */
+	assert_int_equal(bpf_set(w, fd, DARWIN_FIONBIO, 1), 0);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), -EAGAIN);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 78);
+	/* Bad timeouts. */
+	tv.tv_usec = 1000000;
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCSRTIMEOUT, &tv), -EINVAL);
+	tv.tv_usec = 0;
+	tv.tv_sec = -1;
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCSRTIMEOUT, &tv), -EINVAL);
+	w->s->close(w->s->ctx, fd);
+}
+
+static void test_bpf_buffers_and_drops(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[100], buf[256];
+	struct darwin_bpf_stat st;
+	uint32_t v;
+	int fd = rx_setup(w, 256, 0, 0); /* blocking, not immediate: buffers fill */
+
+	frame_of(f, sizeof(f), 3);
+	/* Records of 118 bytes, 120 with padding: two per 256-byte buffer. Two fill the store,
+	 * the third rotates it to hold and starts the new store, the fourth fills that, and the
+	 * fifth finds no free buffer: dropped. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCGSTATS, &st), 0);
+	assert_int_equal(st.bs_recv, 5);
+	assert_int_equal(st.bs_drop, 1);
+	/* A full hold buffer polls ready even when not immediate. FIONREAD counts the store
+	 * buffer only on macOS 14+, the hold buffer too before. */
+	assert_true(readable(fd));
+	assert_int_equal(bpf_u32(w, fd, DARWIN_FIONREAD, &v), 0);
+	assert_int_equal(v, 238);
+	sim_set_macos(w->sim, 13, 0);
+	assert_int_equal(bpf_u32(w, fd, DARWIN_FIONREAD, &v), 0);
+	assert_int_equal(v, 238 + 238);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 238);
+	assert_memory_equal(buf + 120 + 18, f, sizeof(f));
+	assert_false(readable(fd));
+	/* The free buffer is back: the next overflow rotates instead of dropping. */
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCGSTATS, &st), 0);
+	assert_int_equal(st.bs_drop, 1);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 238);
+	/* BIOCFLUSH discards what is buffered and zeroes the counters. */
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCFLUSH, NULL), 0);
+	assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCGSTATS, &st), 0);
+	assert_int_equal(st.bs_recv, 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_FIONBIO, 1), 0);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), -EAGAIN);
+	w->s->close(w->s->ctx, fd);
+}
+
+static void test_bpf_truncates_to_buffer(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[100], buf[64];
+	int fd = rx_setup(w, 64, O_NONBLOCK, 1);
+	struct rec r;
+
+	frame_of(f, sizeof(f), 9);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 64);
+	r = rec_at(buf, 0);
+	assert_int_equal(r.caplen, 64 - 18);
+	assert_int_equal(r.datalen, 100);
+	assert_memory_equal(buf + 18, f, 64 - 18);
+	w->s->close(w->s->ctx, fd);
+}
+
+static void test_bpf_detach(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60] = {0}, buf[4096];
+	int fd = rx_setup(w, 4096, 0, 1); /* blocking, immediate */
+
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	/* What was buffered is still returned (immediate), then ENXIO; the fd polls ready. */
+	assert_true(readable(fd));
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 78);
+	assert_true(readable(fd));
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), -ENXIO);
+	/* A new attachment revives it; the size can be set again while detached. */
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBLEN, 8192), 0);
+	assert_int_equal(bpf_setif(w, fd, "feth0"), 0);
+	assert_false(readable(fd));
+	w->s->close(w->s->ctx, fd);
+}
+
+static void test_bpf_flag_ioctls(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60] = {0}, buf[4096];
+	uint32_t v;
+	int fd = rx_setup(w, 4096, O_NONBLOCK, 0);
+
+	/* BIOCIMMEDIATE reads only its first byte from macOS 12 on: 0x100 means off. */
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCIMMEDIATE, 0x100), 0);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
+	assert_false(readable(fd));
+	sim_set_macos(w->sim, 11, 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCIMMEDIATE, 0x100), 0);
+	assert_true(readable(fd));
+	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 78);
+	/* hdrcmplt: any non-zero is 1. Batch write exists from 14.1 and needs hdrcmplt. */
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSHDRCMPLT, 5), 0);
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCGHDRCMPLT, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBATCHWRITE, 1), -EINVAL);
+	sim_set_macos(w->sim, 14, 1);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBATCHWRITE, 1), 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSHDRCMPLT, 0), -EINVAL);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBATCHWRITE, 0), 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSHDRCMPLT, 0), 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBATCHWRITE, 1), -EINVAL);
+	{
+		struct darwin_ifreq ifr;
+
+		assert_int_equal(w->s->ioctl(w->s->ctx, fd, DARWIN_BIOCGETIF, &ifr), 0);
+		assert_string_equal(ifr.ifr_name, "feth1");
+	}
+	w->s->close(w->s->ctx, fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -822,6 +1216,16 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_processes_and_clock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_external_helpers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_nodes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_defaults_and_blen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_records, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_direction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_host_send_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_blocking_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_buffers_and_drops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_truncates_to_buffer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_detach, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_flag_ioctls, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
