@@ -6,6 +6,10 @@
  *   feth-bench records [ROUNDS [64|1514|mixed]]
  *           the BPF record walker over a full 512 KiB read buffer of 64-byte, 1514-byte and
  *           mixed-size frames (all three unless one is named)
+ *   feth-bench rx-sim [ROUNDS [FRAME_LEN [BUF_KIB...]]]
+ *           the Darwin receive path (lib/darwin/bpf.c) over the simulated kernel: a host-side
+ *           producer saturates the BPF buffers, the receive path drains them; seam calls and
+ *           read()s per frame, for each buffer size (default: the library's default size)
  *
  * Instruction counts per record come from callgrind (see tests/bench/README.md): timings vary
  * with the machine, instructions do not.
@@ -16,6 +20,9 @@
 #include <time.h>
 
 #include "bpf_records.h"
+#include "darwin/abi.h"
+#include "darwin/bpf.h"
+#include "sim.h"
 
 #define BUF_SIZE (512u * 1024u)
 #define BATCH    256
@@ -131,9 +138,110 @@ static int bench_records(unsigned rounds, const char *only)
 	return 0;
 }
 
+/* ---- rx-sim ------------------------------------------------------------------------------- */
+
+/* feth0 (host side, up) peered with feth1 in a fresh simulated kernel. */
+static struct sim *rx_world(void)
+{
+	struct sim *sim = sim_new();
+	const struct feth__sys *s;
+	struct darwin_ifreq ifr;
+	int fd;
+
+	if (!sim || sim_if_create_external(sim, "feth0") || sim_if_create_external(sim, "feth1") ||
+	    sim_if_peer_external(sim, "feth0", "feth1"))
+		return NULL;
+	s = sim_sys(sim);
+	fd = s->socket(s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "feth0");
+	ifr.ifr_ifru.ifru_flags = (int16_t)(DARWIN_IFF_UP | DARWIN_IFF_BROADCAST);
+	if (fd < 0 || s->ioctl(s->ctx, fd, DARWIN_SIOCSIFFLAGS, &ifr) < 0)
+		return NULL;
+	s->close(s->ctx, fd);
+	return sim;
+}
+
+static int bench_rx_sim_one(unsigned rounds, uint32_t frame_len, uint32_t buf_kib)
+{
+	static struct feth_frame f[BATCH];
+	uint8_t frame[16384];
+	struct sim *sim = rx_world();
+	struct feth__bpf *b;
+	struct feth__bpf_stats st;
+	uint64_t frames = 0, per_round;
+	unsigned long calls = 0, reads = 0;
+	double dt = 0;
+	int r;
+
+	if (!sim || frame_len < 14 || frame_len > sizeof(frame))
+		return 1;
+	r = feth__bpf_open(sim_sys(sim), "feth1", buf_kib * 1024u, &b);
+	if (r < 0) {
+		fprintf(stderr, "feth-bench: bpf open: %s\n", strerror(-r));
+		return 1;
+	}
+	memset(frame, 0x5a, frame_len);
+	/* Saturate: the hold and the store buffer full, and one frame more, which the kernel
+	 * drops. */
+	per_round = 2 * (b->bufsize / FETH_BPF_WORDALIGN(FETH_BPF_HDR_MIN + frame_len)) + 1;
+	for (unsigned i = 0; i < rounds; i++) {
+		unsigned long c0, r0;
+		double t0;
+		int n;
+
+		for (uint64_t k = 0; k < per_round; k++)
+			sim_host_send(sim, "feth0", frame, frame_len);
+		c0 = sim_calls(sim);
+		r0 = sim_calls_of(sim, SIM_CALL_READ);
+		t0 = now_s();
+		while ((n = feth__bpf_recv(b, f, BATCH)) > 0)
+			frames += (uint64_t)n;
+		dt += now_s() - t0;
+		calls += sim_calls(sim) - c0;
+		reads += sim_calls_of(sim, SIM_CALL_READ) - r0;
+		if (n < 0) {
+			fprintf(stderr, "feth-bench: recv: %s\n", strerror(-n));
+			return 1;
+		}
+	}
+	if (feth__bpf_stats(b, &st) < 0)
+		return 1;
+	printf("# rx-sim: %u rounds of %llu frames of %u bytes, buffer %u KiB (asked %u KiB)\n",
+	       rounds, (unsigned long long)per_round, frame_len, b->bufsize / 1024u, buf_kib);
+	printf("metric rx_sim_%uk_frames_per_read %.1f frames\n", b->bufsize / 1024u,
+	       (double)frames / (double)st.reads);
+	printf("metric rx_sim_%uk_reads_per_frame %.6f reads\n", b->bufsize / 1024u,
+	       (double)reads / (double)frames);
+	printf("metric rx_sim_%uk_seam_calls_per_frame %.6f calls\n", b->bufsize / 1024u,
+	       (double)calls / (double)frames);
+	printf("metric rx_sim_%uk_kernel_drops %u frames\n", b->bufsize / 1024u, st.kernel_drop);
+	printf("metric rx_sim_%uk_rate %.0f frames/s\n", b->bufsize / 1024u, (double)frames / dt);
+	feth__bpf_close(b);
+	sim_free(sim);
+	return 0;
+}
+
+static int bench_rx_sim(int argc, char **argv)
+{
+	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 200;
+	uint32_t frame_len = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 64;
+
+	if (argc <= 4)
+		return bench_rx_sim_one(rounds ? rounds : 1, frame_len,
+		                        FETH_BPF_DEFAULT_BUFSIZE / 1024u);
+	for (int i = 4; i < argc; i++)
+		if (bench_rx_sim_one(rounds ? rounds : 1, frame_len,
+		                     (uint32_t)strtoul(argv[i], NULL, 10)))
+			return 1;
+	return 0;
+}
+
 static int usage(void)
 {
-	fputs("usage: feth-bench records [ROUNDS [64|1514|mixed]]\n", stderr);
+	fputs("usage: feth-bench records [ROUNDS [64|1514|mixed]]\n"
+	      "       feth-bench rx-sim [ROUNDS [FRAME_LEN [BUF_KIB...]]]\n",
+	      stderr);
 	return 2;
 }
 
@@ -144,5 +252,7 @@ int main(int argc, char **argv)
 
 		return bench_records(rounds ? rounds : 1, argc > 3 ? argv[3] : NULL);
 	}
+	if (argc >= 2 && strcmp(argv[1], "rx-sim") == 0)
+		return bench_rx_sim(argc, argv);
 	return usage();
 }
