@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct feth__sys {
 	void *ctx; /* passed to every call; the simulator's world, NULL for the real table */
@@ -40,6 +41,14 @@ struct feth__sys {
 	 * SOCK_CLOEXEC, the real table sets FD_CLOEXEC right after creating it). */
 	int (*socket)(void *ctx, int domain, int type, int protocol);
 	int (*ioctl)(void *ctx, int fd, unsigned long req, void *arg);
+	/* Socket options: level and name are the platform's (Darwin's for the Darwin backend). */
+	int (*setsockopt)(void *ctx, int fd, int level, int name, const void *val, size_t len);
+	int (*bind)(void *ctx, int fd, const void *addr, size_t len);
+	/* Returns the bytes sent. */
+	ssize_t (*sendto)(void *ctx, int fd, const void *buf, size_t len, int flags,
+	                  const void *addr, size_t addrlen);
+	/* Gathered write; returns the bytes written. */
+	ssize_t (*writev)(void *ctx, int fd, const struct iovec *iov, int iovcnt);
 
 	/* sysctlbyname(3): -ENOENT when the name does not exist. */
 	int (*sysctlbyname)(void *ctx, const char *name, void *oldp, size_t *oldlenp,

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __APPLE__
@@ -102,6 +103,35 @@ static int real_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	return RET(ioctl(fd, req, arg));
 }
 
+static int real_setsockopt(void *ctx, int fd, int level, int name, const void *val, size_t len)
+{
+	(void)ctx;
+	return RET(setsockopt(fd, level, name, val, (socklen_t)len));
+}
+
+static int real_bind(void *ctx, int fd, const void *addr, size_t len)
+{
+	(void)ctx;
+	return RET(bind(fd, (const struct sockaddr *)addr, (socklen_t)len));
+}
+
+static ssize_t real_sendto(void *ctx, int fd, const void *buf, size_t len, int flags,
+                           const void *addr, size_t addrlen)
+{
+	ssize_t n = sendto(fd, buf, len, flags, (const struct sockaddr *)addr, (socklen_t)addrlen);
+
+	(void)ctx;
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t real_writev(void *ctx, int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = writev(fd, iov, iovcnt);
+
+	(void)ctx;
+	return n < 0 ? -errno : n;
+}
+
 static int real_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
                              const void *newp, size_t newlen)
 {
@@ -157,6 +187,10 @@ const struct feth__sys feth__sys_real = {
     .unlink = real_unlink,
     .socket = real_socket,
     .ioctl = real_ioctl,
+    .setsockopt = real_setsockopt,
+    .bind = real_bind,
+    .sendto = real_sendto,
+    .writev = real_writev,
     .sysctlbyname = real_sysctlbyname,
     .kill = real_kill,
     .getpid = real_getpid,

@@ -42,7 +42,21 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 #define DARWIN_AF_INET    2
 #define DARWIN_AF_LINK    18
 #define DARWIN_AF_INET6   30
+#define DARWIN_AF_NDRV    27
 #define DARWIN_SOCK_DGRAM 2
+#define DARWIN_SOCK_RAW   3
+
+/* Socket options (bsd/sys/socket.h; darwin-abi.md §3). */
+#define DARWIN_SOL_SOCKET   0xffff
+#define DARWIN_SO_SNDBUF    0x1001
+#define DARWIN_SO_NOSIGPIPE 0x1022
+/* An NDRV socket's send buffer, soreserve(NDRVSNDQ) (darwin-kernel.md §4.1). */
+#define DARWIN_NDRV_SNDQ 8192
+/* kern.ipc.maxsockbuf's default: the largest SO_SNDBUF (darwin-kernel.md §4.4). */
+#define DARWIN_MAXSOCKBUF_DEFAULT (8u << 20)
+#define DARWIN_SYSCTL_MAXSOCKBUF  "kern.ipc.maxsockbuf"
+/* IOV_MAX (sys/syslimits.h). */
+#define DARWIN_IOV_MAX 1024
 
 #define DARWIN_IFF_UP        0x1
 #define DARWIN_IFF_BROADCAST 0x2
@@ -126,6 +140,13 @@ struct darwin_ifdrv {
 	uint64_t ifd_cmd; /* unsigned long */
 	uint64_t ifd_len; /* size_t */
 	void *ifd_data;
+};
+
+/* struct sockaddr_ndrv (net/ndrv.h): 18 bytes of unsigned char. */
+struct darwin_sockaddr_ndrv {
+	uint8_t snd_len;
+	uint8_t snd_family;
+	char snd_name[DARWIN_IFNAMSIZ];
 };
 
 /* struct ifconf (pack 4): 12 bytes. (Member names avoid the SDK's ifc_buf/ifc_req macros.) */
@@ -233,8 +254,16 @@ struct darwin_timeval {
 	int32_t tv_pad;
 };
 
-#define DARWIN_DLT_EN10MB     1
-#define DARWIN_BPF_MINBUFSIZE 32
+#define DARWIN_DLT_EN10MB 1
+/* sizeof(struct bpf_hdr) in userland (LP64): 20, the kernel's 18 plus padding (§3.3). Batch
+ * write records use it as their bh_hdrlen, as xnu's bpf_write_batch test does. */
+#define DARWIN_BPF_HDR_SIZE 20
+/* BPF write limits (§3.8): from macOS 14 a frame may exceed the MTU by BPF_WRITE_LEEWAY and a
+ * write may carry BPF_WRITE_MAX bytes (14.1+); before, MTU + 14 and MCLBYTES. */
+#define DARWIN_BPF_WRITE_LEEWAY 18
+#define DARWIN_BPF_WRITE_MAX    (16u << 20)
+#define DARWIN_MCLBYTES         2048
+#define DARWIN_BPF_MINBUFSIZE   32
 /* BIOCSBLEN's cap: 32 MiB on macOS 13+, debug.bpf_maxbufsize (512 KiB) on 10.13-12. */
 #define DARWIN_BPF_BUFSIZE_CAP    (32u << 20)
 #define DARWIN_BPF_MAXBUFSIZE_OLD (512u << 10)
@@ -277,6 +306,8 @@ _Static_assert(offsetof(struct darwin_ifdrv, ifd_cmd) == 16, "ifdrv.ifd_cmd");
 _Static_assert(offsetof(struct darwin_ifdrv, ifd_len) == 24, "ifdrv.ifd_len");
 _Static_assert(offsetof(struct darwin_ifdrv, ifd_data) == 32, "ifdrv.ifd_data");
 _Static_assert(sizeof(struct darwin_ifconf) == 12, "ifconf");
+_Static_assert(sizeof(struct darwin_sockaddr_ndrv) == 18, "sockaddr_ndrv");
+_Static_assert(offsetof(struct darwin_sockaddr_ndrv, snd_name) == 2, "sockaddr_ndrv.snd_name");
 _Static_assert(sizeof(struct darwin_ifaliasreq) == 64, "ifaliasreq");
 _Static_assert(offsetof(struct darwin_ifaliasreq, ifra_mask) == 48, "ifaliasreq.ifra_mask");
 _Static_assert(sizeof(struct darwin_in6_addrlifetime) == 24, "in6_addrlifetime");

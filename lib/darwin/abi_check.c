@@ -12,6 +12,8 @@
 #include <sys/sockio.h>
 #include <net/if.h>
 #include <net/bpf.h>
+#include <net/ndrv.h>
+#include <limits.h>
 #include <net/if_dl.h>
 #include <netinet/in.h>
 #include <netinet6/in6_var.h>
@@ -35,6 +37,17 @@ SAME_VALUE(DARWIN_AF_INET, AF_INET);
 SAME_VALUE(DARWIN_AF_LINK, AF_LINK);
 SAME_VALUE(DARWIN_AF_INET6, AF_INET6);
 SAME_VALUE(DARWIN_SOCK_DGRAM, SOCK_DGRAM);
+SAME_VALUE(DARWIN_SOCK_RAW, SOCK_RAW);
+SAME_VALUE(DARWIN_AF_NDRV, AF_NDRV);
+SAME_VALUE(DARWIN_SOL_SOCKET, SOL_SOCKET);
+SAME_VALUE(DARWIN_SO_SNDBUF, SO_SNDBUF);
+SAME_VALUE(DARWIN_SO_NOSIGPIPE, SO_NOSIGPIPE);
+SAME_VALUE(DARWIN_IOV_MAX, IOV_MAX);
+SAME_VALUE(DARWIN_BPF_HDR_SIZE, sizeof(struct bpf_hdr));
+SAME_SIZE(darwin_sockaddr_ndrv, sockaddr_ndrv);
+SAME_FIELD(darwin_sockaddr_ndrv, snd_len, sockaddr_ndrv, snd_len);
+SAME_FIELD(darwin_sockaddr_ndrv, snd_family, sockaddr_ndrv, snd_family);
+SAME_FIELD(darwin_sockaddr_ndrv, snd_name, sockaddr_ndrv, snd_name);
 SAME_VALUE(DARWIN_IFF_UP, IFF_UP);
 SAME_VALUE(DARWIN_IFF_BROADCAST, IFF_BROADCAST);
 SAME_VALUE(DARWIN_IFF_RUNNING, IFF_RUNNING);

@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sim_internal.h"
@@ -173,6 +174,7 @@ static int fd_track(struct sim *sim, int hostfd, enum sim_fd_kind kind, int doma
 		close(hostfd);
 		return -ENOMEM;
 	}
+	memset(&sim->fds[sim->n_fds], 0, sizeof(sim->fds[sim->n_fds]));
 	sim->fds[sim->n_fds].fd = hostfd;
 	sim->fds[sim->n_fds].kind = kind;
 	sim->fds[sim->n_fds].domain = domain;
@@ -281,8 +283,14 @@ static ssize_t s_write(void *ctx, int fd, const void *buf, size_t len)
 	if (r)
 		return r;
 	f = fd_find(sim, fd);
-	if (f && f->kind == SIM_FD_BPF)
-		return sim__bpf_write(sim, f->minor, buf, len);
+	if (f && f->kind == SIM_FD_BPF) {
+		struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+
+		return sim__bpf_write(sim, f->minor, &iov, 1);
+	}
+	if (f && f->kind == SIM_FD_SOCKET && f->domain == DARWIN_AF_NDRV)
+		return sim__ndrv_sendto(sim, f, buf, len, 0, NULL,
+		                        0); /* write = send, no address */
 	f = file_fd(sim, fd, &r);
 	if (!f)
 		return r;
@@ -331,6 +339,26 @@ static int s_unlink(void *ctx, const char *path)
 	return neg_errno(unlink(path));
 }
 
+static ssize_t s_writev(void *ctx, int fd, const struct iovec *iov, int iovcnt)
+{
+	struct sim *sim = ctx;
+	ssize_t r = enter(sim, SIM_CALL_WRITEV, 0);
+	struct sim_fd *f;
+
+	if (r)
+		return r;
+	f = fd_find(sim, fd);
+	if (!f)
+		return -EBADF;
+	if (f->kind == SIM_FD_BPF)
+		return sim__bpf_write(sim, f->minor, iov, iovcnt);
+	if (f->kind == SIM_FD_FILE) {
+		r = writev(f->fd, iov, iovcnt);
+		return r < 0 ? -errno : r;
+	}
+	return -EOPNOTSUPP; /* gathered sends on sockets are not modelled */
+}
+
 /* ---- sockets and ioctl ---------------------------------------------------------------------- */
 
 static int s_socket(void *ctx, int domain, int type, int protocol)
@@ -341,19 +369,78 @@ static int s_socket(void *ctx, int domain, int type, int protocol)
 
 	if (r)
 		return r;
-	/* The control sockets of §5. AF_NDRV comes with the send path; until then it does not
-	 * exist here, as on a kernel built without it. */
-	if (domain != SIM_AF_UNIX && domain != DARWIN_AF_INET && domain != DARWIN_AF_INET6)
-		return -EAFNOSUPPORT;
-	if (type != SIM_SOCK_DGRAM && type != SIM_SOCK_STREAM)
-		return -EPROTOTYPE;
-	if (protocol != 0)
-		return -EPROTONOSUPPORT;
+	if (domain == DARWIN_AF_NDRV) {
+		/* One protosw, SOCK_RAW protocol 0; ndrv_attach wants root (§4.1). */
+		if (type != DARWIN_SOCK_RAW)
+			return -EPROTOTYPE;
+		if (protocol != 0)
+			return -EPROTONOSUPPORT;
+		if (!sim->root)
+			return -EPERM;
+	} else {
+		/* The control sockets of §5. */
+		if (domain != SIM_AF_UNIX && domain != DARWIN_AF_INET && domain != DARWIN_AF_INET6)
+			return -EAFNOSUPPORT;
+		if (type != SIM_SOCK_DGRAM && type != SIM_SOCK_STREAM)
+			return -EPROTOTYPE;
+		if (protocol != 0)
+			return -EPROTONOSUPPORT;
+	}
 	/* A real descriptor stands for the socket, so fd numbers and leaks are real. */
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	return fd_track(sim, fd, SIM_FD_SOCKET, domain, type, -1);
+	r = fd_track(sim, fd, SIM_FD_SOCKET, domain, type, -1);
+	if (r >= 0)
+		fd_find(sim, r)->sndbuf = DARWIN_NDRV_SNDQ;
+	return r;
+}
+
+/* Only NDRV sockets have options, addresses and datagrams here; the control sockets carry
+ * ioctls. */
+static struct sim_fd *ndrv_fd(struct sim *sim, int fd, int *err)
+{
+	struct sim_fd *f = fd_find(sim, fd);
+
+	*err = !f ? -EBADF : f->kind != SIM_FD_SOCKET ? -ENOTSOCK : -EOPNOTSUPP;
+	return f && f->kind == SIM_FD_SOCKET && f->domain == DARWIN_AF_NDRV ? f : NULL;
+}
+
+static int s_setsockopt(void *ctx, int fd, int level, int name, const void *val, size_t len)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_SETSOCKOPT, 0);
+	struct sim_fd *f;
+
+	if (r)
+		return r;
+	f = ndrv_fd(sim, fd, &r);
+	return f ? sim__ndrv_setsockopt(sim, f, level, name, val, len) : r;
+}
+
+static int s_bind(void *ctx, int fd, const void *addr, size_t len)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_BIND, 0);
+	struct sim_fd *f;
+
+	if (r)
+		return r;
+	f = ndrv_fd(sim, fd, &r);
+	return f ? sim__ndrv_bind(sim, f, addr, len) : r;
+}
+
+static ssize_t s_sendto(void *ctx, int fd, const void *buf, size_t len, int flags, const void *addr,
+                        size_t addrlen)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_SENDTO, 0);
+	struct sim_fd *f;
+
+	if (r)
+		return r;
+	f = ndrv_fd(sim, fd, &r);
+	return f ? sim__ndrv_sendto(sim, f, buf, len, flags, addr, addrlen) : r;
 }
 
 static int s_ioctl(void *ctx, int fd, unsigned long req, void *arg)
@@ -493,6 +580,10 @@ struct sim *sim_new(void)
 	    .unlink = s_unlink,
 	    .socket = s_socket,
 	    .ioctl = s_ioctl,
+	    .setsockopt = s_setsockopt,
+	    .bind = s_bind,
+	    .sendto = s_sendto,
+	    .writev = s_writev,
 	    .sysctlbyname = s_sysctlbyname,
 	    .kill = s_kill,
 	    .getpid = s_getpid,

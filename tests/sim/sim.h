@@ -36,6 +36,10 @@ enum sim_call {
 	SIM_CALL_UNLINK,
 	SIM_CALL_SOCKET,
 	SIM_CALL_IOCTL,
+	SIM_CALL_SETSOCKOPT,
+	SIM_CALL_BIND,
+	SIM_CALL_SENDTO,
+	SIM_CALL_WRITEV,
 	SIM_CALL_SYSCTLBYNAME,
 	SIM_CALL_KILL,
 	SIM_CALL__COUNT
@@ -123,5 +127,18 @@ int sim_if_add_other(struct sim *sim, const char *name, bool ether);
  * ifname is not up. No seam call is counted.
  */
 int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len);
+
+/*
+ * The next frame the host stack of `ifname` received from its peer (whatever sent it: NDRV,
+ * BPF write, sim_host_send on the peer), oldest first: copies up to len bytes and returns the
+ * frame's length; -EAGAIN when none waits; -ENXIO no such interface. Up to 4096 frames wait;
+ * more are counted by sim_host_dropped. No seam call is counted.
+ */
+ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len);
+uint64_t sim_host_dropped(const struct sim *sim, const char *ifname);
+
+/* SIGPIPEs the kernel would have raised: sends that failed EPIPE on a socket without
+ * SO_NOSIGPIPE (§4.6). A library that sets SO_NOSIGPIPE keeps this at 0. */
+uint64_t sim_sigpipes(const struct sim *sim);
 
 #endif /* FETH_SIM_H */

@@ -239,14 +239,99 @@ ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-ssize_t sim__bpf_write(struct sim *sim, int minor, const void *buf, size_t len)
+/* The largest frame a BPF write may carry on the simulated macOS, hdrcmplt 1 (§3.8). */
+static int frame_size_ok(const struct sim *sim, const struct sim_ifnet *ifp, size_t len,
+                         size_t hlen)
 {
-	(void)sim;
-	(void)minor;
-	(void)buf;
-	(void)len;
-	/* BPF write (§3.8) comes with the send path. */
-	return -EOPNOTSUPP;
+	if (sim__macos_at_least(sim, 14, 0)) {
+		/* 14.0 capped a write at 65535, 14.1 at 16 MiB; the frame at MTU + 18. */
+		size_t max = sim__macos_at_least(sim, 14, 1) ? DARWIN_BPF_WRITE_MAX : 65535;
+
+		if (len < hlen || len > max ||
+		    len - hlen > (size_t)ifp->mtu + DARWIN_BPF_WRITE_LEEWAY)
+			return -EMSGSIZE;
+		return 0;
+	}
+	/* Up to 13: the payload after the 14-byte header at most the MTU, and one cluster. */
+	(void)hlen;
+	if (len > (size_t)ifp->mtu + 14)
+		return -EMSGSIZE;
+	if (len > DARWIN_MCLBYTES)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * bpf_movein_batch (§3.8): records of a header (bh_hdrlen >= 18, caplen == datalen), the
+ * frame, padding to 4; while at least 20 bytes remain. Any bad record discards the whole
+ * batch. Returns the bytes consumed, having sent every frame, or -errno having sent none.
+ */
+static ssize_t write_batch(struct sim *sim, struct sim_bpf *d, const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (off = 0; len - off >= DARWIN_BPF_HDR_SIZE;) {
+			uint32_t caplen, datalen;
+			uint16_t hdrlen;
+			size_t step;
+			int r;
+
+			memcpy(&caplen, buf + off + 8, 4);
+			memcpy(&datalen, buf + off + 12, 4);
+			memcpy(&hdrlen, buf + off + 16, 2);
+			if (hdrlen < BPF_HDRLEN || hdrlen > len - off || caplen != datalen ||
+			    caplen > len - off - hdrlen)
+				return -EINVAL;
+			if (caplen && (r = frame_size_ok(sim, d->ifp, caplen, 0)) < 0)
+				return r;
+			if (pass == 1 && caplen)
+				sim__if_output(sim, d->ifp, buf + off + hdrlen, caplen);
+			step = BPF_WORDALIGN((size_t)hdrlen + caplen);
+			off = step < len - off ? off + step : len;
+		}
+	}
+	return (ssize_t)off;
+}
+
+ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int iovcnt)
+{
+	struct sim_bpf *d = &sim->bpf[minor];
+	size_t len = 0, at = 0;
+	uint8_t *buf;
+	ssize_t r;
+
+	if (iovcnt < 0 || iovcnt > DARWIN_IOV_MAX)
+		return -EINVAL;
+	for (int i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	/* bpfwrite: attached, up, then an empty write is 0 (§3.8). */
+	if (!d->ifp)
+		return -ENXIO;
+	if (!(d->ifp->flags & DARWIN_IFF_UP))
+		return -ENETDOWN;
+	if (len == 0)
+		return 0;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(buf + at, iov[i].iov_base, iov[i].iov_len);
+		at += iov[i].iov_len;
+	}
+	if (d->batch_write) {
+		r = write_batch(sim, d, buf, len);
+	} else if (!d->hdrcmplt) {
+		/* hdrcmplt 0 goes through the IPv4 framer, which rewrites the source MAC and needs
+		 * IPv4 attached (§3.8); libfeth always writes complete headers. Not modelled. */
+		r = -EOPNOTSUPP;
+	} else if ((r = frame_size_ok(sim, d->ifp, len, 0)) == 0) {
+		sim__if_output(sim, d->ifp, buf, len);
+		r = (ssize_t)len;
+	}
+	free(buf);
+	return r;
 }
 
 /* ---- ioctl (§3.7) --------------------------------------------------------------------------- */

@@ -76,11 +76,22 @@ static struct sim_ifnet *if_attach(struct sim *sim, const char *family, int unit
 	return ifp;
 }
 
+static void inbox_free(struct sim_inbox *in)
+{
+	if (!in)
+		return;
+	for (size_t k = 0; k < in->count; k++)
+		free(in->frame[(in->head + k) % SIM_INBOX_CAP]);
+	free(in);
+}
+
 static void if_detach(struct sim *sim, struct sim_ifnet *ifp)
 {
 	size_t i;
 
 	sim__bpf_ifdetach(sim, ifp);
+	sim__ndrv_ifdetach(sim, ifp);
+	inbox_free(ifp->inbox);
 	for (i = 0; i < sim->n_ifs && sim->ifs[i] != ifp; i++)
 		;
 	memmove(&sim->ifs[i], &sim->ifs[i + 1], (sim->n_ifs - i - 1) * sizeof(*sim->ifs));
@@ -90,8 +101,10 @@ static void if_detach(struct sim *sim, struct sim_ifnet *ifp)
 
 void sim__if_free_all(struct sim *sim)
 {
-	for (size_t i = 0; i < sim->n_ifs; i++)
+	for (size_t i = 0; i < sim->n_ifs; i++) {
+		inbox_free(sim->ifs[i]->inbox);
 		free(sim->ifs[i]);
+	}
 	free(sim->ifs);
 	sim->ifs = NULL;
 	sim->n_ifs = sim->cap_ifs = 0;
@@ -766,13 +779,65 @@ int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t
 	/* The sender must be up; the peer need not be (§2.8). */
 	if (!(ifp->flags & DARWIN_IFF_UP))
 		return -ENETDOWN;
-	/* Without a peer feth_start frees the packet: no tap on either side (§2.8 step 3). */
-	if (!ifp->feth || !ifp->peer)
-		return 0;
-	/* The sender's BPF sees it outbound, then the peer's inbound (§2.8 step 4). */
-	sim__bpf_tap(sim, ifp, true, frame, len);
-	sim__bpf_tap(sim, ifp->peer, false, frame, len);
+	sim__if_output(sim, ifp, frame, len);
 	return 0;
+}
+
+static void inbox_put(struct sim_inbox *in, const uint8_t *frame, size_t len)
+{
+	uint8_t *copy;
+
+	if (in->count == SIM_INBOX_CAP || !(copy = malloc(len ? len : 1))) {
+		in->dropped++;
+		return;
+	}
+	memcpy(copy, frame, len);
+	in->frame[(in->head + in->count) % SIM_INBOX_CAP] = copy;
+	in->len[(in->head + in->count) % SIM_INBOX_CAP] = (uint32_t)len;
+	in->count++;
+}
+
+void sim__if_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len)
+{
+	struct sim_ifnet *peer = ifp->peer;
+
+	/* Without a peer feth_start frees the packet: no tap on either side (§2.8 step 3). */
+	if (!ifp->feth || !peer)
+		return;
+	/* The sender's BPF sees it outbound, then the peer's inbound, then ifnet_input gives it to
+	 * the peer's stack (§2.8 step 4). */
+	sim__bpf_tap(sim, ifp, true, frame, len);
+	sim__bpf_tap(sim, peer, false, frame, len);
+	if (!peer->inbox)
+		peer->inbox = calloc(1, sizeof(*peer->inbox));
+	if (peer->inbox)
+		inbox_put(peer->inbox, frame, len);
+}
+
+ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len)
+{
+	struct sim_ifnet *ifp = sim__ifunit(sim, ifname);
+	struct sim_inbox *in;
+	size_t n;
+
+	if (!ifp)
+		return -ENXIO;
+	in = ifp->inbox;
+	if (!in || in->count == 0)
+		return -EAGAIN;
+	n = in->len[in->head];
+	memcpy(buf, in->frame[in->head], n < len ? n : len);
+	free(in->frame[in->head]);
+	in->head = (in->head + 1) % SIM_INBOX_CAP;
+	in->count--;
+	return (ssize_t)n;
+}
+
+uint64_t sim_host_dropped(const struct sim *sim, const char *ifname)
+{
+	struct sim_ifnet *ifp = sim__ifunit(sim, ifname);
+
+	return ifp && ifp->inbox ? ifp->inbox->dropped : 0;
 }
 
 int sim_if_add_other(struct sim *sim, const char *name, bool ether)

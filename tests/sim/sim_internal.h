@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "darwin/abi.h"
 #include "sim.h"
@@ -40,6 +41,7 @@ struct sim_ifnet {
 	uint8_t mac[6];
 	uint8_t addrlen; /* 6, or 0 after SIOCSIFLLADDR with sa_len 0 (§2.9) */
 	struct sim_ifnet *peer;
+	struct sim_inbox *inbox; /* allocated on first delivery */
 	int n_ipv4;
 	uint8_t ipv4[SIM_MAX_ADDRS][4];
 	uint8_t ipv4_prefix[SIM_MAX_ADDRS];
@@ -62,6 +64,21 @@ struct sim_fd {
 	int domain; /* sockets: Darwin AF_* */
 	int type;
 	int minor; /* BPF: N of /dev/bpfN */
+	/* AF_NDRV sockets (§4) */
+	struct sim_ifnet *nd_if; /* bound interface */
+	bool nd_addr_set;        /* a bind was tried: every later bind is EINVAL (§4.2) */
+	bool nd_cantsend;        /* the bound interface went away (§4.6) */
+	bool nosigpipe;
+	uint32_t sndbuf;
+};
+
+/* Frames the host stack of an interface received (ifnet_input), for tests to read. */
+#define SIM_INBOX_CAP 4096
+struct sim_inbox {
+	uint8_t *frame[SIM_INBOX_CAP];
+	uint32_t len[SIM_INBOX_CAP];
+	size_t head, count;
+	uint64_t dropped;
 };
 
 /* /dev/bpf0../dev/bpf3 exist at boot (NBPFILTER 4); opening the highest creates the next, up to
@@ -128,6 +145,8 @@ struct sim {
 	struct sim_fd *fds;
 	size_t n_fds, cap_fds;
 
+	uint64_t sigpipes; /* SIGPIPEs the kernel would have raised (EPIPE without SO_NOSIGPIPE) */
+
 	/* accounting and faults */
 	unsigned long calls;
 	unsigned long calls_of[SIM_CALL__COUNT];
@@ -159,13 +178,28 @@ int sim__if_ioctl(struct sim *sim, int domain, unsigned long req, void *kbuf);
 int sim__if_clone_create(struct sim *sim, char name[DARWIN_IFNAMSIZ]);
 void sim__if_free_all(struct sim *sim);
 
+/* A frame leaves ifp (NDRV send, BPF write, the host stack): without a peer it vanishes;
+ * otherwise ifp's BPF sees it outbound, the peer's inbound, and the peer's host stack gets it
+ * (§2.8). The caller has checked that ifp is up. */
+void sim__if_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len);
+
+/* ---- sim_ndrv.c ---------------------------------------------------------------------------- */
+
+int sim__ndrv_setsockopt(struct sim *sim, struct sim_fd *f, int level, int name, const void *val,
+                         size_t len);
+int sim__ndrv_bind(struct sim *sim, struct sim_fd *f, const void *addr, size_t len);
+ssize_t sim__ndrv_sendto(struct sim *sim, struct sim_fd *f, const void *buf, size_t len, int flags,
+                         const void *addr, size_t addrlen);
+/* The interface is going away: sockets bound to it can send no more (§4.6). */
+void sim__ndrv_ifdetach(struct sim *sim, struct sim_ifnet *ifp);
+
 /* ---- sim_bpf.c ----------------------------------------------------------------------------- */
 
 /* open("/dev/bpfN"): the host fd standing for the device, or -errno. */
 int sim__bpf_open(struct sim *sim, int minor, int flags);
 void sim__bpf_close(struct sim *sim, int minor);
 ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len);
-ssize_t sim__bpf_write(struct sim *sim, int minor, const void *buf, size_t len);
+ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int iovcnt);
 int sim__bpf_ioctl(struct sim *sim, int minor, unsigned long req, void *kbuf);
 /* A frame crosses ifp: every descriptor attached to it sees it in that direction (§3.4). */
 void sim__bpf_tap(struct sim *sim, struct sim_ifnet *ifp, bool outbound, const uint8_t *frame,

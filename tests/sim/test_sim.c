@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -713,8 +714,10 @@ static void test_descriptors(void **state)
 	assert_int_equal(w->s->open(w->s->ctx, "/dev/null", O_RDWR, 0), -ENOENT);
 	assert_int_equal(w->s->open(w->s->ctx, "/dev/bpf01", O_RDWR, 0), -ENOENT);
 	/* Socket domains: Darwin's numbers. */
-	r = w->s->socket(w->s->ctx, 27 /* AF_NDRV: not modelled yet */, 3, 0);
+	r = w->s->socket(w->s->ctx, 99, DARWIN_SOCK_DGRAM, 0);
 	assert_int_equal(r, -EAFNOSUPPORT);
+	r = w->s->socket(w->s->ctx, DARWIN_AF_NDRV, DARWIN_SOCK_DGRAM, 0);
+	assert_int_equal(r, -EPROTOTYPE);
 	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd4, DARWIN_BIOCGDLT, buf), -EOPNOTSUPP);
 	assert_int_equal(sim_open_fds(w->sim), 2);
 }
@@ -1191,6 +1194,216 @@ static void test_bpf_flag_ioctls(void **state)
 	w->s->close(w->s->ctx, fd);
 }
 
+/* ---- AF_NDRV (§4) and BPF write (§3.8) ----------------------------------------------------- */
+
+static int ndrv_socket(struct w *w)
+{
+	return w->s->socket(w->s->ctx, DARWIN_AF_NDRV, DARWIN_SOCK_RAW, 0);
+}
+
+static int ndrv_bind(struct w *w, int fd, const char *name)
+{
+	struct darwin_sockaddr_ndrv sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.snd_len = sizeof(sa);
+	sa.snd_family = DARWIN_AF_NDRV;
+	snprintf(sa.snd_name, sizeof(sa.snd_name), "%s", name);
+	return w->s->bind(w->s->ctx, fd, &sa, sizeof(sa));
+}
+
+static ssize_t ndrv_send(struct w *w, int fd, const void *buf, size_t len)
+{
+	struct darwin_sockaddr_ndrv sa = {sizeof(sa), DARWIN_AF_NDRV, "feth1"};
+
+	return w->s->sendto(w->s->ctx, fd, buf, len, 0, &sa, sizeof(sa));
+}
+
+static int setopt(struct w *w, int fd, int name, int32_t v)
+{
+	return w->s->setsockopt(w->s->ctx, fd, DARWIN_SOL_SOCKET, name, &v, sizeof(v));
+}
+
+static void test_ndrv_socket_and_bind(void **state)
+{
+	struct w *w = W(state);
+	int fd;
+
+	sim_set_root(w->sim, false);
+	assert_int_equal(ndrv_socket(w), -EPERM);
+	sim_set_root(w->sim, true);
+	fd = ndrv_socket(w);
+	assert_true(fd >= 0);
+	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EADDRNOTAVAIL); /* no interface at all */
+	/* That failed bind poisoned the socket: every later bind is EINVAL. */
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EINVAL);
+	assert_int_equal(w->s->close(w->s->ctx, fd), 0);
+	fd = ndrv_socket(w);
+	assert_int_equal(ndrv_bind(w, fd, "feth00"), -EADDRNOTAVAIL); /* exact names only */
+	w->s->close(w->s->ctx, fd);
+	fd = ndrv_socket(w);
+	assert_int_equal(ndrv_bind(w, fd, ""), -EINVAL);
+	w->s->close(w->s->ctx, fd);
+	fd = ndrv_socket(w);
+	assert_int_equal(ndrv_bind(w, fd, "feth0"), 0);       /* the interface may be down */
+	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EINVAL); /* already bound */
+	/* Options: SO_SNDBUF up to kern.ipc.maxsockbuf, SO_NOSIGPIPE; nothing else. */
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 20000), 0);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, (int32_t)(9u << 20)), -ENOBUFS);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_NOSIGPIPE, 1), 0);
+	assert_int_equal(setopt(w, fd, 0x1007 /* SO_ERROR */, 1), -ENOPROTOOPT);
+	/* Control sockets have no options or addresses here. */
+	assert_int_equal(setopt(w, w->fd4, DARWIN_SO_SNDBUF, 20000), -EOPNOTSUPP);
+	w->s->close(w->s->ctx, fd);
+}
+
+static void test_ndrv_send_rules(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[9000], got[9000];
+	int fd;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	fd = ndrv_socket(w);
+	frame_of(f, sizeof(f), 4);
+	assert_int_equal(ndrv_send(w, fd, f, 60), -EINVAL); /* not bound */
+	assert_int_equal(ndrv_bind(w, fd, "feth1"), 0);
+	/* Unconnected: write() and a send without address are EDESTADDRREQ. */
+	assert_int_equal(w->s->write(w->s->ctx, fd, f, 60), -EDESTADDRREQ);
+	assert_int_equal(w->s->sendto(w->s->ctx, fd, f, 60, 0, NULL, 0), -EDESTADDRREQ);
+	assert_int_equal(ndrv_send(w, fd, f, 60), -ENETDOWN); /* the sender must be up */
+	up(w, "feth1");
+	assert_int_equal(ndrv_send(w, fd, f, 13), -EINVAL);
+	assert_int_equal(ndrv_send(w, fd, f, 14), 14);
+	assert_int_equal(ndrv_send(w, fd, f, 8192), 8192);
+	/* The send buffer is the limit, not the MTU: 8193 needs SO_SNDBUF. */
+	assert_int_equal(ndrv_send(w, fd, f, 8193), -EMSGSIZE);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 9000), 0);
+	assert_int_equal(ndrv_send(w, fd, f, 9000), 9000);
+	/* The peer's stack received them in order, byte for byte. */
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 14);
+	assert_memory_equal(got, f, 14);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 8192);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 9000);
+	assert_memory_equal(got, f, 9000);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), -EAGAIN);
+	/* Destroyed: EPIPE for ever, with a SIGPIPE unless suppressed. */
+	assert_int_equal(destroy(w, "feth1"), 0);
+	assert_int_equal(ndrv_send(w, fd, f, 60), -EPIPE);
+	assert_int_equal(sim_sigpipes(w->sim), 1);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_NOSIGPIPE, 1), 0);
+	assert_int_equal(create(w, "feth1"), -EBUSY); /* still tearing down */
+	w->s->sleep_us(w->s->ctx, 30000);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(ndrv_send(w, fd, f, 60), -EPIPE); /* never recovers */
+	assert_int_equal(sim_sigpipes(w->sim), 1);
+	w->s->close(w->s->ctx, fd);
+}
+
+static ssize_t bpf_write(struct w *w, int fd, const void *buf, size_t len)
+{
+	return w->s->write(w->s->ctx, fd, buf, len);
+}
+
+static void test_bpf_write_sizes(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[20000], got[20000];
+	/* Writer on feth1 (the I/O side), a reader on feth0 (the host side). */
+	int rd = rx_setup(w, 65536, O_NONBLOCK, 1), wr;
+	uint8_t buf[65536];
+
+	wr = bpf_open(w, 1, 0);
+	assert_int_equal(bpf_setif(w, wr, "feth1"), 0);
+	assert_int_equal(bpf_set(w, wr, DARWIN_BIOCSHDRCMPLT, 1), 0);
+	assert_int_equal(bpf_set(w, wr, DARWIN_BIOCSSEESENT, 0), 0);
+	frame_of(f, sizeof(f), 11);
+	assert_int_equal(bpf_write(w, wr, f, 60), -ENETDOWN); /* feth1 is down */
+	up(w, "feth1");
+	assert_int_equal(bpf_write(w, wr, f, 0), 0);
+	/* macOS 15: MTU + 18. */
+	assert_int_equal(bpf_write(w, wr, f, 1518), 1518);
+	assert_int_equal(bpf_write(w, wr, f, 1519), -EMSGSIZE);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 1518);
+	assert_memory_equal(got, f, 1518);
+	/* macOS 13: MTU + 14, and at most 2048 bytes (EIO). */
+	sim_set_macos(w->sim, 13, 0);
+	assert_int_equal(bpf_write(w, wr, f, 1515), -EMSGSIZE);
+	assert_int_equal(bpf_write(w, wr, f, 1514), 1514);
+	assert_int_equal(set_mtu(w, "feth1", 2048), 0);
+	assert_int_equal(bpf_write(w, wr, f, 2049), -EIO);
+	/* The writer's own descriptor (see-sent 0) saw nothing; the peer's saw both frames. */
+	assert_int_equal(w->s->read(w->s->ctx, rd, buf, sizeof(buf)), 1536 + 18 + 1514);
+	{
+		uint8_t own[4096];
+
+		assert_int_equal(bpf_set(w, wr, DARWIN_FIONBIO, 1), 0);
+		assert_int_equal(bpf_set(w, wr, DARWIN_BIOCIMMEDIATE, 1), 0);
+		assert_int_equal(w->s->read(w->s->ctx, wr, own, sizeof(own)), -EAGAIN);
+	}
+	w->s->close(w->s->ctx, wr);
+	w->s->close(w->s->ctx, rd);
+}
+
+/* Appends a batch-write record (hdrlen 20, caplen == datalen) for `len` bytes of f. */
+static size_t put_record(uint8_t *buf, size_t at, const uint8_t *f, uint32_t len, uint32_t datalen)
+{
+	uint16_t hdrlen = DARWIN_BPF_HDR_SIZE;
+
+	memset(buf + at, 0, DARWIN_BPF_HDR_SIZE);
+	memcpy(buf + at + 8, &len, 4);
+	memcpy(buf + at + 12, &datalen, 4);
+	memcpy(buf + at + 16, &hdrlen, 2);
+	memcpy(buf + at + DARWIN_BPF_HDR_SIZE, f, len);
+	return at + ((DARWIN_BPF_HDR_SIZE + len + 3u) & ~3u);
+}
+
+static void test_bpf_batch_write(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[2000], buf[8192], got[2000];
+	size_t len = 0;
+	int wr;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	up(w, "feth1");
+	wr = bpf_open(w, 0, 0);
+	assert_int_equal(bpf_setif(w, wr, "feth1"), 0);
+	assert_int_equal(bpf_set(w, wr, DARWIN_BIOCSHDRCMPLT, 1), 0);
+	assert_int_equal(bpf_set(w, wr, DARWIN_BIOCSBATCHWRITE, 1), 0);
+	frame_of(f, sizeof(f), 21);
+	for (uint32_t n = 1020; n <= 1023; n++) /* every alignment residue */
+		len = put_record(buf, len, f, n, n);
+	{
+		struct iovec iov[2] = {{buf, 100}, {buf + 100, len - 100}};
+
+		assert_int_equal(w->s->writev(w->s->ctx, wr, iov, 2), (ssize_t)len);
+	}
+	for (uint32_t n = 1020; n <= 1023; n++) {
+		assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), n);
+		assert_memory_equal(got, f, n);
+	}
+	/* One bad record (caplen != datalen) discards the whole batch. */
+	len = put_record(buf, 0, f, 60, 60);
+	len = put_record(buf, len, f, 60, 61);
+	assert_int_equal(bpf_write(w, wr, buf, len), -EINVAL);
+	/* One oversized frame likewise: EMSGSIZE. */
+	len = put_record(buf, 0, f, 60, 60);
+	len = put_record(buf, len, f, 1519, 1519);
+	assert_int_equal(bpf_write(w, wr, buf, len), -EMSGSIZE);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), -EAGAIN);
+	/* A tail under 20 bytes is left unconsumed: a short count. */
+	len = put_record(buf, 0, f, 60, 60);
+	assert_int_equal(bpf_write(w, wr, buf, len + 12), (ssize_t)len);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 60);
+	w->s->close(w->s->ctx, wr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1226,6 +1439,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bpf_truncates_to_buffer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bpf_detach, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bpf_flag_ioctls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ndrv_socket_and_bind, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ndrv_send_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_write_sizes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_batch_write, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
