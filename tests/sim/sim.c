@@ -610,6 +610,7 @@ void sim_free(struct sim *sim)
 	sim__if_free_all(sim);
 	sim__bpf_free_all(sim);
 	free(sim->ioctl_log);
+	free(sim->wbuf);
 	free(sim->teardowns);
 	free(sim->fds); /* host descriptors still open are the test's to report, not to close */
 	free(sim->ioctls);

@@ -136,6 +136,9 @@ int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t
  */
 ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len);
 uint64_t sim_host_dropped(const struct sim *sim, const char *ifname);
+/* Whether host stacks keep what they receive (default true). Off, delivering a frame costs the
+ * simulator no allocation, for benchmarks. */
+void sim_set_inbox(struct sim *sim, bool keep);
 
 /* SIGPIPEs the kernel would have raised: sends that failed EPIPE on a socket without
  * SO_NOSIGPIPE (§4.6). A library that sets SO_NOSIGPIPE keeps this at 0. */

@@ -313,9 +313,9 @@ ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int 
 		return -ENETDOWN;
 	if (len == 0)
 		return 0;
-	buf = malloc(len);
-	if (!buf)
+	if (!sim__reserve((void **)&sim->wbuf, &sim->cap_wbuf, len, 1))
 		return -ENOMEM;
+	buf = sim->wbuf;
 	for (int i = 0; i < iovcnt; i++) {
 		memcpy(buf + at, iov[i].iov_base, iov[i].iov_len);
 		at += iov[i].iov_len;
@@ -330,7 +330,6 @@ ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int 
 		sim__if_output(sim, d->ifp, buf, len);
 		r = (ssize_t)len;
 	}
-	free(buf);
 	return r;
 }
 

@@ -808,6 +808,8 @@ void sim__if_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame
 	 * the peer's stack (§2.8 step 4). */
 	sim__bpf_tap(sim, ifp, true, frame, len);
 	sim__bpf_tap(sim, peer, false, frame, len);
+	if (sim->inbox_off)
+		return;
 	if (!peer->inbox)
 		peer->inbox = calloc(1, sizeof(*peer->inbox));
 	if (peer->inbox)
@@ -831,6 +833,11 @@ ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len
 	in->head = (in->head + 1) % SIM_INBOX_CAP;
 	in->count--;
 	return (ssize_t)n;
+}
+
+void sim_set_inbox(struct sim *sim, bool keep)
+{
+	sim->inbox_off = !keep;
 }
 
 uint64_t sim_host_dropped(const struct sim *sim, const char *ifname)

@@ -146,6 +146,9 @@ struct sim {
 	size_t n_fds, cap_fds;
 
 	uint64_t sigpipes; /* SIGPIPEs the kernel would have raised (EPIPE without SO_NOSIGPIPE) */
+	bool inbox_off;    /* sim_set_inbox(false): host stacks keep nothing */
+	uint8_t *wbuf;     /* BPF write gathers here (grown, never shrunk) */
+	size_t cap_wbuf;
 
 	/* accounting and faults */
 	unsigned long calls;
