@@ -168,3 +168,29 @@ int feth__bpf_stats(struct feth__bpf *b, struct feth__bpf_stats *ret)
 	ret->requested = b->requested;
 	return 0;
 }
+
+int feth__bpf_batch_enable(struct feth__bpf *b)
+{
+	int r = set_uint(b->sys, b->fd, DARWIN_BIOCSBATCHWRITE, 1);
+
+	/* bpfioctl answers EINVAL to a request it does not know: macOS before 14.1 (§3.7). */
+	if (r == -EINVAL)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+ssize_t feth__bpf_write(struct feth__bpf *b, const void *buf, size_t len)
+{
+	ssize_t r;
+
+	FETH_SYS_RETRY(r, b->sys->write(b->sys->ctx, b->fd, buf, len));
+	return r;
+}
+
+ssize_t feth__bpf_writev(struct feth__bpf *b, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+
+	FETH_SYS_RETRY(r, b->sys->writev(b->sys->ctx, b->fd, iov, iovcnt));
+	return r;
+}

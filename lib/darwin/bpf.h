@@ -62,6 +62,16 @@ void feth__bpf_close(struct feth__bpf *b);
  */
 int feth__bpf_recv(struct feth__bpf *b, struct feth_frame *out, size_t max);
 
+/*
+ * Turns batch write on (BIOCSBATCHWRITE, macOS 14.1+; needs header-complete, set at open):
+ * 1 on, 0 not available on this kernel (EINVAL, an unknown ioctl before 14.1), or -errno.
+ */
+int feth__bpf_batch_enable(struct feth__bpf *b);
+/* One write()/writev() on the descriptor: the bytes written, or -errno (ENXIO: detached;
+ * ENETDOWN: interface down; EMSGSIZE/EIO: too large for this kernel; EINVAL: a bad batch). */
+ssize_t feth__bpf_write(struct feth__bpf *b, const void *buf, size_t len);
+ssize_t feth__bpf_writev(struct feth__bpf *b, const struct iovec *iov, int iovcnt);
+
 /* Counters, including the kernel's (BIOCGSTATS). */
 int feth__bpf_stats(struct feth__bpf *b, struct feth__bpf_stats *ret);
 

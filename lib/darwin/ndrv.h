@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The AF_NDRV send socket: whole Ethernet frames out of one interface, unmodified. Every system
+ * call goes through the sys seam. Section numbers (§) refer to docs/darwin-kernel.md.
+ */
+#ifndef FETH_DARWIN_NDRV_H
+#define FETH_DARWIN_NDRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../sys.h"
+#include "abi.h"
+
+struct feth__ndrv {
+	const struct feth__sys *sys;
+	int fd;
+	uint32_t max_frame; /* the largest frame send() accepts */
+	struct darwin_sockaddr_ndrv addr;
+};
+
+/*
+ * Opens an AF_NDRV socket bound to `ifname`, close-on-exec, with SO_NOSIGPIPE (a send after
+ * the interface is destroyed must never raise SIGPIPE) and a send buffer of at least
+ * `max_frame` bytes (the kernel's 8192 would refuse jumbo frames with EMSGSIZE).
+ * Errors: -EPERM not root; -EADDRNOTAVAIL no such interface; -ENOBUFS max_frame above what the
+ * kernel lets a socket buffer hold; -ENOMEM; others from the kernel. A failed bind poisons an
+ * NDRV socket on Darwin (§4.2), so every attempt uses a new socket.
+ */
+int feth__ndrv_open(const struct feth__sys *sys, const char *ifname, uint32_t max_frame,
+                    struct feth__ndrv **ret);
+void feth__ndrv_close(struct feth__ndrv *n);
+
+/*
+ * Sends one frame, Ethernet header included. Returns 0, or: -EINVAL shorter than 14 bytes and
+ * -EMSGSIZE longer than max_frame (both before any system call); -ENOBUFS the interface queue
+ * was full and the frame dropped; -ENETDOWN the interface is down; -ENXIO the interface is
+ * gone (Darwin's EPIPE after a destroy, or ENXIO while it detaches); others from sendto().
+ */
+int feth__ndrv_send(struct feth__ndrv *n, const void *frame, size_t len);
+
+#endif

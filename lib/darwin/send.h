@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Darwin send paths behind one interface: AF_NDRV (one sendto per frame), BPF write (one
+ * write per frame) and BPF batch write (many frames per writev, macOS 14.1+). Section numbers
+ * (§) refer to docs/darwin-kernel.md.
+ */
+#ifndef FETH_DARWIN_SEND_H
+#define FETH_DARWIN_SEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "../sys.h"
+#include "abi.h"
+#include "bpf.h"
+#include "ndrv.h"
+
+/* What the caller asks for. */
+enum feth__tx_path {
+	FETH__TX_AUTO = 0, /* batch write where the kernel has it, else AF_NDRV */
+	FETH__TX_NDRV,     /* AF_NDRV only */
+	FETH__TX_BPF,      /* the BPF descriptor: batch write where available, else one per write */
+};
+
+/* What is in force. */
+enum feth__tx_mode {
+	FETH__TX_MODE_NDRV = 1,
+	FETH__TX_MODE_BPF,
+	FETH__TX_MODE_BATCH,
+};
+
+/* Frames per writev() in batch mode: three iovecs each (header, frame, padding), within
+ * IOV_MAX. */
+#define FETH__TX_BATCH_MAX 256
+_Static_assert(3 * FETH__TX_BATCH_MAX <= DARWIN_IOV_MAX, "batch iovecs within IOV_MAX");
+
+struct feth__tx_stats {
+	uint64_t frames;      /* accepted by the kernel */
+	uint64_t syscalls;    /* sendto/write/writev calls made */
+	uint64_t refused;     /* refused before any system call: too short or too long */
+	uint64_t err_nobufs;  /* queue full: dropped */
+	uint64_t err_netdown; /* the interface was down */
+	uint64_t err_gone;    /* the interface was destroyed */
+	uint64_t err_other;
+};
+
+struct feth__tx {
+	const struct feth__sys *sys;
+	enum feth__tx_mode mode;
+	uint32_t max_frame; /* the largest frame accepted, Ethernet header included */
+	struct feth__ndrv *ndrv;
+	struct feth__bpf *bpf; /* borrowed from the receive side; not closed here */
+	struct feth__tx_stats stats;
+	/* Batch records are built here, so a send allocates nothing. */
+	uint8_t hdr[FETH__TX_BATCH_MAX][DARWIN_BPF_HDR_SIZE];
+	struct iovec iov[3 * FETH__TX_BATCH_MAX];
+};
+
+/*
+ * Opens the send path out of `ifname` (the I/O side) for frames of an interface with `mtu`.
+ * `bpf` is the receive descriptor on the same interface (header-complete and see-sent 0, so our
+ * sends never come back to us); it may be NULL for FETH__TX_NDRV and FETH__TX_AUTO (which then
+ * uses NDRV). Batch write is probed with BIOCSBATCHWRITE. The largest frame accepted:
+ * MTU + 18 (an 802.1Q-tagged frame) for NDRV and batch write; min(MTU + 14, 2048) for single
+ * BPF writes, the rule of the kernels without batch write (§3.8).
+ * Errors: -EINVAL FETH__TX_BPF without `bpf`, or an unknown path; those of feth__ndrv_open();
+ * -ENOMEM.
+ */
+int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
+                  enum feth__tx_path path, struct feth__bpf *bpf, struct feth__tx **ret);
+void feth__tx_close(struct feth__tx *tx);
+
+/*
+ * Sends one frame. 0, or: -EINVAL shorter than 14 bytes, -EMSGSIZE longer than max_frame
+ * (before any system call); -ENOBUFS queue full, frame dropped; -ENETDOWN the interface is
+ * down; -ENXIO the interface is gone; others from the kernel.
+ */
+int feth__tx_send(struct feth__tx *tx, const void *frame, size_t len);
+
+/*
+ * Sends frames[0..n) in order and returns how many the kernel accepted. Partial progress is
+ * normal: sending stops at the first frame that is refused or fails, and the count tells the
+ * caller where to resume. When not even the first frame is accepted the error is returned
+ * (as feth__tx_send). n == 0 returns 0.
+ */
+int feth__tx_send_batch(struct feth__tx *tx, const struct iovec *frames, size_t n);
+
+#endif

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Darwin send paths (lib/darwin/send.c, ndrv.c, BPF write) over the simulated kernel:
+ * round trips through every path on every simulated macOS version, the size rules, each
+ * error with its documented code, batches and partial progress, and every seam call of the
+ * setup failing in turn.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "darwin/abi.h"
+#include "darwin/send.h"
+#include "testenv.h"
+
+#define T(state) ((struct testenv *)*(state))
+
+struct rig {
+	struct feth_pair pair; /* host_name: the host side; io_name: ours */
+	struct feth__bpf *rx;
+	struct feth__tx *tx;
+};
+
+/* A pair with `mtu`, the receive ring and the send path on the I/O side. */
+static void rig_open(struct testenv *t, struct rig *g, uint32_t mtu, enum feth__tx_path path)
+{
+	struct feth_pair_opts o;
+
+	(void)t;
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.mtu = mtu;
+	assert_int_equal(feth_pair_create(&o, &g->pair), 0);
+	assert_int_equal(feth__bpf_open(t->env.sys, g->pair.io_name, 0, &g->rx), 0);
+	assert_int_equal(
+	    feth__tx_open(t->env.sys, g->pair.io_name, mtu ? mtu : 1500, path, g->rx, &g->tx), 0);
+}
+
+static void rig_close(struct rig *g)
+{
+	feth__tx_close(g->tx);
+	feth__bpf_close(g->rx);
+}
+
+static void fill(uint8_t *f, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		f[i] = (uint8_t)(seed * 31u + i * 7u);
+}
+
+/* I/O side -> host: each frame arrives at the host side's stack, byte for byte, in order. */
+static void check_out(struct testenv *t, struct rig *g, const size_t *sizes, size_t n)
+{
+	static uint8_t f[16][16400], got[16400];
+
+	for (size_t i = 0; i < n; i++) {
+		fill(f[i], sizes[i], (unsigned)i + 1);
+		assert_int_equal(feth__tx_send(g->tx, f[i], sizes[i]), 0);
+	}
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(sim_host_recv(t->sim, g->pair.host_name, got, sizeof(got)),
+		                 (ssize_t)sizes[i]);
+		assert_memory_equal(got, f[i], sizes[i]);
+	}
+	assert_int_equal(sim_host_recv(t->sim, g->pair.host_name, got, sizeof(got)), -EAGAIN);
+}
+
+/* Host -> I/O side through the receive ring; our own sends never show up there. */
+static void check_in(struct testenv *t, struct rig *g)
+{
+	uint8_t f[60];
+	struct feth_frame fr[8];
+
+	fill(f, sizeof(f), 99);
+	assert_int_equal(sim_host_send(t->sim, g->pair.host_name, f, sizeof(f)), 0);
+	assert_int_equal(feth__bpf_recv(g->rx, fr, 8), 1);
+	assert_int_equal(fr[0].len, sizeof(f));
+	assert_memory_equal(fr[0].data, f, sizeof(f));
+	assert_int_equal(feth__bpf_recv(g->rx, fr, 8), 0);
+}
+
+static void round_trip(struct testenv *t, int major, int minor, enum feth__tx_path path,
+                       enum feth__tx_mode want, uint32_t want_max)
+{
+	struct rig g;
+	size_t sizes[4] = {14, 60, 1514, want_max};
+
+	sim_set_macos(t->sim, major, minor);
+	rig_open(t, &g, 9000, path);
+	assert_int_equal(g.tx->mode, want);
+	assert_int_equal(g.tx->max_frame, want_max);
+	check_out(t, &g, sizes, 4);
+	check_in(t, &g);
+	/* One over the limit: refused before any system call. */
+	{
+		static uint8_t big[16400];
+		unsigned long calls = sim_calls(t->sim);
+
+		assert_int_equal(feth__tx_send(g.tx, big, want_max + 1), -EMSGSIZE);
+		assert_int_equal(feth__tx_send(g.tx, big, 13), -EINVAL);
+		assert_int_equal(sim_calls(t->sim), calls);
+		assert_int_equal(g.tx->stats.refused, 2);
+	}
+	assert_int_equal(g.tx->stats.frames, 4);
+	rig_close(&g);
+	assert_int_equal(feth_if_destroy(g.pair.io_name), 0);
+	assert_int_equal(feth_if_destroy(g.pair.host_name), 0);
+	assert_int_equal(sim_open_fds(t->sim), 0);
+}
+
+static void test_round_trip_macos15(void **state)
+{
+	/* 14.1+: AUTO and BPF use batch write; NDRV when asked. Jumbo frames: MTU + 18. */
+	round_trip(T(state), 15, 0, FETH__TX_AUTO, FETH__TX_MODE_BATCH, 9018);
+	round_trip(T(state), 15, 0, FETH__TX_BPF, FETH__TX_MODE_BATCH, 9018);
+	round_trip(T(state), 15, 0, FETH__TX_NDRV, FETH__TX_MODE_NDRV, 9018);
+}
+
+static void test_round_trip_macos14_1(void **state)
+{
+	round_trip(T(state), 14, 1, FETH__TX_AUTO, FETH__TX_MODE_BATCH, 9018);
+	round_trip(T(state), 14, 1, FETH__TX_NDRV, FETH__TX_MODE_NDRV, 9018);
+}
+
+static void test_round_trip_macos12(void **state)
+{
+	/* No batch write: AUTO falls back to NDRV, BPF to a write per frame of at most
+	 * min(MTU + 14, 2048) bytes. */
+	round_trip(T(state), 12, 0, FETH__TX_AUTO, FETH__TX_MODE_NDRV, 9018);
+	round_trip(T(state), 12, 0, FETH__TX_BPF, FETH__TX_MODE_BPF, 2048);
+}
+
+static void test_round_trip_macos10_13(void **state)
+{
+	round_trip(T(state), 10, 13, FETH__TX_AUTO, FETH__TX_MODE_NDRV, 9018);
+	round_trip(T(state), 10, 13, FETH__TX_BPF, FETH__TX_MODE_BPF, 2048);
+}
+
+static void test_bpf_single_at_mtu_1500(void **state)
+{
+	struct testenv *t = T(state);
+	struct rig g;
+	size_t sizes[3] = {14, 1500, 1514};
+
+	sim_set_macos(t->sim, 12, 0);
+	rig_open(t, &g, 0, FETH__TX_BPF);
+	assert_int_equal(g.tx->max_frame, 1514);
+	check_out(t, &g, sizes, 3);
+	rig_close(&g);
+}
+
+static void test_errors_by_kind(void **state)
+{
+	static const enum feth__tx_path paths[] = {FETH__TX_NDRV, FETH__TX_AUTO};
+	struct testenv *t = T(state);
+
+	for (size_t p = 0; p < FETH_ARRAY_SIZE(paths); p++) {
+		enum sim_call kind = paths[p] == FETH__TX_NDRV ? SIM_CALL_SENDTO : SIM_CALL_WRITEV;
+		uint8_t f[60] = {0};
+		struct rig g;
+
+		rig_open(t, &g, 0, paths[p]);
+		/* Queue full: the frame is dropped. */
+		sim_fail_kind(t->sim, kind, ENOBUFS, 1);
+		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENOBUFS);
+		assert_int_equal(g.tx->stats.err_nobufs, 1);
+		/* Down. */
+		assert_int_equal(feth_if_set_up(g.pair.io_name, 0), 0);
+		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENETDOWN);
+		assert_int_equal(g.tx->stats.err_netdown, 1);
+		assert_int_equal(feth_if_set_up(g.pair.io_name, 1), 0);
+		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), 0);
+		/* Gone: NDRV's EPIPE (without a SIGPIPE) and BPF's ENXIO are both -ENXIO. */
+		assert_int_equal(feth_if_destroy(g.pair.io_name), 0);
+		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
+		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
+		assert_int_equal(g.tx->stats.err_gone, 2);
+		assert_int_equal(sim_sigpipes(t->sim), 0);
+		rig_close(&g);
+		assert_int_equal(feth_if_destroy(g.pair.host_name), 0);
+		t->env.sys->sleep_us(t->env.sys->ctx, 100000); /* let the units tear down */
+	}
+}
+
+static void test_batches_and_partial_progress(void **state)
+{
+	struct testenv *t = T(state);
+	static uint8_t f[600][64];
+	static struct iovec v[600];
+	uint8_t got[64];
+	struct rig g;
+	unsigned long writes;
+
+	rig_open(t, &g, 0, FETH__TX_AUTO);
+	assert_int_equal(g.tx->mode, FETH__TX_MODE_BATCH);
+	for (int i = 0; i < 600; i++) {
+		fill(f[i], sizeof(f[i]), (unsigned)i);
+		v[i].iov_base = f[i];
+		v[i].iov_len = sizeof(f[i]);
+	}
+	/* 600 frames: writev()s of 256, 256 and 88. */
+	writes = sim_calls_of(t->sim, SIM_CALL_WRITEV);
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 600), 600);
+	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_WRITEV) - writes, 3);
+	for (int i = 0; i < 600; i++) {
+		assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), 64);
+		assert_memory_equal(got, f[i], 64);
+	}
+	/* A bad frame in the middle: the ones before it go, the count says where it stopped,
+	 * and the bad one is then reported on its own. */
+	v[2].iov_len = 13;
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 4), 2);
+	assert_int_equal(feth__tx_send_batch(g.tx, v + 2, 2), -EINVAL);
+	v[2].iov_len = 64;
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 0), 0);
+	/* A failed writev after some chunks went: their count, not the error. */
+	sim_fail_nth(t->sim, 2, ENOBUFS); /* the second writev */
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 600), 256);
+	rig_close(&g);
+}
+
+static void test_ndrv_batches_send_one_by_one(void **state)
+{
+	struct testenv *t = T(state);
+	uint8_t f[3][60] = {{0}};
+	struct iovec v[3] = {{f[0], 60}, {f[1], 60}, {f[2], 60}};
+	struct rig g;
+	unsigned long sends;
+
+	rig_open(t, &g, 0, FETH__TX_NDRV);
+	sends = sim_calls_of(t->sim, SIM_CALL_SENDTO);
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 3), 3);
+	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_SENDTO) - sends, 3);
+	/* The second fails: one was accepted. */
+	sim_fail_nth(t->sim, 2, ENOBUFS);
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 3), 1);
+	rig_close(&g);
+}
+
+static void test_open_refusals(void **state)
+{
+	struct testenv *t = T(state);
+	struct feth__tx *tx = NULL;
+	struct rig g;
+
+	rig_open(t, &g, 0, FETH__TX_NDRV);
+	assert_int_equal(feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH__TX_BPF, NULL, &tx),
+	                 -EINVAL);
+	assert_int_equal(
+	    feth__tx_open(t->env.sys, g.pair.io_name, 1500, (enum feth__tx_path)7, g.rx, &tx),
+	    -EINVAL);
+	assert_int_equal(feth__tx_open(t->env.sys, "feth9", 1500, FETH__TX_NDRV, NULL, &tx),
+	                 -EADDRNOTAVAIL);
+	sim_set_root(t->sim, false);
+	assert_int_equal(feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH__TX_NDRV, NULL, &tx),
+	                 -EPERM);
+	sim_set_root(t->sim, true);
+	assert_null(tx);
+	rig_close(&g);
+	assert_int_equal(sim_open_fds(t->sim), 0);
+}
+
+static void test_every_seam_call_of_setup_fails(void **state)
+{
+	static const enum feth__tx_path paths[] = {FETH__TX_NDRV, FETH__TX_AUTO, FETH__TX_BPF};
+	static const int errs[] = {EIO, EINTR};
+	struct testenv *t = T(state);
+	struct rig g;
+	int runs = 0, failed = 0;
+
+	rig_open(t, &g, 9000, FETH__TX_NDRV);
+	feth__tx_close(g.tx);
+	for (size_t p = 0; p < FETH_ARRAY_SIZE(paths); p++) {
+		for (int macos = 12; macos <= 15; macos += 3) {
+			unsigned long calls;
+			int fds = sim_open_fds(t->sim);
+			struct feth__tx *tx;
+
+			sim_set_macos(t->sim, macos, 0);
+			calls = sim_calls(t->sim);
+			assert_int_equal(
+			    feth__tx_open(t->env.sys, g.pair.io_name, 9000, paths[p], g.rx, &tx),
+			    0);
+			calls = sim_calls(t->sim) - calls;
+			feth__tx_close(tx);
+			/* Batch write stays on once set: turn it off for the next round. */
+			{
+				uint32_t off = 0;
+
+				(void)t->env.sys->ioctl(t->env.sys->ctx, g.rx->fd,
+				                        DARWIN_BIOCSBATCHWRITE, &off);
+			}
+			for (size_t k = 0; k < FETH_ARRAY_SIZE(errs); k++) {
+				for (unsigned long i = 1; i <= calls; i++) {
+					int r;
+
+					tx = NULL;
+					sim_fail_nth(t->sim, i, errs[k]);
+					r = feth__tx_open(t->env.sys, g.pair.io_name, 9000,
+					                  paths[p], g.rx, &tx);
+					sim_fail_clear(t->sim);
+					runs++;
+					if (r < 0) {
+						failed++;
+						assert_null(tx);
+						assert_int_equal(r, -errs[k]);
+					} else {
+						feth__tx_close(tx);
+					}
+					assert_int_equal(sim_open_fds(t->sim), fds);
+					{
+						uint32_t off = 0;
+
+						(void)t->env.sys->ioctl(t->env.sys->ctx, g.rx->fd,
+						                        DARWIN_BIOCSBATCHWRITE,
+						                        &off);
+					}
+				}
+			}
+		}
+	}
+	assert_true(failed > 0);
+	print_message("send setup fault injection: %d runs, %d returned an error, 0 fds left\n",
+	              runs, failed);
+	feth__bpf_close(g.rx);
+}
+
+#define TEST(f) cmocka_unit_test_setup_teardown(f, testenv_setup, testenv_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    TEST(test_round_trip_macos15),
+	    TEST(test_round_trip_macos14_1),
+	    TEST(test_round_trip_macos12),
+	    TEST(test_round_trip_macos10_13),
+	    TEST(test_bpf_single_at_mtu_1500),
+	    TEST(test_errors_by_kind),
+	    TEST(test_batches_and_partial_progress),
+	    TEST(test_ndrv_batches_send_one_by_one),
+	    TEST(test_open_refusals),
+	    TEST(test_every_seam_call_of_setup_fails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
