@@ -10,6 +10,9 @@
  *           the Darwin receive path (lib/darwin/bpf.c) over the simulated kernel: a host-side
  *           producer saturates the BPF buffers, the receive path drains them; seam calls and
  *           read()s per frame, for each buffer size (default: the library's default size)
+ *   feth-bench tx-sim [--path ndrv|bpf|batch] [--batch N] [--frames N] [--len BYTES]
+ *           the Darwin send paths over the simulated kernel: seam calls per frame sent and
+ *           frames per second (bpf: one write per frame, as on macOS before 14.1)
  *
  * Instruction counts per record come from callgrind (see tests/bench/README.md): timings vary
  * with the machine, instructions do not.
@@ -20,8 +23,10 @@
 #include <time.h>
 
 #include "bpf_records.h"
+#include "internal.h"
 #include "darwin/abi.h"
 #include "darwin/bpf.h"
+#include "darwin/send.h"
 #include "sim.h"
 
 #define BUF_SIZE (512u * 1024u)
@@ -237,10 +242,108 @@ static int bench_rx_sim(int argc, char **argv)
 	return 0;
 }
 
+/* ---- tx-sim ------------------------------------------------------------------------------- */
+
+static int bench_tx_sim(int argc, char **argv)
+{
+	const char *path_name = "batch";
+	unsigned long batch = 64, total = 1000000, len = 64;
+	static uint8_t frame[16384];
+	static struct iovec v[FETH__TX_BATCH_MAX * 4];
+	enum feth__tx_path path;
+	struct feth__bpf *rx;
+	struct feth__tx *tx;
+	struct sim *sim;
+	unsigned long sent = 0, c0, w0;
+	double t0, dt;
+	int r;
+
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--path") == 0)
+			path_name = argv[i + 1];
+		else if (strcmp(argv[i], "--batch") == 0)
+			batch = strtoul(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--frames") == 0)
+			total = strtoul(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--len") == 0)
+			len = strtoul(argv[i + 1], NULL, 10);
+		else
+			return 2;
+	}
+	if (batch < 1 || batch > FETH_ARRAY_SIZE(v) || len < 14 || len > 1514 || total < 1)
+		return 2;
+	if (strcmp(path_name, "ndrv") == 0) {
+		path = FETH__TX_NDRV;
+	} else if (strcmp(path_name, "batch") == 0) {
+		path = FETH__TX_AUTO;
+	} else if (strcmp(path_name, "bpf") == 0) {
+		path = FETH__TX_BPF;
+	} else {
+		return 2;
+	}
+	sim = rx_world();
+	if (!sim)
+		return 1;
+	/* The single-write path is what kernels without batch write use. */
+	sim_set_macos(sim, path == FETH__TX_BPF ? 13 : 15, 0);
+	sim_set_inbox(sim, false);
+	if ((r = feth__bpf_open(sim_sys(sim), "feth1", 0, &rx)) < 0 ||
+	    (r = feth__tx_open(sim_sys(sim), "feth1", 1500, path, rx, &tx)) < 0) {
+		fprintf(stderr, "feth-bench: open: %s\n", strerror(-r));
+		return 1;
+	}
+	{
+		/* feth1 sends: it must be up. */
+		const struct feth__sys *s = sim_sys(sim);
+		struct darwin_ifreq ifr;
+		int fd = s->socket(s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
+
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.ifr_name, "feth1");
+		ifr.ifr_ifru.ifru_flags = (int16_t)(DARWIN_IFF_UP | DARWIN_IFF_BROADCAST);
+		if (fd < 0 || s->ioctl(s->ctx, fd, DARWIN_SIOCSIFFLAGS, &ifr) < 0)
+			return 1;
+		s->close(s->ctx, fd);
+	}
+	memset(frame, 0x42, sizeof(frame));
+	for (size_t i = 0; i < batch; i++) {
+		v[i].iov_base = frame;
+		v[i].iov_len = len;
+	}
+	c0 = sim_calls(sim);
+	w0 = (unsigned long)tx->stats.syscalls;
+	t0 = now_s();
+	while (sent < total) {
+		size_t n = total - sent < batch ? total - sent : batch;
+
+		r = batch == 1 ? (feth__tx_send(tx, frame, len) == 0 ? 1 : -1)
+		               : feth__tx_send_batch(tx, v, n);
+		if (r <= 0) {
+			fprintf(stderr, "feth-bench: send failed: %d\n", r);
+			return 1;
+		}
+		sent += (unsigned long)r;
+	}
+	dt = now_s() - t0;
+	printf("# tx-sim: %lu frames of %lu bytes, path %s (mode %d), batch %lu\n", sent, len,
+	       path_name, (int)tx->mode, batch);
+	printf("metric tx_sim_%s_b%lu_seam_calls_per_frame %.6f calls\n", path_name, batch,
+	       (double)(sim_calls(sim) - c0) / (double)sent);
+	printf("metric tx_sim_%s_b%lu_syscalls_per_frame %.6f calls\n", path_name, batch,
+	       (double)((unsigned long)tx->stats.syscalls - w0) / (double)sent);
+	printf("metric tx_sim_%s_b%lu_rate %.0f frames/s\n", path_name, batch, (double)sent / dt);
+	feth__tx_close(tx);
+	feth__bpf_close(rx);
+	sim_free(sim);
+	return 0;
+}
+
 static int usage(void)
 {
 	fputs("usage: feth-bench records [ROUNDS [64|1514|mixed]]\n"
-	      "       feth-bench rx-sim [ROUNDS [FRAME_LEN [BUF_KIB...]]]\n",
+	      "       feth-bench rx-sim [ROUNDS [FRAME_LEN [BUF_KIB...]]]\n"
+	      "       feth-bench tx-sim [--path ndrv|bpf|batch] [--batch N] [--frames N] "
+	      "[--len BYTES]\n",
 	      stderr);
 	return 2;
 }
@@ -254,5 +357,10 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "rx-sim") == 0)
 		return bench_rx_sim(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "tx-sim") == 0) {
+		int r = bench_tx_sim(argc, argv);
+
+		return r == 2 ? usage() : r;
+	}
 	return usage();
 }
