@@ -54,7 +54,6 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 #define DARWIN_NDRV_SNDQ 8192
 /* kern.ipc.maxsockbuf's default: the largest SO_SNDBUF (darwin-kernel.md §4.4). */
 #define DARWIN_MAXSOCKBUF_DEFAULT (8u << 20)
-#define DARWIN_SYSCTL_MAXSOCKBUF  "kern.ipc.maxsockbuf"
 /* IOV_MAX (sys/syslimits.h). */
 #define DARWIN_IOV_MAX 1024
 
