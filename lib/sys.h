@@ -20,6 +20,7 @@
 #define FETH_SYS_H
 
 #include <stddef.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -36,6 +37,10 @@ struct feth__sys {
 	int (*mkdir)(void *ctx, const char *path, unsigned mode);
 	int (*rename)(void *ctx, const char *from, const char *to);
 	int (*unlink)(void *ctx, const char *path);
+	/* A pipe whose two ends are non-blocking and close-on-exec: fds[0] reads, fds[1] writes. */
+	int (*pipe)(void *ctx, int fds[2]);
+	/* poll(2): how many descriptors are ready, 0 on timeout; timeout_ms < 0 waits for ever. */
+	int (*poll)(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms);
 
 	/* Sockets and interface control. The socket is close-on-exec (on Darwin, which has no
 	 * SOCK_CLOEXEC, the real table sets FD_CLOEXEC right after creating it). */

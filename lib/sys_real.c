@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The real system calls behind the sys seam: thin wrappers that return -errno. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* pipe2 */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -71,6 +74,39 @@ static int real_unlink(void *ctx, const char *path)
 {
 	(void)ctx;
 	return RET(unlink(path));
+}
+
+static int real_pipe(void *ctx, int fds[2])
+{
+	(void)ctx;
+#ifdef __linux__
+	return RET(pipe2(fds, O_CLOEXEC | O_NONBLOCK));
+#else
+	/* Darwin has no pipe2: set the flags at once. */
+	if (pipe(fds) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		int fl = fcntl(fds[i], F_GETFL);
+
+		if (fl < 0 || fcntl(fds[i], F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) {
+			int e = errno;
+
+			close(fds[0]);
+			close(fds[1]);
+			return -e;
+		}
+	}
+	return 0;
+#endif
+}
+
+static int real_poll(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms)
+{
+	int n = poll(fds, (nfds_t)nfds, timeout_ms);
+
+	(void)ctx;
+	return n < 0 ? -errno : n;
 }
 
 static int real_socket(void *ctx, int domain, int type, int protocol)
@@ -185,6 +221,8 @@ const struct feth__sys feth__sys_real = {
     .mkdir = real_mkdir,
     .rename = real_rename,
     .unlink = real_unlink,
+    .pipe = real_pipe,
+    .poll = real_poll,
     .socket = real_socket,
     .ioctl = real_ioctl,
     .setsockopt = real_setsockopt,

@@ -4,8 +4,10 @@
  * net.link.fake.max_mtu sysctl, processes and the clock. Interfaces live in sim_if.c.
  * Section numbers (§) refer to docs/darwin-kernel.md.
  */
+#define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +204,7 @@ static int neg_errno(long r)
 	return r < 0 ? -errno : (int)r;
 }
 
-static int s_open(void *ctx, const char *path, int flags, unsigned mode)
+static int k_open(void *ctx, const char *path, int flags, unsigned mode)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_OPEN, 0);
@@ -230,7 +232,7 @@ static int s_open(void *ctx, const char *path, int flags, unsigned mode)
 	return fd_track(sim, r, SIM_FD_FILE, 0, 0, -1);
 }
 
-static int s_close(void *ctx, int fd)
+static int k_close(void *ctx, int fd)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_CLOSE, 0);
@@ -254,7 +256,7 @@ static struct sim_fd *file_fd(struct sim *sim, int fd, int *err)
 	return f && f->kind == SIM_FD_FILE ? f : NULL;
 }
 
-static ssize_t s_read(void *ctx, int fd, void *buf, size_t len)
+static ssize_t k_read(void *ctx, int fd, void *buf, size_t len)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_READ, 0);
@@ -273,7 +275,7 @@ static ssize_t s_read(void *ctx, int fd, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-static ssize_t s_write(void *ctx, int fd, const void *buf, size_t len)
+static ssize_t k_write(void *ctx, int fd, const void *buf, size_t len)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_WRITE, 0);
@@ -298,7 +300,7 @@ static ssize_t s_write(void *ctx, int fd, const void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-static int s_flock(void *ctx, int fd, int op)
+static int k_flock(void *ctx, int fd, int op)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_FLOCK, 0);
@@ -312,7 +314,7 @@ static int s_flock(void *ctx, int fd, int op)
 	return neg_errno(flock(f->fd, op));
 }
 
-static int s_mkdir(void *ctx, const char *path, unsigned mode)
+static int k_mkdir(void *ctx, const char *path, unsigned mode)
 {
 	int r = enter(ctx, SIM_CALL_MKDIR, 0);
 
@@ -321,7 +323,7 @@ static int s_mkdir(void *ctx, const char *path, unsigned mode)
 	return neg_errno(mkdir(path, (mode_t)mode));
 }
 
-static int s_rename(void *ctx, const char *from, const char *to)
+static int k_rename(void *ctx, const char *from, const char *to)
 {
 	int r = enter(ctx, SIM_CALL_RENAME, 0);
 
@@ -330,7 +332,7 @@ static int s_rename(void *ctx, const char *from, const char *to)
 	return neg_errno(rename(from, to));
 }
 
-static int s_unlink(void *ctx, const char *path)
+static int k_unlink(void *ctx, const char *path)
 {
 	int r = enter(ctx, SIM_CALL_UNLINK, 0);
 
@@ -339,7 +341,7 @@ static int s_unlink(void *ctx, const char *path)
 	return neg_errno(unlink(path));
 }
 
-static ssize_t s_writev(void *ctx, int fd, const struct iovec *iov, int iovcnt)
+static ssize_t k_writev(void *ctx, int fd, const struct iovec *iov, int iovcnt)
 {
 	struct sim *sim = ctx;
 	ssize_t r = enter(sim, SIM_CALL_WRITEV, 0);
@@ -359,9 +361,34 @@ static ssize_t s_writev(void *ctx, int fd, const struct iovec *iov, int iovcnt)
 	return -EOPNOTSUPP; /* gathered sends on sockets are not modelled */
 }
 
+static int k_pipe(void *ctx, int fds[2])
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_PIPE, 0);
+	int hfd[2];
+
+	if (r)
+		return r;
+	if (pipe2(hfd, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	r = fd_track(sim, hfd[0], SIM_FD_FILE, 0, 0, -1);
+	if (r < 0) {
+		close(hfd[1]);
+		return r;
+	}
+	r = fd_track(sim, hfd[1], SIM_FD_FILE, 0, 0, -1);
+	if (r < 0) {
+		fd_release(sim, fd_find(sim, hfd[0]));
+		return r;
+	}
+	fds[0] = hfd[0];
+	fds[1] = hfd[1];
+	return 0;
+}
+
 /* ---- sockets and ioctl ---------------------------------------------------------------------- */
 
-static int s_socket(void *ctx, int domain, int type, int protocol)
+static int k_socket(void *ctx, int domain, int type, int protocol)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_SOCKET, 0);
@@ -406,7 +433,7 @@ static struct sim_fd *ndrv_fd(struct sim *sim, int fd, int *err)
 	return f && f->kind == SIM_FD_SOCKET && f->domain == DARWIN_AF_NDRV ? f : NULL;
 }
 
-static int s_setsockopt(void *ctx, int fd, int level, int name, const void *val, size_t len)
+static int k_setsockopt(void *ctx, int fd, int level, int name, const void *val, size_t len)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_SETSOCKOPT, 0);
@@ -418,7 +445,7 @@ static int s_setsockopt(void *ctx, int fd, int level, int name, const void *val,
 	return f ? sim__ndrv_setsockopt(sim, f, level, name, val, len) : r;
 }
 
-static int s_bind(void *ctx, int fd, const void *addr, size_t len)
+static int k_bind(void *ctx, int fd, const void *addr, size_t len)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_BIND, 0);
@@ -430,7 +457,7 @@ static int s_bind(void *ctx, int fd, const void *addr, size_t len)
 	return f ? sim__ndrv_bind(sim, f, addr, len) : r;
 }
 
-static ssize_t s_sendto(void *ctx, int fd, const void *buf, size_t len, int flags, const void *addr,
+static ssize_t k_sendto(void *ctx, int fd, const void *buf, size_t len, int flags, const void *addr,
                         size_t addrlen)
 {
 	struct sim *sim = ctx;
@@ -443,7 +470,7 @@ static ssize_t s_sendto(void *ctx, int fd, const void *buf, size_t len, int flag
 	return f ? sim__ndrv_sendto(sim, f, buf, len, flags, addr, addrlen) : r;
 }
 
-static int s_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+static int k_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_IOCTL, req);
@@ -483,7 +510,7 @@ static int s_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 
 /* ---- sysctl --------------------------------------------------------------------------------- */
 
-static int s_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
+static int k_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
                           const void *newp, size_t newlen)
 {
 	struct sim *sim = ctx;
@@ -527,7 +554,7 @@ static int s_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldle
 
 /* ---- processes and time ------------------------------------------------------------------- */
 
-static int s_kill(void *ctx, pid_t pid, int sig)
+static int k_kill(void *ctx, pid_t pid, int sig)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_KILL, 0);
@@ -545,19 +572,83 @@ static int s_kill(void *ctx, pid_t pid, int sig)
 	return 0;
 }
 
-static pid_t s_getpid(void *ctx)
+static pid_t k_getpid(void *ctx)
 {
 	return ((struct sim *)ctx)->pid;
 }
 
-static int64_t s_time_now(void *ctx)
+static int64_t k_time_now(void *ctx)
 {
 	return SIM_EPOCH_S + (int64_t)(((struct sim *)ctx)->now_us / 1000000u);
 }
 
-static void s_sleep_us(void *ctx, uint32_t usec)
+static void k_sleep_us(void *ctx, uint32_t usec)
 {
 	((struct sim *)ctx)->now_us += usec;
+}
+
+/* ---- the seam table: every call under the world's lock ------------------------------------ */
+#define LOCKED(type, call, params, args)                                                           \
+	static type s_##call params                                                                \
+	{                                                                                          \
+		struct sim *sim_ = ctx;                                                            \
+		type r_;                                                                           \
+                                                                                                   \
+		pthread_mutex_lock(&sim_->lock);                                                   \
+		r_ = k_##call args;                                                                \
+		pthread_mutex_unlock(&sim_->lock);                                                 \
+		return r_;                                                                         \
+	}
+LOCKED(int, open, (void *ctx, const char *path, int flags, unsigned mode), (ctx, path, flags, mode))
+LOCKED(int, close, (void *ctx, int fd), (ctx, fd))
+LOCKED(ssize_t, read, (void *ctx, int fd, void *buf, size_t len), (ctx, fd, buf, len))
+LOCKED(ssize_t, write, (void *ctx, int fd, const void *buf, size_t len), (ctx, fd, buf, len))
+LOCKED(int, flock, (void *ctx, int fd, int op), (ctx, fd, op))
+LOCKED(int, mkdir, (void *ctx, const char *path, unsigned mode), (ctx, path, mode))
+LOCKED(int, rename, (void *ctx, const char *from, const char *to), (ctx, from, to))
+LOCKED(int, unlink, (void *ctx, const char *path), (ctx, path))
+LOCKED(int, pipe, (void *ctx, int fds[2]), (ctx, fds))
+LOCKED(int, socket, (void *ctx, int domain, int type, int protocol), (ctx, domain, type, protocol))
+LOCKED(int, ioctl, (void *ctx, int fd, unsigned long req, void *arg), (ctx, fd, req, arg))
+LOCKED(int, setsockopt, (void *ctx, int fd, int level, int name, const void *val, size_t len),
+       (ctx, fd, level, name, val, len))
+LOCKED(int, bind, (void *ctx, int fd, const void *addr, size_t len), (ctx, fd, addr, len))
+LOCKED(ssize_t, sendto,
+       (void *ctx, int fd, const void *buf, size_t len, int flags, const void *addr,
+        size_t addrlen),
+       (ctx, fd, buf, len, flags, addr, addrlen))
+LOCKED(ssize_t, writev, (void *ctx, int fd, const struct iovec *iov, int iovcnt),
+       (ctx, fd, iov, iovcnt))
+LOCKED(int, sysctlbyname,
+       (void *ctx, const char *name, void *oldp, size_t *oldlenp, const void *newp, size_t newlen),
+       (ctx, name, oldp, oldlenp, newp, newlen))
+LOCKED(int, kill, (void *ctx, pid_t pid, int sig), (ctx, pid, sig))
+LOCKED(pid_t, getpid, (void *ctx), (ctx))
+LOCKED(int64_t, time_now, (void *ctx), (ctx))
+
+static void s_sleep_us(void *ctx, uint32_t usec)
+{
+	struct sim *sim = ctx;
+
+	pthread_mutex_lock(&sim->lock);
+	k_sleep_us(ctx, usec);
+	pthread_mutex_unlock(&sim->lock);
+}
+
+/* Counted and faulted under the lock; the wait itself is the host's poll() on the host
+ * descriptors that stand for the simulated ones (BPF readiness follows §3.6 through them). */
+static int s_poll(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms)
+{
+	struct sim *sim = ctx;
+	int r;
+
+	pthread_mutex_lock(&sim->lock);
+	r = enter(sim, SIM_CALL_POLL, 0);
+	pthread_mutex_unlock(&sim->lock);
+	if (r)
+		return r;
+	r = poll(fds, (nfds_t)nfds, timeout_ms);
+	return r < 0 ? -errno : r;
 }
 
 /* ---- the world ------------------------------------------------------------------------------ */
@@ -578,6 +669,8 @@ struct sim *sim_new(void)
 	    .mkdir = s_mkdir,
 	    .rename = s_rename,
 	    .unlink = s_unlink,
+	    .pipe = s_pipe,
+	    .poll = s_poll,
 	    .socket = s_socket,
 	    .ioctl = s_ioctl,
 	    .setsockopt = s_setsockopt,
@@ -590,6 +683,7 @@ struct sim *sim_new(void)
 	    .time_now = s_time_now,
 	    .sleep_us = s_sleep_us,
 	};
+	pthread_mutex_init(&sim->lock, NULL);
 	sim->root = true;
 	sim->macos_major = 15;
 	sim->macos_minor = 0;
@@ -615,6 +709,7 @@ void sim_free(struct sim *sim)
 	free(sim->fds); /* host descriptors still open are the test's to report, not to close */
 	free(sim->ioctls);
 	free(sim->dead);
+	pthread_mutex_destroy(&sim->lock);
 	free(sim);
 }
 

@@ -10,6 +10,10 @@
  * Regular files (the ownership registry) pass through to the host file system, so the
  * simulator can count and fault them like every other call.
  *
+ * Thread safety: every seam call and every sim_host_* call holds the world's lock, so library
+ * code may run on several threads at once (poll() waits without it). The other functions are
+ * for the test's main thread while no other thread uses the world.
+ *
  * Not part of libfeth's ABI; linked into tests only.
  */
 #ifndef FETH_SIM_H
@@ -34,6 +38,8 @@ enum sim_call {
 	SIM_CALL_MKDIR,
 	SIM_CALL_RENAME,
 	SIM_CALL_UNLINK,
+	SIM_CALL_PIPE,
+	SIM_CALL_POLL,
 	SIM_CALL_SOCKET,
 	SIM_CALL_IOCTL,
 	SIM_CALL_SETSOCKOPT,

@@ -770,7 +770,7 @@ int sim_if_peer_external(struct sim *sim, const char *a, const char *b)
 	return feth_config(x, y);
 }
 
-int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len)
+static int host_send(struct sim *sim, const char *ifname, const void *frame, size_t len)
 {
 	struct sim_ifnet *ifp = sim__ifunit(sim, ifname);
 
@@ -781,6 +781,16 @@ int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t
 		return -ENETDOWN;
 	sim__if_output(sim, ifp, frame, len);
 	return 0;
+}
+
+int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len)
+{
+	int r;
+
+	pthread_mutex_lock(&sim->lock);
+	r = host_send(sim, ifname, frame, len);
+	pthread_mutex_unlock(&sim->lock);
+	return r;
 }
 
 static void inbox_put(struct sim_inbox *in, const uint8_t *frame, size_t len)
@@ -816,7 +826,7 @@ void sim__if_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame
 		inbox_put(peer->inbox, frame, len);
 }
 
-ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len)
+static ssize_t host_recv(struct sim *sim, const char *ifname, void *buf, size_t len)
 {
 	struct sim_ifnet *ifp = sim__ifunit(sim, ifname);
 	struct sim_inbox *in;
@@ -833,6 +843,16 @@ ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len
 	in->head = (in->head + 1) % SIM_INBOX_CAP;
 	in->count--;
 	return (ssize_t)n;
+}
+
+ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len)
+{
+	ssize_t r;
+
+	pthread_mutex_lock(&sim->lock);
+	r = host_recv(sim, ifname, buf, len);
+	pthread_mutex_unlock(&sim->lock);
+	return r;
 }
 
 void sim_set_inbox(struct sim *sim, bool keep)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -117,6 +118,7 @@ struct sim_fault {
 
 struct sim {
 	struct feth__sys sys;
+	pthread_mutex_t lock; /* held by every seam call (see sim.h) */
 
 	/* environment */
 	bool root;
