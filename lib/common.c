@@ -48,6 +48,23 @@ void feth__opts_copy(void *dst, size_t known_size, const void *opts)
 	memcpy(dst, opts, sz < known_size ? sz : known_size);
 }
 
+int feth__result_copy(void *dst, const void *src, size_t known_size)
+{
+	size_t sz;
+
+	if (!dst)
+		return -EINVAL;
+	memcpy(&sz, dst, sizeof(sz));
+	if (sz < sizeof(size_t))
+		return -EINVAL;
+	/* The caller's sz stays; fields past it (added after the caller was built) are left out. */
+	if (sz > known_size)
+		sz = known_size;
+	memcpy((unsigned char *)dst + sizeof(size_t), (const unsigned char *)src + sizeof(size_t),
+	       sz - sizeof(size_t));
+	return 0;
+}
+
 void feth__name_copy(char dst[FETH_IFNAMSIZ], const char *src)
 {
 	size_t n = strnlen(src, FETH_IFNAMSIZ - 1);

@@ -55,21 +55,20 @@ int feth_if_create(const char *name, char *ret_name, size_t ret_name_len)
 	return 0;
 }
 
-int feth_if_destroy(const char *name)
+int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_t owner)
 {
-	const struct feth__env *env = feth__env_get();
 	struct feth__reg_entry rec;
-	int owned, r = check_name(env, name, 0);
+	int owned, r;
 
-	if (r < 0)
-		return r;
 	/*
 	 * Forget the record before destroying, never after: a record that outlived its interface
 	 * could later make cleanup destroy a same-named interface someone else created. If the
 	 * destroy then fails, the record is put back. A caller who may not touch the registry
 	 * (not root) may not destroy either: the kernel says so with -EPERM.
 	 */
-	owned = feth__registry_remove(env, name, &rec);
+	owned = feth__registry_remove(env, name, owner, &rec);
+	if (owner && owned == 0)
+		return 0; /* not (or no longer) this owner's: leave it alone */
 	if (owned == -EACCES || owned == -EPERM)
 		owned = 0;
 	if (owned < 0)
@@ -77,7 +76,18 @@ int feth_if_destroy(const char *name)
 	r = env->be->if_destroy(env, name);
 	if (r < 0 && owned)
 		(void)feth__registry_put(env, &rec);
-	return r;
+	return r < 0 ? r : 1;
+}
+
+int feth_if_destroy(const char *name)
+{
+	const struct feth__env *env = feth__env_get();
+	int r = check_name(env, name, 0);
+
+	if (r < 0)
+		return r;
+	r = feth__if_destroy_owned(env, name, 0);
+	return r < 0 ? r : 0;
 }
 
 int feth_if_set_peer(const char *name, const char *peer)
@@ -160,6 +170,18 @@ int feth_if_set_mac(const char *name, const uint8_t mac[FETH_MAC_LEN])
 	if (!mac || !mac_usable(mac))
 		return -EINVAL;
 	return env->be->if_set_mac(env, name, mac);
+}
+
+int feth_if_get_mac(const char *name, uint8_t ret_mac[FETH_MAC_LEN])
+{
+	const struct feth__env *env = feth__env_get();
+	int r = check_name(env, name, 0);
+
+	if (r < 0)
+		return r;
+	if (!ret_mac)
+		return -EINVAL;
+	return env->be->if_get_mac(env, name, ret_mac);
 }
 
 int feth_if_set_up(const char *name, int up)
@@ -320,7 +342,7 @@ int feth_if_cleanup_orphans(void)
 		}
 		/* Forget first, destroy second, remember again if that fails: see
 		 * feth_if_destroy(). */
-		r = feth__registry_remove(env, reg[i].name, NULL);
+		r = feth__registry_remove(env, reg[i].name, 0, NULL);
 		if (r < 0) {
 			first_err = first_err ? first_err : r;
 			continue;

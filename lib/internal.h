@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/uio.h>
+
 #include "feth/feth.h"
 #include "sys.h"
 
@@ -25,9 +27,25 @@ int feth__opts_check(const void *opts, size_t known_size);
 /* Copies the caller's known part of an option struct into a zeroed local of known_size. */
 void feth__opts_copy(void *dst, size_t known_size, const void *opts);
 
+/*
+ * Fills a caller's size-prefixed result struct from a complete one (`src`, of known_size):
+ * the fields that fit in the caller's sz, which is left as it is. -EINVAL for a NULL dst or a
+ * sz smaller than the sz field itself.
+ */
+int feth__result_copy(void *dst, const void *src, size_t known_size);
+
 /* ---- platform backends ------------------------------------------------------------------ */
 
 struct feth__env;
+/* A backend's receive ring and send path of one tap. */
+struct feth__tap_io;
+
+/* What a backend's tap_open reports. */
+struct feth__tap_io_info {
+	uint32_t max_frame;  /* the longest frame sends accept */
+	uint32_t rx_bufsize; /* in force */
+	uint32_t send_path;  /* FETH_TAP_SEND_* in force */
+};
 
 /*
  * One table per platform. Names given to it have passed the generic checks (non-NULL, shorter
@@ -49,6 +67,7 @@ struct feth__backend {
 	int (*if_get_mtu)(const struct feth__env *env, const char *name, struct feth_mtu *ret);
 	int (*if_set_mac)(const struct feth__env *env, const char *name,
 	                  const uint8_t mac[FETH_MAC_LEN]);
+	int (*if_get_mac)(const struct feth__env *env, const char *name, uint8_t ret[FETH_MAC_LEN]);
 	int (*if_set_up)(const struct feth__env *env, const char *name, int up);
 	int (*if_get_flags)(const struct feth__env *env, const char *name, uint32_t *ret);
 	/* family 4 or 6; add != 0 adds (prefix_len used), else deletes. */
@@ -61,8 +80,31 @@ struct feth__backend {
 	 * mtu_restore needs to undo it (0: nothing to undo). */
 	int (*mtu_prepare)(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore);
 	void (*mtu_restore)(const struct feth__env *env, uint32_t restore);
+
+	/* The tap's receive ring and send path; NULL where there is none yet. */
+	const struct feth__tap_ops *tap;
 };
 
+/* A tap's I/O (lib/tap.c does the pair, the handle, locking and waking). */
+struct feth__tap_ops {
+	/* Opens the receive ring and the send path on the I/O side `ifname` of MTU `mtu`;
+	 * send_path is a checked FETH_TAP_SEND_* value. */
+	int (*open)(const struct feth__env *env, const char *ifname, uint32_t mtu,
+	            uint32_t rx_bufsize, uint32_t send_path, struct feth__tap_io **ret,
+	            struct feth__tap_io_info *ret_info);
+	void (*close)(struct feth__tap_io *io);
+	int (*fd)(const struct feth__tap_io *io);
+	/* 1 when frames of the last read are still to be handed out (no system call needed). */
+	int (*pending)(const struct feth__tap_io *io);
+	int (*recv)(struct feth__tap_io *io, struct feth_frame *out, size_t max);
+	int (*send)(struct feth__tap_io *io, const void *frame, size_t len);
+	int (*send_batch)(struct feth__tap_io *io, const struct iovec *frames, size_t n);
+	/* Fills every counter of `ret` but the byte counts (tap.c keeps those); returns the
+	 * error of the kernel's statistics call, if any, after filling the rest. */
+	int (*stats)(struct feth__tap_io *io, struct feth_tap_stats *ret);
+};
+
+extern const struct feth__tap_ops feth__tap_ops_darwin;
 extern const struct feth__backend feth__backend_darwin;
 extern const struct feth__backend feth__backend_unsupported;
 
@@ -94,15 +136,25 @@ int feth__registry_add(const struct feth__env *env, const char *name);
 /* Stores a record as it is (replacing any older record of its name): puts back a record that
  * feth__registry_remove() took when the destroy it prepared for failed. */
 int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry *rec);
-/* Forgets `name`: 1 if it was recorded (the record goes to *ret_removed if not NULL), 0 if
- * not (or no registry exists). */
-int feth__registry_remove(const struct feth__env *env, const char *name,
+/* Forgets `name` (only when its owner is `owner`, unless `owner` is 0): 1 if such a record
+ * was there (it goes to *ret_removed if not NULL), 0 if not (or no registry exists). Writers
+ * wait at most 3 s for the registry lock: -ETIMEDOUT after that. */
+int feth__registry_remove(const struct feth__env *env, const char *name, int32_t owner,
                           struct feth__reg_entry *ret_removed);
 /* Reads every record into *ret (malloc'd, caller frees); returns the count. No registry: 0,
  * *ret NULL. -EACCES/-EPERM when the caller may not read it (not root). */
 int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret);
 /* 1 when the record's owner process is gone, 0 when it (or a process with its pid) lives. */
 int feth__registry_owner_gone(const struct feth__env *env, const struct feth__reg_entry *e);
+
+/* ---- interface control (ifctl.c) --------------------------------------------------------- */
+
+/*
+ * feth_if_destroy() without the name checks, for interfaces recorded as `owner`'s only (0: any
+ * interface). 1 destroyed; 0 left alone because its record names another owner or none (only
+ * when `owner` is not 0); or -errno (-ENXIO: no such interface), the record kept.
+ */
+int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_t owner);
 
 /* ---- names -------------------------------------------------------------------------------- */
 

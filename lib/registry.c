@@ -6,9 +6,9 @@
  * is created 0700 and the files 0600, so only root (who alone can create interfaces) reads or
  * writes them. <dir> is on a file system the system empties at boot (/var/run on macOS, /run on
  * Linux), as boot also removes every interface. Writers hold an exclusive flock() on <dir>/lock
- * for the whole read-modify-write and replace the file whole (write a temporary, rename it);
- * readers need no lock. Malformed lines are ignored and dropped on the next write. All I/O goes
- * through the sys seam, so tests can fail any of it.
+ * (waiting at most 3 s for it) for the whole read-modify-write and replace the file whole (write a
+ * temporary, rename it); readers need no lock. Malformed lines are ignored and dropped on the next
+ * write. All I/O goes through the sys seam, so tests can fail any of it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +22,12 @@
 
 #include "internal.h"
 
-#define REG_FILE     "owned"
-#define REG_TMP      "owned.tmp"
-#define REG_LOCK     "lock"
-#define REG_MAX_SIZE (4u << 20) /* far above 32768 interfaces x 40 bytes */
+#define REG_FILE         "owned"
+#define REG_TMP          "owned.tmp"
+#define REG_LOCK         "lock"
+#define REG_MAX_SIZE     (4u << 20) /* far above 32768 interfaces x 40 bytes */
+#define REG_LOCK_WAIT_US 3000000u   /* how long a writer waits for the lock */
+#define REG_LOCK_POLL_US 2000u
 
 static int reg_path(const struct feth__env *env, const char *file, char *buf, size_t len)
 {
@@ -72,7 +74,19 @@ static int reg_lock(const struct feth__env *env, int mkdir_too)
 	fd = reg_open(env, REG_LOCK, O_RDWR | O_CREAT);
 	if (fd < 0)
 		return fd;
-	FETH_SYS_RETRY(r, s->flock(s->ctx, fd, LOCK_EX));
+	/* Bounded: a writer holds the lock for one small read-modify-write, so a lock held for
+	 * seconds belongs to a stopped or stuck process, and waiting for it for ever would make
+	 * feth_tap_close() unbounded. */
+	for (uint32_t waited = 0;; waited += REG_LOCK_POLL_US) {
+		FETH_SYS_RETRY(r, s->flock(s->ctx, fd, LOCK_EX | LOCK_NB));
+		if (r != -EWOULDBLOCK && r != -EAGAIN)
+			break;
+		if (waited >= REG_LOCK_WAIT_US) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		s->sleep_us(s->ctx, REG_LOCK_POLL_US);
+	}
 	if (r < 0) {
 		reg_close(env, fd);
 		return r;
@@ -288,7 +302,7 @@ int feth__registry_add(const struct feth__env *env, const char *name)
 	return feth__registry_put(env, &rec);
 }
 
-int feth__registry_remove(const struct feth__env *env, const char *name,
+int feth__registry_remove(const struct feth__env *env, const char *name, int32_t owner,
                           struct feth__reg_entry *ret_removed)
 {
 	struct feth__reg_entry *e = NULL;
@@ -302,7 +316,7 @@ int feth__registry_remove(const struct feth__env *env, const char *name,
 		return lock;
 	n = r = reg_load(env, &e);
 	for (int i = 0; i < n; i++)
-		if (strcmp(e[i].name, name) == 0)
+		if (strcmp(e[i].name, name) == 0 && (!owner || e[i].pid == owner))
 			found = i;
 	if (r >= 0 && found >= 0) {
 		r = reg_write(env, e, n, name);

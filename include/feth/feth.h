@@ -13,6 +13,10 @@
  *   with; they only ever grow at the end. A `NULL` options pointer means all defaults. A
  *   smaller (older) `sz` is accepted; a larger `sz` whose unknown tail is not all zero is
  *   refused with `-EINVAL`.
+ * - Result structs that start with `size_t sz` (feth_tap_get_info(), feth_tap_get_stats()) work the
+ *   same way: set `sz`; the library fills the fields that fit in it and leaves `sz` alone, so
+ *   an older caller never sees fields added later. A `sz` smaller than the `sz` field itself is
+ *   refused with `-EINVAL`.
  * - Interface names are at most 15 bytes (`FETH_IFNAMSIZ` with the terminating NUL). On macOS
  *   the interface-control functions accept only `feth<unit>` names: "feth", then a decimal
  *   unit 0..32767 without leading zeros.
@@ -20,16 +24,17 @@
  *   stderr, and opens every descriptor close-on-exec.
  * - Thread safety: the `feth_if_*` functions keep no state between calls (each opens and
  *   closes its own control socket) and may be called from any thread; the ownership registry
- *   is protected by a file lock.
+ *   is protected by a file lock. A tap handle's contract is given with feth_tap_open().
  *
- * On Linux, where the veth backend is not yet written, every `feth_if_*` and `feth_pair_*`
- * function returns `-EOPNOTSUPP`.
+ * On Linux, where the veth backend is not yet written, every `feth_if_*`, `feth_pair_*` and
+ * `feth_tap_*` function returns `-EOPNOTSUPP`.
  */
 #ifndef FETH_FETH_H
 #define FETH_FETH_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h> /* struct iovec */
 
 #ifdef __cplusplus
 extern "C" {
@@ -193,6 +198,14 @@ FETH_API FETH_WARN_UNUSED int feth_if_get_mtu(const char *name, struct feth_mtu 
  */
 FETH_API FETH_WARN_UNUSED int feth_if_set_mac(const char *name, const uint8_t mac[FETH_MAC_LEN]);
 
+/**
+ * @brief **feth_if_get_mac()** reads the Ethernet address of @p name.
+ * @param ret_mac receives the 6 bytes.
+ * @return 0 on success, or the common errors; -EINVAL also for a NULL @p ret_mac;
+ * -EADDRNOTAVAIL: the interface has no Ethernet address. Needs no privilege.
+ */
+FETH_API FETH_WARN_UNUSED int feth_if_get_mac(const char *name, uint8_t ret_mac[FETH_MAC_LEN]);
+
 /** Interface flags reported by feth_if_get_flags(). */
 #define FETH_IF_UP      0x1u /**< administratively up */
 #define FETH_IF_RUNNING 0x2u /**< the driver runs (follows up on feth) */
@@ -329,6 +342,246 @@ struct feth_pair {
  */
 FETH_API FETH_WARN_UNUSED int feth_pair_create(const struct feth_pair_opts *opts,
                                                struct feth_pair *ret_pair);
+
+/* ==== The tap handle ====================================================================== */
+/*
+ * A tap is a feth pair with its I/O side opened for frames: what the host stack sends out of
+ * the host side is received here, and what is sent here arrives at the host side as if from a
+ * wire. The typical loop:
+ *
+ *     struct feth_tap_opts o = { .sz = sizeof(o) };
+ *     struct feth_tap *tap;
+ *     struct feth_frame f[64];
+ *     int r = feth_tap_open(&o, &tap);           // creates, peers, configures, opens
+ *     struct pollfd p = { .fd = feth_tap_fd(tap), .events = POLLIN };
+ *     while (poll(&p, 1, 1000) >= 0)
+ *         while ((r = feth_tap_recv(tap, f, 64)) > 0)   // drain until 0
+ *             for (int i = 0; i < r; i++)
+ *                 handle(f[i].data, f[i].caplen);      // reply with feth_tap_send()
+ *     feth_tap_close(tap);                        // destroys the pair
+ *
+ * Thread safety (the contract every function below follows):
+ * - feth_tap_recv() and feth_tap_wait() belong to one receiving thread at a time (the views a
+ *   receive returns are invalidated by the next receive, whichever thread makes it).
+ * - feth_tap_send() and feth_tap_send_batch() may be called from any number of threads at
+ *   once, also while a receive runs; frames of concurrent calls are never interleaved.
+ * - feth_tap_fd(), feth_tap_get_info() and feth_tap_get_stats() may be called from any thread.
+ * - feth_tap_wake() and feth_tap_shutdown() may be called from any thread and from a signal
+ *   handler (they are async-signal-safe).
+ * - feth_tap_close() must be the last call: no other call on the handle may be running or
+ *   start. To stop a tap that other threads use, call feth_tap_shutdown(), which makes their
+ *   calls return -ESHUTDOWN promptly, join those threads, then close.
+ */
+
+/** An open tap. Opaque. */
+struct feth_tap;
+
+/** Options of feth_tap_open(). Zero-initialise, then set `sz = sizeof(struct ...)`. */
+struct feth_tap_opts {
+	size_t sz;
+	/** Host-facing side: "" for the lowest free unit, or "fethN". With FETH_TAP_ADOPT: the
+	 * existing interface to adopt (required). */
+	char host_name[FETH_IFNAMSIZ];
+	/** I/O side: "" for the lowest free unit, or "fethN". With FETH_TAP_ADOPT: "" for the host
+	 * side's peer, or the peer's name. */
+	char io_name[FETH_IFNAMSIZ];
+	/** MTU of both sides, FETH_MTU_MIN..FETH_MTU_MAX; 0: 1500. 0 with FETH_TAP_ADOPT. */
+	uint32_t mtu;
+	/** FETH_TAP_* flags. */
+	uint32_t flags;
+	/** Host-side MAC; all zero keeps the kernel's. The I/O side gets a different address (this
+	 * one with the last byte's low bit flipped). All zero with FETH_TAP_ADOPT. */
+	uint8_t mac[FETH_MAC_LEN];
+	uint8_t reserved[2]; /**< zero */
+	/** Receive buffer in bytes; 0: the default (512 KiB). The kernel may lower it (to 512 KiB
+	 * before macOS 13): feth_tap_get_info() reports the size in force. */
+	uint32_t rx_bufsize;
+	/** FETH_TAP_SEND_*: how frames are sent. */
+	uint32_t send_path;
+};
+/** Use an existing, peered pair instead of creating one. It is left in place at close (only
+ * the I/O side's up state is restored if the tap brought it up). */
+#define FETH_TAP_ADOPT 0x1u
+
+/** Send path: the fastest the kernel has (BPF batch write on macOS 14.1+, else AF_NDRV). */
+#define FETH_TAP_SEND_AUTO 0u
+/** Send path: an AF_NDRV socket, one system call per frame. */
+#define FETH_TAP_SEND_NDRV 1u
+/** Send path: writes on the receive descriptor: batch write where the kernel has it, else one
+ * frame per write (frames then at most 2048 bytes). */
+#define FETH_TAP_SEND_BPF 2u
+/** Send path: BPF batch write, many frames per system call; -EOPNOTSUPP before macOS 14.1. */
+#define FETH_TAP_SEND_BPF_BATCH 3u
+
+/**
+ * @brief **feth_tap_open()** creates a feth pair (or adopts one), configures it and opens it
+ * for frames.
+ *
+ * It creates the two interfaces and peers them (as feth_pair_create() does: registered as this
+ * process's, MTU, two different MACs, both up), opens the receive ring on the I/O side and the
+ * send path, and returns only when frames can flow. Any failure part-way undoes every step and
+ * returns the first error: nothing is left behind.
+ *
+ * @param opts options, or NULL for all defaults.
+ * @param ret_tap receives the handle, for feth_tap_close().
+ * @return 0 on success. Errors: -EINVAL: NULL @p ret_tap, a bad name, equal names, an MTU out
+ * of range, a multicast MAC, unknown flags or send path, non-zero `reserved`, an unknown
+ * non-zero option, FETH_TAP_ADOPT without `host_name` or with `mtu` or `mac` set, or an
+ * `io_name` that is not the adopted host side's peer; -ENOTCONN: the adopted interface has no
+ * peer; -EPERM: not root; -EEXIST: a named unit exists; -ENXIO: an adopted interface does not
+ * exist; -EBUSY: every /dev/bpf device is in use; -EOPNOTSUPP: FETH_TAP_SEND_BPF_BATCH on a
+ * kernel without batch write, or a platform without the tap; -ENOMEM; the errors of
+ * feth_pair_create(). Thread safety: any thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_open(const struct feth_tap_opts *opts,
+                                            struct feth_tap **ret_tap);
+
+/**
+ * @brief **feth_tap_close()** closes a tap and frees the handle: every descriptor is closed,
+ * the pair is destroyed if the tap created it (and its registry records removed), an adopted
+ * pair is left in place.
+ *
+ * Bounded in time: it never waits for a peer or a reader (at most a few seconds for the
+ * registry's file lock). Frames still waiting are discarded. An interface is destroyed only
+ * while the registry still records it as this process's, so a same-named interface someone
+ * else made meanwhile is never touched. If a destroy fails it is retried twice; if it still
+ * fails, the interface stays recorded and feth_if_cleanup_orphans() removes it after this
+ * process has exited.
+ * @param tap the handle, or NULL (nothing happens). Invalid afterwards in every case.
+ * @return 0, or the first error met while destroying (the handle is freed anyway).
+ * Thread safety: the last call on the handle (see above).
+ */
+FETH_API int feth_tap_close(struct feth_tap *tap);
+
+/**
+ * @brief **feth_tap_shutdown()** stops a tap without freeing it: a thread waiting in
+ * feth_tap_wait() wakes, and from now on feth_tap_recv(), feth_tap_wait(), feth_tap_send() and
+ * feth_tap_send_batch() return -ESHUTDOWN at once. Idempotent. Call feth_tap_close() after.
+ * @return 0, or -EINVAL for a NULL @p tap.
+ * Thread safety: any thread, also while other calls run; async-signal-safe.
+ */
+FETH_API int feth_tap_shutdown(struct feth_tap *tap);
+
+/**
+ * @brief **feth_tap_fd()** returns the descriptor that becomes readable when frames wait:
+ * give it to poll(2), select(2), kqueue(2) (EVFILT_READ) or epoll(7) (EPOLLIN). The library
+ * owns it: never read, write or close it.
+ *
+ * When it reports readable, call feth_tap_recv() until it returns 0: one read of the kernel
+ * buffer may yield more frames than fit in your array, and the rest are handed out without
+ * the descriptor being readable again. With edge-triggered notification (EPOLLET, EV_CLEAR)
+ * draining to 0 is required. On macOS, a descriptor whose interface is destroyed does not
+ * report it while waiting: use a timeout (or feth_tap_wait()) and watch for -ENXIO.
+ * @return the descriptor (>= 0), or -EINVAL for a NULL @p tap. Thread safety: any thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_fd(const struct feth_tap *tap);
+
+/**
+ * @brief **feth_tap_wait()** waits until frames may be received, feth_tap_wake() is called,
+ * or @p timeout_ms milliseconds pass, for programs without an event loop of their own.
+ * @param timeout_ms the longest wait; 0 only checks; negative waits with no limit.
+ * @return 1: frames wait (call feth_tap_recv()); 0: the time ran out, or a wake or a signal
+ * interrupted the wait; -ESHUTDOWN after feth_tap_shutdown(); -EINVAL for a NULL @p tap.
+ * A wake that comes while nobody waits makes the next wait return 0 at once (wakes are never
+ * lost, and several coalesce into one).
+ * Thread safety: the receiving thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_wait(struct feth_tap *tap, int timeout_ms);
+
+/**
+ * @brief **feth_tap_wake()** makes a feth_tap_wait() in progress (or the next one) return 0.
+ * @return 0, or -EINVAL for a NULL @p tap. Thread safety: any thread; async-signal-safe.
+ */
+FETH_API int feth_tap_wake(struct feth_tap *tap);
+
+/**
+ * @brief **feth_tap_recv()** receives a batch of frames as zero-copy views.
+ *
+ * Frames left from the last read of the kernel buffer are handed out first, without a system
+ * call; otherwise at most one read is made. Never blocks.
+ * @param ret_frames receives up to @p max views. They stay valid until the next
+ * feth_tap_recv() or feth_tap_close() on this tap: copy what you keep.
+ * @param max capacity of @p ret_frames, at least 1.
+ * @return the number of frames (0 when none waits), or: -EINVAL: NULL @p tap or
+ * @p ret_frames, or @p max 0; -ENXIO: the I/O interface was destroyed (after the frames it
+ * left were received); -ESHUTDOWN: after feth_tap_shutdown(). Thread safety: the receiving
+ * thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_recv(struct feth_tap *tap, struct feth_frame *ret_frames,
+                                            size_t max);
+
+/**
+ * @brief **feth_tap_send()** sends one Ethernet frame (header included, no FCS) out of the I/O
+ * side: the host side receives it.
+ * @return 0 on success, or: -EINVAL: NULL @p tap or @p frame, or fewer than 14 bytes;
+ * -EMSGSIZE: longer than `max_frame` of feth_tap_get_info() (MTU + 18: room for an 802.1Q tag);
+ * both refused before any system call; -ENOBUFS: the interface queue was full, the frame was
+ * dropped (try again later); -ENETDOWN: the I/O side is down; -ENXIO: it was destroyed;
+ * -ESHUTDOWN: after feth_tap_shutdown(); others from the kernel. Never raises SIGPIPE.
+ * Thread safety: any thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_send(struct feth_tap *tap, const void *frame, size_t len);
+
+/**
+ * @brief **feth_tap_send_batch()** sends @p n frames in order, as few system calls as the send
+ * path allows (BPF batch write: up to 256 frames per call).
+ * @param frames @p n frames, each an iovec holding one whole frame.
+ * @return how many frames were accepted, from the first: sending stops at the first frame that
+ * is refused or fails, so a count below @p n says where to resume. When not even the first
+ * frame is accepted, its error is returned (as feth_tap_send()). 0 when @p n is 0; -EINVAL for
+ * a NULL @p tap, or NULL @p frames with @p n > 0. Thread safety: any thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_send_batch(struct feth_tap *tap, const struct iovec *frames,
+                                                  size_t n);
+
+/** What feth_tap_get_info() reports. Set `sz = sizeof(struct ...)` before the call. */
+struct feth_tap_info {
+	size_t sz;
+	char host_name[FETH_IFNAMSIZ];  /**< the host-facing side */
+	char io_name[FETH_IFNAMSIZ];    /**< the I/O side, where frames are received and sent */
+	uint8_t host_mac[FETH_MAC_LEN]; /**< the host side's Ethernet address */
+	uint8_t io_mac[FETH_MAC_LEN];   /**< the I/O side's */
+	uint32_t mtu;                   /**< MTU of the I/O side at open */
+	uint32_t max_frame;             /**< the longest frame the send calls accept */
+	uint32_t rx_bufsize;            /**< receive buffer in force (what the kernel granted) */
+	uint32_t send_path; /**< FETH_TAP_SEND_NDRV, _BPF or _BPF_BATCH: the one in use */
+	uint32_t flags;     /**< FETH_TAP_ADOPT when the pair was adopted */
+};
+
+/**
+ * @brief **feth_tap_get_info()** reports a tap's interfaces and settings (fixed at open).
+ * @return 0, or -EINVAL for a NULL argument or a too small `sz`. Thread safety: any thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_get_info(const struct feth_tap *tap,
+                                                struct feth_tap_info *ret_info);
+
+/** Counters reported by feth_tap_get_stats(), since the tap was opened. Set `sz` first. */
+struct feth_tap_stats {
+	size_t sz;
+	uint64_t rx_frames;       /**< frames received (views handed out) */
+	uint64_t rx_bytes;        /**< bytes of those frames, as captured */
+	uint64_t rx_truncated;    /**< frames captured shorter than they were */
+	uint64_t rx_malformed;    /**< kernel buffers whose records ended in a malformed one */
+	uint64_t rx_kernel_drops; /**< frames the kernel dropped for want of buffer space */
+	uint64_t rx_reads;        /**< reads of the kernel buffer that returned frames */
+	uint64_t tx_frames;       /**< frames the kernel accepted */
+	uint64_t tx_bytes;        /**< bytes of those frames */
+	uint64_t tx_syscalls;     /**< system calls made to send */
+	uint64_t tx_refused;      /**< frames refused before any system call (size) */
+	uint64_t tx_err_nobufs;   /**< sends that failed -ENOBUFS (queue full) */
+	uint64_t tx_err_netdown;  /**< sends that failed -ENETDOWN */
+	uint64_t tx_err_gone;     /**< sends that failed -ENXIO (interface destroyed) */
+	uint64_t tx_err_other;    /**< sends that failed otherwise */
+};
+
+/**
+ * @brief **feth_tap_get_stats()** reads a tap's counters.
+ * @return 0, or -EINVAL for a NULL argument or a too small `sz`; or an error of the kernel's
+ * statistics call, in which case the other counters are filled all the same (and
+ * `rx_kernel_drops` holds the last figure the kernel gave). Thread safety: any thread.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_get_stats(struct feth_tap *tap,
+                                                 struct feth_tap_stats *ret_stats);
 
 #ifdef __cplusplus
 }

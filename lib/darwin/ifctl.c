@@ -340,52 +340,45 @@ static int unit_cmp(const void *a, const void *b)
 }
 
 /*
- * Walks SIOCGIFCONF's entries, one per address of each interface, the link-level one first: a
+ * SIOCGIFCONF's entries, one per address of each interface, the link-level one first: a
  * 16-byte name, then the sockaddr, as a whole 32-byte ifreq when sa_len <= 16 and otherwise
  * exactly sa_len bytes (a feth's sockaddr_dl is 20 or 24). ifconf() stops while more than 32
  * bytes are left and skips the rest of an interface's addresses when a long one does not fit
  * (if.c@xnu-11417.101.15:5132-5255), so a buffer with less than IFCONF_ENTRY_MAX to spare may
- * have lost entries and is grown by the caller. Collects each distinct feth name; returns how
- * many, or -EPROTO for a malformed buffer.
+ * have lost entries and is grown by ifconf_fetch().
  */
-static int ifconf_names(const uint8_t *buf, size_t len, char (*names)[FETH_IFNAMSIZ], size_t cap)
+struct ifconf_entry {
+	char name[DARWIN_IFNAMSIZ];
+	const uint8_t *sa; /* the sockaddr: sa_len, sa_family, ... */
+	size_t salen;      /* bytes of it inside the buffer */
+};
+
+/* The entry at *off, advancing *off; 0 at the end of the buffer. */
+static int ifconf_next(const uint8_t *buf, size_t len, size_t *off, struct ifconf_entry *e)
 {
-	size_t n = 0, off = 0;
+	size_t salen, step;
 
-	while (len - off >= DARWIN_IFNAMSIZ + 2) {
-		char name[DARWIN_IFNAMSIZ];
-		size_t salen = buf[off + DARWIN_IFNAMSIZ];
-		size_t step = DARWIN_IFNAMSIZ + (salen > sizeof(struct darwin_sockaddr)
-		                                     ? salen
-		                                     : sizeof(struct darwin_sockaddr));
-
-		memcpy(name, buf + off, DARWIN_IFNAMSIZ);
-		name[DARWIN_IFNAMSIZ - 1] = '\0';
-		if (feth_unit(name, 0) >= 0) {
-			size_t i;
-
-			for (i = 0; i < n && strcmp(names[i], name) != 0; i++)
-				;
-			if (i == n) {
-				if (n == cap)
-					return -EPROTO;
-				feth__name_copy(names[n++], name);
-			}
-		}
-		if (step > len - off)
-			break; /* the kernel stops before an entry that does not fit */
-		off += step;
-	}
-	return (int)n;
+	if (*off > len || len - *off < DARWIN_IFNAMSIZ + 2)
+		return 0;
+	salen = buf[*off + DARWIN_IFNAMSIZ];
+	step = DARWIN_IFNAMSIZ +
+	       (salen > sizeof(struct darwin_sockaddr) ? salen : sizeof(struct darwin_sockaddr));
+	memcpy(e->name, buf + *off, DARWIN_IFNAMSIZ);
+	e->name[DARWIN_IFNAMSIZ - 1] = '\0';
+	e->sa = buf + *off + DARWIN_IFNAMSIZ;
+	e->salen = salen < len - *off - DARWIN_IFNAMSIZ ? salen : len - *off - DARWIN_IFNAMSIZ;
+	/* The kernel stops before an entry that does not fit: this one is the last. */
+	*off = step > len - *off ? len : *off + step;
+	return 1;
 }
 
-static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max)
+/* Every interface address: *ret_buf (malloc'd) receives *ret_len bytes of entries. */
+static int ifconf_fetch(const struct feth__env *env, uint8_t **ret_buf, size_t *ret_len)
 {
 	const struct feth__sys *s = env->sys;
 	uint8_t *buf = NULL;
-	char(*names)[FETH_IFNAMSIZ] = NULL;
 	size_t cap = IFCONF_START;
-	int fd, r, n;
+	int fd, r;
 
 	fd = s->socket(s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
 	if (fd < 0)
@@ -396,7 +389,7 @@ static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IF
 
 		if (!nb) {
 			r = -ENOMEM;
-			goto out;
+			break;
 		}
 		buf = nb;
 		memset(&ifc, 0, sizeof(ifc));
@@ -404,39 +397,99 @@ static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IF
 		ifc.ifc_buffer = buf;
 		FETH_SYS_RETRY(r, s->ioctl(s->ctx, fd, DARWIN_SIOCGIFCONF, &ifc));
 		if (r < 0)
-			goto out;
+			break;
 		if (ifc.ifc_len < 0 || (size_t)ifc.ifc_len > cap) {
 			r = -EPROTO;
-			goto out;
+			break;
 		}
 		/* A full buffer may have lost entries: grow until there is room to spare. */
 		if ((size_t)ifc.ifc_len + IFCONF_ENTRY_MAX < cap) {
-			cap = (size_t)ifc.ifc_len;
+			*ret_len = (size_t)ifc.ifc_len;
 			break;
 		}
 		if (cap >= IFCONF_LIMIT) {
 			r = -E2BIG;
-			goto out;
+			break;
 		}
 		cap *= 2;
 	}
-	/* At most one name per 32-byte entry. */
-	names = calloc(cap / 32 + 1, FETH_IFNAMSIZ);
-	if (!names) {
-		r = -ENOMEM;
-		goto out;
+	(void)s->close(s->ctx, fd);
+	if (r < 0) {
+		free(buf);
+		return r;
 	}
-	r = n = ifconf_names(buf, cap, names, cap / 32 + 1);
+	*ret_buf = buf;
+	return 0;
+}
+
+static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max)
+{
+	char(*names)[FETH_IFNAMSIZ] = NULL;
+	struct ifconf_entry e;
+	uint8_t *buf;
+	size_t len, off = 0, n = 0, cap;
+	int r = ifconf_fetch(env, &buf, &len);
+
 	if (r < 0)
-		goto out;
-	qsort(names, (size_t)n, FETH_IFNAMSIZ, unit_cmp);
-	for (size_t i = 0; ret_names && i < (size_t)n && i < max; i++)
+		return r;
+	/* At most one name per 32-byte entry. */
+	cap = len / 32 + 1;
+	names = calloc(cap, FETH_IFNAMSIZ);
+	if (!names) {
+		free(buf);
+		return -ENOMEM;
+	}
+	while (ifconf_next(buf, len, &off, &e)) {
+		size_t i;
+
+		if (feth_unit(e.name, 0) < 0)
+			continue;
+		for (i = 0; i < n && strcmp(names[i], e.name) != 0; i++)
+			;
+		if (i == n && n < cap)
+			feth__name_copy(names[n++], e.name);
+	}
+	qsort(names, n, FETH_IFNAMSIZ, unit_cmp);
+	for (size_t i = 0; ret_names && i < n && i < max; i++)
 		memcpy(ret_names[i], names[i], FETH_IFNAMSIZ);
-	r = n;
-out:
 	free(names);
 	free(buf);
-	(void)s->close(s->ctx, fd);
+	return (int)n;
+}
+
+/* The MAC is the link-level address of the interface's AF_LINK entry (its sockaddr_dl): Darwin
+ * has no ioctl that reads it. */
+static int darwin_if_get_mac(const struct feth__env *env, const char *name,
+                             uint8_t ret[FETH_MAC_LEN])
+{
+	struct ifconf_entry e;
+	uint8_t *buf;
+	size_t len, off = 0;
+	int r = ifconf_fetch(env, &buf, &len);
+
+	if (r < 0)
+		return r;
+	r = -ENXIO;
+	while (ifconf_next(buf, len, &off, &e)) {
+		struct darwin_sockaddr_dl sdl;
+		size_t at;
+
+		if (strcmp(e.name, name) != 0 ||
+		    e.salen < offsetof(struct darwin_sockaddr_dl, sdl_data) ||
+		    e.sa[1] != DARWIN_AF_LINK)
+			continue;
+		memcpy(&sdl, e.sa, offsetof(struct darwin_sockaddr_dl, sdl_data));
+		at = offsetof(struct darwin_sockaddr_dl, sdl_data) + sdl.sdl_nlen;
+		/* No address (alen 0, §2.9) or one that is not Ethernet's: nothing to report. */
+		if (sdl.sdl_alen != FETH_MAC_LEN || at + FETH_MAC_LEN > e.salen) {
+			r = -EADDRNOTAVAIL;
+			break;
+		}
+		memcpy(ret, e.sa + at, FETH_MAC_LEN);
+		r = 0;
+		break;
+	}
+	free(buf);
 	return r;
 }
 
@@ -491,10 +544,12 @@ const struct feth__backend feth__backend_darwin = {
     .if_set_mtu = darwin_if_set_mtu,
     .if_get_mtu = darwin_if_get_mtu,
     .if_set_mac = darwin_if_set_mac,
+    .if_get_mac = darwin_if_get_mac,
     .if_set_up = darwin_if_set_up,
     .if_get_flags = darwin_if_get_flags,
     .if_addr = darwin_if_addr,
     .if_list = darwin_if_list,
     .mtu_prepare = darwin_mtu_prepare,
     .mtu_restore = darwin_mtu_restore,
+    .tap = &feth__tap_ops_darwin,
 };

@@ -114,6 +114,13 @@ static int op_set_mac(void)
 	return feth_if_set_mac("feth1", mac);
 }
 
+static int op_get_mac(void)
+{
+	uint8_t m[6];
+
+	return feth_if_get_mac("feth1", m);
+}
+
 static int op_set_up(void)
 {
 	return feth_if_set_up("feth1", 1);
@@ -183,6 +190,7 @@ static const struct op ops[] = {
     {"set_mtu", make_one, op_set_mtu, 0},
     {"get_mtu", make_one, op_get_mtu, 0},
     {"set_mac", make_one, op_set_mac, 0},
+    {"get_mac", make_one, op_get_mac, 0},
     {"set_up", make_one, op_set_up, 0},
     {"get_flags", make_one, op_get_flags, 0},
     {"add_ipv4", make_one, op_add_ipv4, 0},

@@ -302,12 +302,23 @@ static void test_mac(void **state)
 	static const uint8_t multicast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	static const uint8_t zero[6];
+	static const uint8_t kernel[6] = {0x66, 0x65, 0x74, 0x68, 0x01, 0x02}; /* §7.11 */
 	struct sim_if_state st;
+	uint8_t got[6];
 
+	assert_int_equal(feth_if_create("feth258", NULL, 0), 0);
+	assert_int_equal(feth_if_get_mac("feth258", got), 0);
+	assert_memory_equal(got, kernel, 6);
 	assert_int_equal(feth_if_create("feth1", NULL, 0), 0);
 	assert_int_equal(feth_if_set_mac("feth1", good), 0);
 	state_of(t, "feth1", &st);
 	assert_memory_equal(st.mac, good, 6);
+	/* Read back from the interface's link-level address (SIOCGIFCONF), not remembered. */
+	assert_int_equal(feth_if_get_mac("feth1", got), 0);
+	assert_memory_equal(got, good, 6);
+	assert_int_equal(feth_if_get_mac("feth1", NULL), -EINVAL);
+	assert_int_equal(feth_if_get_mac("feth2", got), -ENXIO);
+	assert_int_equal(feth_if_get_mac("en0", got), -EINVAL);
 	assert_int_equal(feth_if_set_mac("feth1", multicast), -EINVAL);
 	assert_int_equal(feth_if_set_mac("feth1", bcast), -EINVAL);
 	assert_int_equal(feth_if_set_mac("feth1", zero), -EINVAL);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The ownership registry, feth_if_list() and feth_if_cleanup_orphans() over the simulator. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "darwin/abi.h"
 #include "testenv.h"
@@ -210,6 +213,29 @@ static void test_destroy_failure_keeps_record(void **state)
 	assert_string_equal(reg, "feth1 4242 1700000000\n");
 }
 
+/* A writer waits a bounded time for the lock (3 s, counted here in simulated time) and then
+ * fails -ETIMEDOUT instead of hanging behind a stuck process. */
+static void test_lock_wait_is_bounded(void **state)
+{
+	struct testenv *t = T(state);
+	char path[160];
+	uint64_t t0;
+	int fd;
+
+	assert_int_equal(feth_if_create("feth1", NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/lock", t->registry_dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0); /* another open file: a conflicting lock */
+	t0 = sim_now_us(t->sim);
+	assert_int_equal(feth_if_destroy("feth1"), -ETIMEDOUT);
+	assert_true(sim_now_us(t->sim) - t0 >= 3000000);
+	assert_true(sim_now_us(t->sim) - t0 < 3100000);
+	assert_true(exists(t, "feth1"));
+	close(fd);
+	assert_int_equal(feth_if_destroy("feth1"), 0);
+}
+
 static void test_create_undone_when_unrecordable(void **state)
 {
 	struct testenv *t = T(state);
@@ -235,6 +261,7 @@ int main(void)
 	    TEST(test_list_many),
 	    TEST(test_list_empty_and_unreadable_registry),
 	    TEST(test_destroy_failure_keeps_record),
+	    TEST(test_lock_wait_is_bounded),
 	    TEST(test_create_undone_when_unrecordable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

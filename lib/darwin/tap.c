@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A tap's I/O on Darwin: the BPF receive device on the I/O side and the send path beside it
+ * (lib/tap.c does the pair, the handle, locking and waking).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "../internal.h"
+#include "bpf.h"
+#include "send.h"
+
+struct feth__tap_io {
+	struct feth__bpf *bpf;
+	struct feth__tx *tx;
+	uint32_t kernel_drops; /* the last figure the kernel gave */
+};
+
+static int darwin_tap_open(const struct feth__env *env, const char *ifname, uint32_t mtu,
+                           uint32_t rx_bufsize, uint32_t send_path, struct feth__tap_io **ret,
+                           struct feth__tap_io_info *ret_info)
+{
+	static const enum feth__tx_path paths[] = {
+	    [FETH_TAP_SEND_AUTO] = FETH__TX_AUTO,
+	    [FETH_TAP_SEND_NDRV] = FETH__TX_NDRV,
+	    [FETH_TAP_SEND_BPF] = FETH__TX_BPF,
+	    [FETH_TAP_SEND_BPF_BATCH] = FETH__TX_BPF,
+	};
+	static const uint32_t modes[] = {
+	    [FETH__TX_MODE_NDRV] = FETH_TAP_SEND_NDRV,
+	    [FETH__TX_MODE_BPF] = FETH_TAP_SEND_BPF,
+	    [FETH__TX_MODE_BATCH] = FETH_TAP_SEND_BPF_BATCH,
+	};
+	struct feth__tap_io *io = calloc(1, sizeof(*io));
+	int r;
+
+	if (!io)
+		return -ENOMEM;
+	/* Receive first: the BPF descriptor is also a send path (§3.8). */
+	r = feth__bpf_open(env->sys, ifname, rx_bufsize, &io->bpf);
+	if (r == 0)
+		r = feth__tx_open(env->sys, ifname, mtu, paths[send_path], io->bpf, &io->tx);
+	/* Batch write is probed at open: asked for by name, its absence is an error. */
+	if (r == 0 && send_path == FETH_TAP_SEND_BPF_BATCH && io->tx->mode != FETH__TX_MODE_BATCH)
+		r = -EOPNOTSUPP;
+	if (r < 0) {
+		feth__tx_close(io->tx);
+		feth__bpf_close(io->bpf);
+		free(io);
+		return r;
+	}
+	ret_info->max_frame = io->tx->max_frame;
+	ret_info->rx_bufsize = io->bpf->bufsize;
+	ret_info->send_path = modes[io->tx->mode];
+	*ret = io;
+	return 0;
+}
+
+static void darwin_tap_close(struct feth__tap_io *io)
+{
+	/* The send path borrows the BPF descriptor: it goes first. */
+	feth__tx_close(io->tx);
+	feth__bpf_close(io->bpf);
+	free(io);
+}
+
+static int darwin_tap_fd(const struct feth__tap_io *io)
+{
+	return io->bpf->fd;
+}
+
+static int darwin_tap_pending(const struct feth__tap_io *io)
+{
+	return feth__bpf_walk_more(&io->bpf->walk);
+}
+
+static int darwin_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_t max)
+{
+	return feth__bpf_recv(io->bpf, out, max);
+}
+
+static int darwin_tap_send(struct feth__tap_io *io, const void *frame, size_t len)
+{
+	return feth__tx_send(io->tx, frame, len);
+}
+
+static int darwin_tap_send_batch(struct feth__tap_io *io, const struct iovec *frames, size_t n)
+{
+	return feth__tx_send_batch(io->tx, frames, n);
+}
+
+static int darwin_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
+{
+	const struct feth__tx_stats *t = &io->tx->stats;
+	struct feth__bpf_stats b;
+	int r = feth__bpf_stats(io->bpf, &b);
+
+	/* Without the kernel's figures (interface gone) the library's own are still good. */
+	ret->rx_frames = io->bpf->counts.frames;
+	ret->rx_truncated = io->bpf->counts.truncated;
+	ret->rx_malformed = io->bpf->counts.malformed;
+	ret->rx_reads = io->bpf->reads;
+	if (r == 0)
+		io->kernel_drops = b.kernel_drop;
+	ret->rx_kernel_drops = io->kernel_drops;
+	ret->tx_frames = t->frames;
+	ret->tx_syscalls = t->syscalls;
+	ret->tx_refused = t->refused;
+	ret->tx_err_nobufs = t->err_nobufs;
+	ret->tx_err_netdown = t->err_netdown;
+	ret->tx_err_gone = t->err_gone;
+	ret->tx_err_other = t->err_other;
+	return r;
+}
+
+const struct feth__tap_ops feth__tap_ops_darwin = {
+    .open = darwin_tap_open,
+    .close = darwin_tap_close,
+    .fd = darwin_tap_fd,
+    .pending = darwin_tap_pending,
+    .recv = darwin_tap_recv,
+    .send = darwin_tap_send,
+    .send_batch = darwin_tap_send_batch,
+    .stats = darwin_tap_stats,
+};
