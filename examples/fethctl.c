@@ -4,7 +4,7 @@
  *
  *   fethctl create [fethN]          fethctl pair [--mtu N] [--no-up] [HOST [IO]]
  *   fethctl destroy fethN           fethctl peer fethN fethM | unpeer fethN
- *   fethctl mtu fethN [N]           fethctl lladdr fethN xx:xx:xx:xx:xx:xx
+ *   fethctl mtu fethN [N]           fethctl lladdr fethN [xx:xx:xx:xx:xx:xx]
  *   fethctl up|down fethN           fethctl addr add|del fethN ADDRESS[/PREFIX]
  *   fethctl list                    fethctl cleanup
  *
@@ -34,7 +34,8 @@ static const char usage_text[] =
     "  unpeer fethN                   unpeer an interface\n"
     "  peer-of fethN                  print the peer's name (nothing if not peered)\n"
     "  mtu fethN [N]                  print, or set, the MTU\n"
-    "  lladdr fethN xx:xx:xx:xx:xx:xx set the Ethernet address\n"
+    "  lladdr fethN [xx:xx:xx:xx:xx:xx]\n"
+    "                                 print, or set, the Ethernet address\n"
     "  up fethN | down fethN          bring an interface up or down\n"
     "  addr add|del fethN ADDR[/LEN]  add or remove an IPv4 or IPv6 address\n"
     "  list                           list feth interfaces; 'owned' marks libfeth's\n"
@@ -92,17 +93,31 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* An MTU any feth could have; what one interface accepts the library says. */
+static int parse_mtu(const char *s, uint32_t *out)
+{
+	return parse_u32(s, out) < 0 || *out < FETH_MTU_MIN || *out > FETH_MTU_MAX ? -1 : 0;
+}
+
+/* A unicast Ethernet address: not all zero, not multicast (nor broadcast). */
 static int parse_mac(const char *s, uint8_t mac[FETH_MAC_LEN])
 {
-	unsigned v[FETH_MAC_LEN];
+	unsigned v[FETH_MAC_LEN], any = 0;
 	char extra;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
 	           &extra) != FETH_MAC_LEN)
 		return -1;
-	for (int i = 0; i < FETH_MAC_LEN; i++)
+	for (int i = 0; i < FETH_MAC_LEN; i++) {
 		mac[i] = (uint8_t)v[i];
-	return 0;
+		any |= v[i];
+	}
+	return !any || (mac[0] & 1) ? -1 : 0;
+}
+
+static void print_mac(const uint8_t *m)
+{
+	printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 static int cmd_addr(int argc, char **argv)
@@ -133,10 +148,14 @@ static int cmd_addr(int argc, char **argv)
 	if (inet_pton(AF_INET, text, a) == 1) {
 		if (add && !slash)
 			len = 24;
+		if (add && (len < 1 || len > 32))
+			return usage("bad prefix length: 1 to 32 for IPv4");
 		r = add ? feth_if_add_ipv4(argv[1], a, len) : feth_if_del_ipv4(argv[1], a);
 	} else if (inet_pton(AF_INET6, text, a) == 1) {
 		if (add && !slash)
 			len = 64;
+		if (add && (len < 1 || len > 128))
+			return usage("bad prefix length: 1 to 128 for IPv6");
 		r = add ? feth_if_add_ipv6(argv[1], a, len) : feth_if_del_ipv6(argv[1], a);
 	} else {
 		return usage("not an IPv4 or IPv6 address");
@@ -170,6 +189,7 @@ static int cmd_list(void)
 		struct feth_mtu mtu;
 		uint32_t flags = 0;
 		const char *state = "?";
+		uint8_t mac[FETH_MAC_LEN];
 
 		/* The interface may vanish between the list and these calls: show "?" then. */
 		if (feth_if_get_peer(e[i].name, peer, sizeof(peer)) < 0)
@@ -178,8 +198,12 @@ static int cmd_list(void)
 			snprintf(mtu_text, sizeof(mtu_text), "%u", (unsigned)mtu.current);
 		if (feth_if_get_flags(e[i].name, &flags) == 0)
 			state = (flags & FETH_IF_UP) ? "up" : "down";
-		printf("%-10s %-4s mtu %-5s peer %-10s", e[i].name, state, mtu_text,
-		       peer[0] ? peer : "-");
+		printf("%-10s %-4s mtu %-5s ", e[i].name, state, mtu_text);
+		if (feth_if_get_mac(e[i].name, mac) == 0)
+			print_mac(mac);
+		else
+			printf("%-17s", "?");
+		printf(" peer %-10s", peer[0] ? peer : "-");
 		if (e[i].flags & FETH_IF_ENTRY_OWNED)
 			printf(" owned pid %d%s", (int)e[i].owner_pid,
 			       (e[i].flags & FETH_IF_ENTRY_ORPHAN) ? " (orphan)" : "");
@@ -199,8 +223,8 @@ static int cmd_pair(int argc, char **argv)
 	o.sz = sizeof(o);
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--mtu") == 0 && i + 1 < argc) {
-			if (parse_u32(argv[++i], &o.mtu) < 0)
-				return usage("bad MTU");
+			if (parse_mtu(argv[++i], &o.mtu) < 0)
+				return usage("bad MTU: 72 to 16370");
 		} else if (strcmp(argv[i], "--no-up") == 0) {
 			o.flags |= FETH_PAIR_NO_UP;
 		} else if (argv[i][0] != '-' && names < 2) {
@@ -288,14 +312,25 @@ int main(int argc, char **argv)
 		}
 		if (n != 2 || parse_u32(a[1], &v) < 0)
 			return usage("mtu needs a name and, to set it, a number");
+		if (parse_mtu(a[1], &v) < 0)
+			return usage("bad MTU: 72 to 16370");
 		r = feth_if_set_mtu(a[0], v);
 		return r < 0 ? fail("mtu", a[0], r) : 0;
 	}
 	if (strcmp(cmd, "lladdr") == 0) {
 		uint8_t mac[FETH_MAC_LEN];
 
+		if (n == 1) {
+			r = feth_if_get_mac(a[0], mac);
+			if (r < 0)
+				return fail("lladdr", a[0], r);
+			print_mac(mac);
+			putchar('\n');
+			return 0;
+		}
 		if (n != 2 || parse_mac(a[1], mac) < 0)
-			return usage("lladdr needs a name and an address like 02:00:00:00:00:01");
+			return usage("lladdr needs a name and, to set it, a unicast address like "
+			             "02:00:00:00:00:01");
 		r = feth_if_set_mac(a[0], mac);
 		return r < 0 ? fail("lladdr", a[0], r) : 0;
 	}

@@ -10,9 +10,9 @@
  * Regular files (the ownership registry) pass through to the host file system, so the
  * simulator can count and fault them like every other call.
  *
- * Thread safety: every seam call and every sim_host_* call holds the world's lock, so library
- * code may run on several threads at once (poll() waits without it). The other functions are
- * for the test's main thread while no other thread uses the world.
+ * Thread safety: every seam call, every sim_host_* call and sim_bpf_listeners() hold the
+ * world's lock, so library code may run on several threads at once (poll() waits without it).
+ * The other functions are for the test's main thread while no other thread uses the world.
  *
  * Not part of libfeth's ABI; linked into tests only.
  */
@@ -145,6 +145,10 @@ uint64_t sim_host_dropped(const struct sim *sim, const char *ifname);
 /* Whether host stacks keep what they receive (default true). Off, delivering a frame costs the
  * simulator no allocation, for benchmarks. */
 void sim_set_inbox(struct sim *sim, bool keep);
+
+/* How many BPF descriptors are attached to ifname (0 when it does not exist): lets a test's
+ * thread wait until a tap is ready before the host sends. */
+int sim_bpf_listeners(struct sim *sim, const char *ifname);
 
 /* SIGPIPEs the kernel would have raised: sends that failed EPIPE on a socket without
  * SO_NOSIGPIPE (§4.6). A library that sets SO_NOSIGPIPE keeps this at 0. */

@@ -151,6 +151,20 @@ void sim__bpf_ifdetach(struct sim *sim, struct sim_ifnet *ifp)
 	}
 }
 
+int sim_bpf_listeners(struct sim *sim, const char *ifname)
+{
+	struct sim_ifnet *ifp;
+	int n = 0;
+
+	pthread_mutex_lock(&sim->lock);
+	ifp = sim__ifunit(sim, ifname);
+	for (int i = 0; ifp && i < sim->bpf_nodes; i++)
+		if (sim->bpf[i].open && sim->bpf[i].ifp == ifp)
+			n++;
+	pthread_mutex_unlock(&sim->lock);
+	return n;
+}
+
 /* ---- open, close ---------------------------------------------------------------------------- */
 
 int sim__bpf_open(struct sim *sim, int minor, int flags)

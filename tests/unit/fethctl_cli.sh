@@ -30,7 +30,20 @@ expect 2 'destroy needs one name' destroy
 expect 2 'peer needs two names' peer feth1
 expect 2 'mtu needs a name' mtu feth1 abc
 expect 2 'mtu needs a name' mtu feth1 -5
-expect 2 'lladdr needs a name and an address' lladdr feth1 zz:zz
+expect 2 'lladdr needs a name and, to set it, a unicast address' lladdr feth1 zz:zz
+expect 2 'lladdr needs a name and, to set it, a unicast address' lladdr feth1 01:00:5e:00:00:01
+expect 2 'lladdr needs a name and, to set it, a unicast address' lladdr feth1 00:00:00:00:00:00
+expect 2 'lladdr needs a name and, to set it, a unicast address' lladdr feth1 ff:ff:ff:ff:ff:ff
+expect 2 'lladdr needs a name' lladdr
+expect 2 'bad MTU: 72 to 16370' mtu feth1 0
+expect 2 'bad MTU: 72 to 16370' mtu feth1 71
+expect 2 'bad MTU: 72 to 16370' mtu feth1 16371
+expect 2 'bad MTU: 72 to 16370' pair --mtu 99999
+expect 2 'mtu needs a name' mtu feth1 99999999999
+expect 2 'bad prefix length: 1 to 32' addr add feth1 10.0.0.1/33
+expect 2 'bad prefix length: 1 to 32' addr add feth1 10.0.0.1/0
+expect 2 'bad prefix length: 1 to 128' addr add feth1 fd00::1/129
+expect 2 'pair: unexpected argument' pair feth1 feth2 feth3
 expect 2 'not an IPv4 or IPv6 address' addr add feth1 10.0.0.300
 expect 2 'bad prefix length' addr add feth1 10.0.0.1/x
 expect 2 'addr needs add or del' addr frob feth1 10.0.0.1
