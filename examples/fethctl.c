@@ -18,6 +18,8 @@
 
 #include <feth/feth.h>
 
+#include "hints.h"
+
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
@@ -56,27 +58,8 @@ static int fail(const char *what, const char *name, int err)
 {
 	int named = name && *name;
 
-	fprintf(stderr, "fethctl: %s%s%s: %s", what, named ? " " : "", named ? name : "",
-	        strerror(-err));
-	switch (-err) {
-	case EPERM:
-	case EACCES:
-		fputs(" (this needs root: run it with sudo)", stderr);
-		break;
-	case EOPNOTSUPP:
-		fputs(" (not available on this platform yet)", stderr);
-		break;
-	case ENAMETOOLONG:
-	case ERANGE:
-		fputs(" (names are feth0 to feth32767)", stderr);
-		break;
-	case ENXIO:
-		fputs(" (no such interface: see 'fethctl list')", stderr);
-		break;
-	default:
-		break;
-	}
-	fputc('\n', stderr);
+	fprintf(stderr, "fethctl: %s%s%s: %s%s\n", what, named ? " " : "", named ? name : "",
+	        strerror(-err), feth_example_hint(err));
 	return EXIT_FAILURE;
 }
 

@@ -17,6 +17,8 @@
 
 #include <feth/feth.h>
 
+#include "hints.h"
+
 #define EXIT_USAGE        2
 #define BATCH             64
 #define SNAPLEN           262144
@@ -59,28 +61,7 @@ static int usage(const char *why)
 
 static int fail(const char *what, int err)
 {
-	fprintf(stderr, "fethdump: %s: %s", what, strerror(-err));
-	switch (-err) {
-	case EPERM:
-	case EACCES:
-		fputs(" (this needs root: run it with sudo)", stderr);
-		break;
-	case EOPNOTSUPP:
-		fputs(" (not available on this platform yet)", stderr);
-		break;
-	case EEXIST:
-		fputs(" (that interface exists: pick another name, or --adopt it)", stderr);
-		break;
-	case ENOTCONN:
-		fputs(" (the interface has no peer: peer it with 'fethctl peer')", stderr);
-		break;
-	case ENXIO:
-		fputs(" (no such interface: see 'fethctl list')", stderr);
-		break;
-	default:
-		break;
-	}
-	fputc('\n', stderr);
+	fprintf(stderr, "fethdump: %s: %s%s\n", what, strerror(-err), feth_example_hint(err));
 	return EXIT_FAILURE;
 }
 

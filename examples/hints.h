@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the example tools tell a user to do about a libfeth error: the part of an error
+ * message after strerror(), e.g. " (this needs root: run it with sudo)", or "".
+ */
+#ifndef FETH_EXAMPLES_HINTS_H
+#define FETH_EXAMPLES_HINTS_H
+
+#include <errno.h>
+
+static inline const char *feth_example_hint(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return " (this needs root: run it with sudo)";
+	case EOPNOTSUPP:
+		return " (not available on this platform yet)";
+	case ENAMETOOLONG:
+	case ERANGE:
+		return " (names are feth0 to feth32767)";
+	case ENXIO:
+		return " (no such interface: see 'fethctl list')";
+	case EEXIST:
+		return " (that interface exists: pick another name)";
+	case ENOTCONN:
+		return " (the interface has no peer: peer it with 'fethctl peer')";
+	default:
+		return "";
+	}
+}
+
+#endif
