@@ -65,6 +65,33 @@ int feth__result_copy(void *dst, const void *src, size_t known_size)
 	return 0;
 }
 
+long feth__unit(const char *name, int wildcard)
+{
+	const char *d = name + 4;
+	long unit = 0;
+
+	if (strncmp(name, "feth", 4) != 0)
+		return -EINVAL;
+	if (*d == '\0')
+		return wildcard ? -1 : -EINVAL;
+	if (d[0] == '0' && d[1] != '\0')
+		return -EINVAL;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return -EINVAL;
+		if (unit <= FETH_UNIT_MAX)
+			unit = unit * 10 + (*d - '0');
+	}
+	return unit > FETH_UNIT_MAX ? -ERANGE : unit;
+}
+
+int feth__unit_cmp(const void *a, const void *b)
+{
+	long ua = feth__unit(a, 0), ub = feth__unit(b, 0);
+
+	return (ua > ub) - (ua < ub);
+}
+
 void feth__name_copy(char dst[FETH_IFNAMSIZ], const char *src)
 {
 	size_t n = strnlen(src, FETH_IFNAMSIZ - 1);

@@ -158,6 +158,16 @@ int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_
 
 /* ---- names -------------------------------------------------------------------------------- */
 
+/*
+ * feth<unit>: decimal, no leading zeros (Darwin's ifunit() would read "feth01" as feth1, and
+ * an alias is always a mistake), unit <= FETH_UNIT_MAX. "feth" alone only when wildcard.
+ * Returns the unit, -1 for the wildcard, or -EINVAL/-ERANGE. Every backend names its
+ * interfaces this way.
+ */
+long feth__unit(const char *name, int wildcard);
+/* qsort comparison of FETH_IFNAMSIZ name buffers by unit. */
+int feth__unit_cmp(const void *a, const void *b);
+
 /* Copies a checked name into a FETH_IFNAMSIZ buffer. */
 void feth__name_copy(char dst[FETH_IFNAMSIZ], const char *src);
 

@@ -18,34 +18,12 @@
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-/*
- * feth<unit>: decimal, no leading zeros (the kernel's ifunit() would read "feth01" as feth1,
- * and an alias is always a mistake), unit <= IF_MAXUNIT. "feth" alone only when wildcard.
- * Returns the unit, -1 for the wildcard, or -EINVAL/-ERANGE.
- */
-static long feth_unit(const char *name, int wildcard)
-{
-	const char *d = name + 4;
-	long unit = 0;
-
-	if (strncmp(name, "feth", 4) != 0)
-		return -EINVAL;
-	if (*d == '\0')
-		return wildcard ? -1 : -EINVAL;
-	if (d[0] == '0' && d[1] != '\0')
-		return -EINVAL;
-	for (; *d; d++) {
-		if (*d < '0' || *d > '9')
-			return -EINVAL;
-		if (unit <= DARWIN_IF_MAXUNIT)
-			unit = unit * 10 + (*d - '0');
-	}
-	return unit > DARWIN_IF_MAXUNIT ? -ERANGE : unit;
-}
+/* IF_MAXUNIT is FETH_UNIT_MAX: feth__unit() applies it. */
+_Static_assert(DARWIN_IF_MAXUNIT == FETH_UNIT_MAX, "IF_MAXUNIT");
 
 static int darwin_check_name(const char *name, int wildcard)
 {
-	long u = feth_unit(name, wildcard);
+	long u = feth__unit(name, wildcard);
 
 	return u < -1 ? (int)u : 0;
 }
@@ -95,7 +73,7 @@ static int darwin_if_create(const struct feth__env *env, const char *name,
 	if (r < 0)
 		return r;
 	ifr.ifr_name[DARWIN_IFNAMSIZ - 1] = '\0';
-	if (feth_unit(ifr.ifr_name, 0) < 0) {
+	if (feth__unit(ifr.ifr_name, 0) < 0) {
 		/* Cannot happen with a kernel that behaves as §2.2 says; do not leave it behind. */
 		(void)ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFDESTROY, &ifr);
 		return -EPROTO;
@@ -332,13 +310,6 @@ static int darwin_if_addr(const struct feth__env *env, const char *name, int add
 /* The largest entry: a name and a sockaddr of at most 255 bytes. */
 #define IFCONF_ENTRY_MAX (DARWIN_IFNAMSIZ + 255)
 
-static int unit_cmp(const void *a, const void *b)
-{
-	long ua = feth_unit(a, 0), ub = feth_unit(b, 0);
-
-	return (ua > ub) - (ua < ub);
-}
-
 /*
  * SIOCGIFCONF's entries, one per address of each interface, the link-level one first: a
  * 16-byte name, then the sockaddr, as a whole 32-byte ifreq when sa_len <= 16 and otherwise
@@ -442,14 +413,14 @@ static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IF
 	while (ifconf_next(buf, len, &off, &e)) {
 		size_t i;
 
-		if (feth_unit(e.name, 0) < 0)
+		if (feth__unit(e.name, 0) < 0)
 			continue;
 		for (i = 0; i < n && strcmp(names[i], e.name) != 0; i++)
 			;
 		if (i == n && n < cap)
 			feth__name_copy(names[n++], e.name);
 	}
-	qsort(names, n, FETH_IFNAMSIZ, unit_cmp);
+	qsort(names, n, FETH_IFNAMSIZ, feth__unit_cmp);
 	for (size_t i = 0; ret_names && i < n && i < max; i++)
 		memcpy(ret_names[i], names[i], FETH_IFNAMSIZ);
 	free(names);
