@@ -15,7 +15,7 @@ static inline const char *feth_example_hint(int err)
 	case EACCES:
 		return " (this needs root: run it with sudo)";
 	case EOPNOTSUPP:
-		return " (not available on this platform yet)";
+		return " (not available on this platform: see the man page)";
 	case ENAMETOOLONG:
 	case ERANGE:
 		return " (names are feth0 to feth32767)";

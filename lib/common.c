@@ -108,6 +108,13 @@ static const struct feth__env default_env = {
     .sys = &feth__sys_real,
     .registry_dir = "/var/run/libfeth",
 };
+#elif defined(__linux__)
+static const struct feth__env default_env = {
+    .be = &feth__backend_linux,
+    .sys = &feth__sys_real,
+    .registry_dir = "/run/libfeth",
+    .registry_per_netns = 1,
+};
 #else
 static const struct feth__env default_env = {
     .be = &feth__backend_unsupported,

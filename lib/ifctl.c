@@ -57,6 +57,7 @@ int feth_if_create(const char *name, char *ret_name, size_t ret_name_len)
 
 int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_t owner)
 {
+	char peer[FETH_IFNAMSIZ] = "";
 	struct feth__reg_entry rec;
 	int owned, r;
 
@@ -73,9 +74,16 @@ int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_
 		owned = 0;
 	if (owned < 0)
 		return owned;
+	/* Where interfaces exist only in pairs (Linux veth), the peer goes too: learn its name
+	 * first, and forget its record after. */
+	if (env->be->pair_create && env->be->if_get_peer(env, name, peer) < 0)
+		peer[0] = '\0';
 	r = env->be->if_destroy(env, name);
-	if (r < 0 && owned)
+	/* -ENXIO: already gone, so the record was merely stale and stays forgotten. */
+	if (r < 0 && r != -ENXIO && owned)
 		(void)feth__registry_put(env, &rec);
+	if (r == 0 && peer[0])
+		(void)feth__registry_remove(env, peer, 0, NULL);
 	return r < 0 ? r : 1;
 }
 
@@ -340,22 +348,13 @@ int feth_if_cleanup_orphans(void)
 			first_err = first_err ? first_err : r;
 			continue;
 		}
-		/* Forget first, destroy second, remember again if that fails: see
-		 * feth_if_destroy(). */
-		r = feth__registry_remove(env, reg[i].name, 0, NULL);
-		if (r < 0) {
-			first_err = first_err ? first_err : r;
-			continue;
-		}
-		if (r == 0)
-			continue; /* another cleanup got there first */
-		r = env->be->if_destroy(env, reg[i].name);
-		if (r == 0) {
+		/* Only while the record still names the dead owner: a concurrent cleanup, or a
+		 * new owner of the name, wins. */
+		r = feth__if_destroy_owned(env, reg[i].name, reg[i].pid);
+		if (r == 1)
 			destroyed++;
-		} else if (r != -ENXIO) { /* ENXIO: already gone, the record was merely stale */
-			(void)feth__registry_put(env, &reg[i]);
+		else if (r < 0 && r != -ENXIO)
 			first_err = first_err ? first_err : r;
-		}
 	}
 	free(reg);
 	return first_err ? first_err : destroyed;

@@ -73,6 +73,10 @@ struct feth__backend {
 	/* family 4 or 6; add != 0 adds (prefix_len used), else deletes. */
 	int (*if_addr)(const struct feth__env *env, const char *name, int add, int family,
 	               const uint8_t *addr, uint32_t prefix_len);
+	/* Where interfaces exist only in pairs (Linux veth): creates both at once, named as
+	 * given or, for "feth", the lowest free units (NULL: create one by one, then peer). */
+	int (*pair_create)(const struct feth__env *env, const char *host, const char *io,
+	                   char ret_host[FETH_IFNAMSIZ], char ret_io[FETH_IFNAMSIZ]);
 	/* Names of the platform's interfaces of our kind, sorted; returns how many exist
 	 * (possibly more than max). */
 	int (*if_list)(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max);
@@ -106,6 +110,7 @@ struct feth__tap_ops {
 
 extern const struct feth__tap_ops feth__tap_ops_darwin;
 extern const struct feth__backend feth__backend_darwin;
+extern const struct feth__backend feth__backend_linux;
 extern const struct feth__backend feth__backend_unsupported;
 
 /*
@@ -117,6 +122,9 @@ struct feth__env {
 	const struct feth__backend *be;
 	const struct feth__sys *sys;
 	const char *registry_dir;
+	/* Linux: interfaces and their names belong to a network namespace, so the registry is
+	 * kept per namespace, in registry_dir/net-<inode of /proc/self/ns/net>. */
+	int registry_per_netns;
 };
 
 const struct feth__env *feth__env_get(void);

@@ -40,6 +40,26 @@ static int pair_check(const struct feth__env *env, const struct feth_pair_opts *
 	return 0;
 }
 
+/* Both sides at once (Linux veth), each recorded as this process's; on failure, nothing. */
+static int pair_create_both(const struct feth__env *env, const struct feth_pair_opts *o,
+                            struct feth_pair *p)
+{
+	int r = env->be->pair_create(env, wanted_name(o->host_name), wanted_name(o->io_name),
+	                             p->host_name, p->io_name);
+
+	if (r < 0)
+		return r;
+	r = feth__registry_add(env, p->host_name);
+	if (r == 0) {
+		r = feth__registry_add(env, p->io_name);
+		if (r < 0)
+			(void)feth__registry_remove(env, p->host_name, 0, NULL);
+	}
+	if (r < 0)
+		(void)env->be->if_destroy(env, p->host_name); /* its peer goes with it */
+	return r;
+}
+
 int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pair)
 {
 	static const uint8_t zero[FETH_MAC_LEN];
@@ -76,22 +96,31 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 		if (r < 0)
 			return r;
 	}
-	r = feth_if_create(wanted_name(o.host_name), p.host_name, sizeof(p.host_name));
-	if (r < 0)
-		goto fail;
-	have_host = 1;
-	r = feth_if_create(wanted_name(o.io_name), p.io_name, sizeof(p.io_name));
-	if (r < 0)
-		goto fail;
-	have_io = 1;
+	if (env->be->pair_create) {
+		r = pair_create_both(env, &o, &p);
+		if (r < 0)
+			goto fail;
+		have_host = have_io = 1;
+	} else {
+		r = feth_if_create(wanted_name(o.host_name), p.host_name, sizeof(p.host_name));
+		if (r < 0)
+			goto fail;
+		have_host = 1;
+		r = feth_if_create(wanted_name(o.io_name), p.io_name, sizeof(p.io_name));
+		if (r < 0)
+			goto fail;
+		have_io = 1;
+	}
 	if (restore) {
 		env->be->mtu_restore(env, restore);
 		restore = 0;
 	}
 
-	r = feth_if_set_peer(p.host_name, p.io_name);
-	if (r < 0)
-		goto fail;
+	if (!env->be->pair_create) {
+		r = feth_if_set_peer(p.host_name, p.io_name);
+		if (r < 0)
+			goto fail;
+	}
 	if (o.mtu) {
 		r = feth_if_set_mtu(p.host_name, o.mtu);
 		if (r == 0)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -29,10 +30,35 @@
 #define REG_LOCK_WAIT_US 3000000u   /* how long a writer waits for the lock */
 #define REG_LOCK_POLL_US 2000u
 
+/* The registry's directory: registry_dir, or its subdirectory for this network namespace. */
+static int reg_dir(const struct feth__env *env, char *buf, size_t len)
+{
+	int n = -1;
+
+	if (env->registry_per_netns) {
+#ifdef __linux__
+		struct stat st;
+
+		/* The namespace's identity: the inode of its nsfs file (stable while it lives). A
+		 * system without /proc shows one namespace as far as we can tell. */
+		if (stat("/proc/self/ns/net", &st) == 0)
+			n = snprintf(buf, len, "%s/net-%llu", env->registry_dir,
+			             (unsigned long long)st.st_ino);
+#endif
+	}
+	if (n < 0)
+		n = snprintf(buf, len, "%s", env->registry_dir);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static int reg_path(const struct feth__env *env, const char *file, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s", env->registry_dir, file);
+	char dir[400];
+	int n, r = reg_dir(env, dir, sizeof(dir));
 
+	if (r < 0)
+		return r;
+	n = snprintf(buf, len, "%s/%s", dir, file);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -67,7 +93,14 @@ static int reg_lock(const struct feth__env *env, int mkdir_too)
 	int fd, r;
 
 	if (mkdir_too) {
+		char dir[400];
+
 		FETH_SYS_RETRY(r, s->mkdir(s->ctx, env->registry_dir, 0700));
+		if (r < 0 && r != -EEXIST)
+			return r;
+		r = reg_dir(env, dir, sizeof(dir));
+		if (r == 0 && strcmp(dir, env->registry_dir) != 0)
+			FETH_SYS_RETRY(r, s->mkdir(s->ctx, dir, 0700));
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}

@@ -17,17 +17,21 @@
  *   same way: set `sz`; the library fills the fields that fit in it and leaves `sz` alone, so
  *   an older caller never sees fields added later. A `sz` smaller than the `sz` field itself is
  *   refused with `-EINVAL`.
- * - Interface names are at most 15 bytes (`FETH_IFNAMSIZ` with the terminating NUL). On macOS
- *   the interface-control functions accept only `feth<unit>` names: "feth", then a decimal
- *   unit 0..32767 without leading zeros.
+ * - Interface names are at most 15 bytes (`FETH_IFNAMSIZ` with the terminating NUL). The
+ *   interface-control functions accept only `feth<unit>` names: "feth", then a decimal unit
+ *   0..32767 without leading zeros.
  * - The library never runs a program, installs no signal handler, writes nothing to stdout or
  *   stderr, and opens every descriptor close-on-exec.
  * - Thread safety: the `feth_if_*` functions keep no state between calls (each opens and
  *   closes its own control socket) and may be called from any thread; the ownership registry
  *   is protected by a file lock. A tap handle's contract is given with feth_tap_open().
  *
- * On Linux, where the veth backend is not yet written, every `feth_if_*`, `feth_pair_*` and
- * `feth_tap_*` function returns `-EOPNOTSUPP`.
+ * On Linux the interfaces are veth pairs named `feth<unit>`, controlled through rtnetlink. A
+ * veth is born with its peer and dies with it: feth_if_create(), feth_if_set_peer() and
+ * feth_if_clear_peer() return `-EOPNOTSUPP` there (feth_pair_create() makes pairs), and
+ * destroying either side destroys both. Other interfaces, even named feth<unit>, are not
+ * libfeth's: the functions answer -ENXIO for them. The tap handle (`feth_tap_*`) returns
+ * `-EOPNOTSUPP` on Linux until its receive and send paths land.
  */
 #ifndef FETH_FETH_H
 #define FETH_FETH_H
@@ -139,7 +143,8 @@ FETH_API FETH_WARN_UNUSED int feth_if_create(const char *name, char *ret_name, s
 
 /**
  * @brief **feth_if_destroy()** destroys a feth interface (any feth, not only ones libfeth
- * created) and removes it from the ownership registry. Its peer, if any, survives unpeered.
+ * created) and removes it from the ownership registry. Its peer, if any, survives unpeered;
+ * on Linux the peer (a veth's) is destroyed with it and its record removed too.
  * @return 0 on success, or the common errors.
  */
 FETH_API FETH_WARN_UNUSED int feth_if_destroy(const char *name);
@@ -208,7 +213,8 @@ FETH_API FETH_WARN_UNUSED int feth_if_get_mac(const char *name, uint8_t ret_mac[
 
 /** Interface flags reported by feth_if_get_flags(). */
 #define FETH_IF_UP      0x1u /**< administratively up */
-#define FETH_IF_RUNNING 0x2u /**< the driver runs (follows up on feth) */
+#define FETH_IF_RUNNING 0x2u /**< the driver runs (follows up on feth; on Linux a veth runs
+                                   only while its peer is up too) */
 
 /**
  * @brief **feth_if_set_up()** brings @p name up (@p up non-zero) or down (@p up zero).
@@ -274,7 +280,7 @@ struct feth_if_entry {
  * @param ret_entries receives up to @p max entries; may be NULL when @p max is 0.
  * @param max capacity of @p ret_entries.
  * @return the number of feth interfaces that exist (which may be more than @p max: call again
- * with a larger array), or a negative errno. Needs no privilege. On Linux: -EOPNOTSUPP.
+ * with a larger array), or a negative errno. Needs no privilege.
  */
 FETH_API FETH_WARN_UNUSED int feth_if_list(struct feth_if_entry *ret_entries, size_t max);
 
@@ -284,11 +290,11 @@ FETH_API FETH_WARN_UNUSED int feth_if_list(struct feth_if_entry *ret_entries, si
  *
  * Only interfaces recorded in the ownership registry are touched: an interface libfeth did
  * not create is never destroyed. The registry is a root-only file (`/var/run/libfeth/owned` on
- * macOS, `/run/libfeth/owned` on Linux) holding name, owner pid and creation time; it lives in
- * a directory the system empties at boot, as the interfaces vanish at boot too. Entries whose
- * interface no longer exists are dropped.
+ * macOS; on Linux `/run/libfeth/net-<inode>/owned`, one per network namespace, as interface
+ * names are per namespace) holding name, owner pid and creation time; it lives in a directory
+ * the system empties at boot, as the interfaces vanish at boot too. Entries whose interface no
+ * longer exists are dropped.
  * @return the number of interfaces destroyed, or a negative errno (-EPERM when not root).
- * On Linux: -EOPNOTSUPP.
  */
 FETH_API FETH_WARN_UNUSED int feth_if_cleanup_orphans(void);
 
@@ -331,14 +337,15 @@ struct feth_pair {
  * `net.link.fake.max_mtu` (default 2048, macOS 10.15+). When @p opts asks for more, this
  * function raises that sysctl before creating the pair and restores its previous value
  * afterwards (feth interfaces other processes create meanwhile may get the raised maximum).
- * macOS 10.13/10.14 have no such sysctl and allow 16370 anyway.
+ * macOS 10.13/10.14 have no such sysctl and allow 16370 anyway. On Linux the pair is a veth
+ * pair, created in one step; no sysctl is involved.
  *
  * @param opts options, or NULL for defaults.
  * @param ret_pair receives the two names.
  * @return 0 on success. Errors: -EINVAL: NULL @p ret_pair, bad names, same host and I/O name,
  * an MTU outside [FETH_MTU_MIN, FETH_MTU_MAX], a multicast MAC, two equal MACs, unknown flags,
  * or an unknown non-zero option; the errors of feth_if_create(), feth_if_set_peer(),
- * feth_if_set_mtu(), feth_if_set_mac() and feth_if_set_up(). On Linux: -EOPNOTSUPP.
+ * feth_if_set_mtu(), feth_if_set_mac() and feth_if_set_up().
  */
 FETH_API FETH_WARN_UNUSED int feth_pair_create(const struct feth_pair_opts *opts,
                                                struct feth_pair *ret_pair);

@@ -53,9 +53,9 @@ expect 1 'File name too long \(names are feth0 to feth32767\)' create feth123456
 expect 1 'create: Invalid argument' create ''
 case "$(uname -s)" in
   Linux)
-    expect 1 'not available on this platform yet' create feth1
-    expect 1 'not available on this platform yet' list
-    expect 1 'not available on this platform yet' cleanup
+    # A veth exists only with its peer; peers are fixed at creation.
+    expect 1 'create feth1: Operation not supported \(not available on this platform' create feth1
+    expect 1 'peer feth1: Operation not supported' peer feth1 feth2
     ;;
 esac
 

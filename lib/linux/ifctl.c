@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux backend's interface control: veth pairs named feth<unit>, configured through
+ * rtnetlink. Messages are built and parsed with libmnl; the socket I/O goes through the sys
+ * seam like every other system call.
+ *
+ * Where Linux differs from feth: a veth is born with its peer and dies with it, so creating a
+ * single interface and (un)peering are -EOPNOTSUPP, and destroying either side destroys both.
+ * Only veth interfaces named feth<unit> are this backend's: any other is "no such interface".
+ */
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../internal.h"
+
+#define NL_BUF (64u << 10) /* more than the largest datagram a dump sends */
+
+struct nl {
+	const struct feth__sys *s;
+	int fd;
+	uint32_t seq;
+	uint8_t *buf;
+};
+
+static int nl_open(const struct feth__env *env, struct nl *nl)
+{
+	const struct feth__sys *s = env->sys;
+
+	nl->s = s;
+	nl->seq = 1;
+	nl->buf = malloc(NL_BUF);
+	if (!nl->buf)
+		return -ENOMEM;
+	nl->fd = s->socket(s->ctx, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (nl->fd < 0) {
+		free(nl->buf);
+		return nl->fd;
+	}
+	return 0;
+}
+
+static void nl_close(struct nl *nl)
+{
+	(void)nl->s->close(nl->s->ctx, nl->fd);
+	free(nl->buf);
+}
+
+/* A request header in nl->buf: ready for attributes. Every request but a dump asks for an
+ * acknowledgement, which is how nl_talk() knows the answer is complete. */
+static struct nlmsghdr *nl_req(struct nl *nl, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(nl->buf);
+
+	h->nlmsg_type = type;
+	/* NLM_F_DUMP is two bits, one of which is NLM_F_EXCL: compare both. */
+	h->nlmsg_flags =
+	    NLM_F_REQUEST | flags | ((flags & NLM_F_DUMP) == NLM_F_DUMP ? 0 : NLM_F_ACK);
+	h->nlmsg_seq = ++nl->seq;
+	return h;
+}
+
+/*
+ * Sends the request in nl->buf and reads the answer until the kernel's acknowledgement or the
+ * end of a dump, handing every message to cb (may be NULL). 0, or the kernel's -errno.
+ */
+static int nl_talk(struct nl *nl, mnl_cb_t cb, void *data)
+{
+	const struct feth__sys *s = nl->s;
+	const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	uint32_t seq = h->nlmsg_seq;
+	ssize_t n;
+	int r;
+
+	FETH_SYS_RETRY(
+	    n, s->sendto(s->ctx, nl->fd, nl->buf, h->nlmsg_len, 0, &kernel, sizeof(kernel)));
+	if (n < 0)
+		return (int)n;
+	for (;;) {
+		FETH_SYS_RETRY(n, s->read(s->ctx, nl->fd, nl->buf, NL_BUF));
+		if (n < 0)
+			return (int)n;
+		errno = 0;
+		r = mnl_cb_run(nl->buf, (size_t)n, seq, 0, cb, data);
+		if (r == MNL_CB_STOP)
+			return 0;
+		if (r == MNL_CB_ERROR)
+			return errno ? -errno : -EPROTO;
+	}
+}
+
+/* ---- links ----------------------------------------------------------------------------------- */
+
+struct link {
+	int index;
+	int link; /* IFLA_LINK: the peer's index, 0 if none */
+	unsigned flags;
+	uint32_t mtu, min_mtu, max_mtu;
+	uint8_t mac[FETH_MAC_LEN];
+	int has_mac;
+	int veth;
+	char name[IFNAMSIZ];
+};
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	struct link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			feth__name_copy(l->name, mnl_attr_get_str(a));
+		break;
+	case IFLA_LINK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->link = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_MIN_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->min_mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_MAX_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->max_mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == FETH_MAC_LEN) {
+			memcpy(l->mac, mnl_attr_get_payload(a), FETH_MAC_LEN);
+			l->has_mac = 1;
+		}
+		break;
+	case IFLA_LINKINFO: {
+		const struct nlattr *i;
+
+		mnl_attr_for_each_nested(i, a)
+		{
+			if (mnl_attr_get_type(i) == IFLA_INFO_KIND &&
+			    mnl_attr_validate(i, MNL_TYPE_STRING) == 0 &&
+			    strncmp(mnl_attr_get_str(i), "veth", mnl_attr_get_payload_len(i)) ==
+			        0 &&
+			    mnl_attr_get_payload_len(i) >= 4)
+				l->veth = 1;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static void link_parse(const struct nlmsghdr *h, struct link *l)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+
+	memset(l, 0, sizeof(*l));
+	l->index = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	mnl_attr_parse(h, sizeof(*ifi), link_attr, l);
+}
+
+static int link_cb(const struct nlmsghdr *h, void *data)
+{
+	if (h->nlmsg_type == RTM_NEWLINK)
+		link_parse(h, data);
+	return MNL_CB_OK;
+}
+
+/* One link by name, or by index when name is NULL. -ENXIO: none, or not one of ours. */
+static int link_get(struct nl *nl, const char *name, int index, struct link *ret)
+{
+	struct nlmsghdr *h = nl_req(nl, RTM_GETLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	int r;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = name ? 0 : index;
+	if (name)
+		mnl_attr_put_strz(h, IFLA_IFNAME, name);
+	memset(ret, 0, sizeof(*ret));
+	ret->index = -1;
+	r = nl_talk(nl, link_cb, ret);
+	if (r == -ENODEV)
+		return -ENXIO;
+	if (r < 0)
+		return r;
+	if (ret->index <= 0 || !ret->veth || feth__unit(ret->name, 0) < 0)
+		return -ENXIO;
+	return 0;
+}
+
+/* Looks `name` up on a fresh socket: most operations start here. */
+static int with_link(const struct feth__env *env, const char *name, struct nl *nl, struct link *l)
+{
+	int r = nl_open(env, nl);
+
+	if (r < 0)
+		return r;
+	r = link_get(nl, name, 0, l);
+	if (r < 0)
+		nl_close(nl);
+	return r;
+}
+
+/* RTM_SETLINK on the link's index with one attribute (or none) and flag changes. */
+static int link_set(struct nl *nl, const struct link *l, unsigned flags, unsigned change,
+                    uint16_t type, const void *val, size_t len)
+{
+	struct nlmsghdr *h = nl_req(nl, RTM_SETLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = l->index;
+	ifi->ifi_flags = flags;
+	ifi->ifi_change = change;
+	if (val)
+		mnl_attr_put(h, type, len, val);
+	return nl_talk(nl, NULL, NULL);
+}
+
+static int linux_check_name(const char *name, int wildcard)
+{
+	long u = feth__unit(name, wildcard);
+
+	return u < -1 ? (int)u : 0;
+}
+
+static int linux_if_create(const struct feth__env *env, const char *name,
+                           char ret_name[FETH_IFNAMSIZ])
+{
+	(void)env;
+	(void)name;
+	(void)ret_name;
+	return -EOPNOTSUPP; /* a veth exists only with its peer: feth_pair_create() */
+}
+
+static int linux_if_destroy(const struct feth__env *env, const char *name)
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r == 0) {
+		struct nlmsghdr *h = nl_req(&nl, RTM_DELLINK, 0);
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = l.index;
+		r = nl_talk(&nl, NULL, NULL);
+		nl_close(&nl);
+	}
+	return r == -ENODEV ? -ENXIO : r;
+}
+
+static int linux_if_set_peer(const struct feth__env *env, const char *name, const char *peer)
+{
+	(void)env;
+	(void)name;
+	(void)peer;
+	return -EOPNOTSUPP; /* veth peers are fixed at creation */
+}
+
+static int linux_if_get_peer(const struct feth__env *env, const char *name,
+                             char ret_peer[FETH_IFNAMSIZ])
+{
+	struct nl nl;
+	struct link l, p;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	memset(ret_peer, 0, FETH_IFNAMSIZ);
+	/* IFLA_LINK is the peer's index; in another namespace, it is not one we can name. */
+	if (l.link > 0 && l.link != l.index && link_get(&nl, NULL, l.link, &p) == 0)
+		feth__name_copy(ret_peer, p.name);
+	nl_close(&nl);
+	return 0;
+}
+
+static int linux_if_set_mtu(const struct feth__env *env, const char *name, uint32_t mtu)
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	r = link_set(&nl, &l, 0, 0, IFLA_MTU, &mtu, sizeof(mtu));
+	nl_close(&nl);
+	return r;
+}
+
+static int linux_if_get_mtu(const struct feth__env *env, const char *name, struct feth_mtu *ret)
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	nl_close(&nl);
+	ret->current = l.mtu;
+	ret->min = l.min_mtu;
+	ret->max = l.max_mtu;
+	return 0;
+}
+
+static int linux_if_set_mac(const struct feth__env *env, const char *name,
+                            const uint8_t mac[FETH_MAC_LEN])
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	r = link_set(&nl, &l, 0, 0, IFLA_ADDRESS, mac, FETH_MAC_LEN);
+	nl_close(&nl);
+	return r;
+}
+
+static int linux_if_get_mac(const struct feth__env *env, const char *name,
+                            uint8_t ret[FETH_MAC_LEN])
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	nl_close(&nl);
+	if (!l.has_mac)
+		return -EADDRNOTAVAIL;
+	memcpy(ret, l.mac, FETH_MAC_LEN);
+	return 0;
+}
+
+static int linux_if_set_up(const struct feth__env *env, const char *name, int up)
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	r = link_set(&nl, &l, up ? IFF_UP : 0, IFF_UP, 0, NULL, 0);
+	nl_close(&nl);
+	return r;
+}
+
+static int linux_if_get_flags(const struct feth__env *env, const char *name, uint32_t *ret)
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	nl_close(&nl);
+	/* A veth runs (has carrier) only while its peer is up too. */
+	*ret =
+	    ((l.flags & IFF_UP) ? FETH_IF_UP : 0) | ((l.flags & IFF_RUNNING) ? FETH_IF_RUNNING : 0);
+	return 0;
+}
+
+/* ---- addresses ------------------------------------------------------------------------------- */
+
+struct addr_find {
+	int index;
+	int family;
+	const uint8_t *addr;
+	int prefix; /* found: its prefix length, else -1 */
+};
+
+static int addr_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (type == IFA_ADDRESS || type == IFA_LOCAL)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *h, void *data)
+{
+	struct addr_find *f = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
+	const struct nlattr *tb[IFA_MAX + 1] = {NULL};
+	const struct nlattr *a;
+	size_t len = f->family == AF_INET ? 4 : 16;
+
+	if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != f->index ||
+	    ifa->ifa_family != f->family)
+		return MNL_CB_OK;
+	mnl_attr_parse(h, sizeof(*ifa), addr_attr, tb);
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (a && mnl_attr_get_payload_len(a) == len &&
+	    memcmp(mnl_attr_get_payload(a), f->addr, len) == 0)
+		f->prefix = ifa->ifa_prefixlen;
+	return MNL_CB_OK;
+}
+
+static int linux_if_addr(const struct feth__env *env, const char *name, int add, int family,
+                         const uint8_t *addr, uint32_t prefix_len)
+{
+	int af = family == 4 ? AF_INET : AF_INET6;
+	size_t len = family == 4 ? 4 : 16;
+	struct nlmsghdr *h;
+	struct ifaddrmsg *ifa;
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	if (!add) {
+		/* Deleting an IPv6 address needs its prefix length: look it up. */
+		struct addr_find f = {.index = l.index, .family = af, .addr = addr, .prefix = -1};
+
+		h = nl_req(&nl, RTM_GETADDR, NLM_F_DUMP);
+		ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+		ifa->ifa_family = (uint8_t)af;
+		r = nl_talk(&nl, addr_cb, &f);
+		if (r == 0 && f.prefix < 0)
+			r = -EADDRNOTAVAIL;
+		prefix_len = (uint32_t)f.prefix;
+	}
+	if (r == 0) {
+		h = nl_req(&nl, add ? RTM_NEWADDR : RTM_DELADDR,
+		           add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+		ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+		ifa->ifa_family = (uint8_t)af;
+		ifa->ifa_prefixlen = (uint8_t)prefix_len;
+		ifa->ifa_index = (uint32_t)l.index;
+		ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+		mnl_attr_put(h, IFA_LOCAL, len, addr);
+		mnl_attr_put(h, IFA_ADDRESS, len, addr);
+		if (af == AF_INET && add && prefix_len < 31) {
+			uint8_t b[4];
+			uint32_t host = prefix_len ? 0xffffffffu >> prefix_len : 0xffffffffu;
+
+			for (int i = 0; i < 4; i++)
+				b[i] = addr[i] | (uint8_t)(host >> (24 - 8 * i));
+			mnl_attr_put(h, IFA_BROADCAST, 4, b);
+		}
+		r = nl_talk(&nl, NULL, NULL);
+	}
+	nl_close(&nl);
+	return r;
+}
+
+/* ---- list and pairs ------------------------------------------------------------------------ */
+
+struct names {
+	char (*names)[FETH_IFNAMSIZ];
+	size_t max, n;
+};
+
+static int list_cb(const struct nlmsghdr *h, void *data)
+{
+	struct names *ns = data;
+	struct link l;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	link_parse(h, &l);
+	if (!l.veth || feth__unit(l.name, 0) < 0)
+		return MNL_CB_OK;
+	if (ns->names && ns->n < ns->max)
+		feth__name_copy(ns->names[ns->n], l.name);
+	ns->n++;
+	return MNL_CB_OK;
+}
+
+/* Every feth veth; names sorted by unit when they all fit. */
+static int list_all(struct nl *nl, struct names *ns)
+{
+	struct nlmsghdr *h = nl_req(nl, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	int r;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ns->n = 0;
+	r = nl_talk(nl, list_cb, ns);
+	if (r < 0)
+		return r;
+	if (ns->names)
+		qsort(ns->names, ns->n < ns->max ? ns->n : ns->max, FETH_IFNAMSIZ, feth__unit_cmp);
+	return (int)ns->n;
+}
+
+static int linux_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max)
+{
+	struct names ns = {.names = ret_names, .max = max};
+	struct nl nl;
+	int r = nl_open(env, &nl);
+
+	if (r < 0)
+		return r;
+	r = list_all(&nl, &ns);
+	nl_close(&nl);
+	return r;
+}
+
+/* The lowest unit no interface of any kind uses (a dummy named feth3 blocks feth3 too). */
+static int free_unit(struct nl *nl, long skip, char ret[FETH_IFNAMSIZ])
+{
+	for (long u = 0; u <= FETH_UNIT_MAX; u++) {
+		struct link l;
+		char name[FETH_IFNAMSIZ];
+		int r;
+
+		if (u == skip)
+			continue;
+		snprintf(name, sizeof(name), "feth%ld", u);
+		r = link_get(nl, name, 0, &l);
+		if (r == -ENXIO && l.index <= 0) {
+			feth__name_copy(ret, name);
+			return 0;
+		}
+		if (r < 0 && r != -ENXIO)
+			return r;
+	}
+	return -ENOSPC;
+}
+
+static int linux_pair_create(const struct feth__env *env, const char *host, const char *io,
+                             char ret_host[FETH_IFNAMSIZ], char ret_io[FETH_IFNAMSIZ])
+{
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data, *peer;
+	struct nl nl;
+	int r = nl_open(env, &nl);
+
+	if (r < 0)
+		return r;
+	/* Wildcards: the lowest free units, the host side's first. A race with another creator
+	 * ends in -EEXIST, as it would for a named unit. */
+	if (feth__unit(host, 0) < 0)
+		r = free_unit(&nl, feth__unit(io, 0), ret_host);
+	else
+		feth__name_copy(ret_host, host);
+	if (r == 0 && feth__unit(io, 0) < 0)
+		r = free_unit(&nl, feth__unit(ret_host, 0), ret_io);
+	else if (r == 0)
+		feth__name_copy(ret_io, io);
+	if (r < 0)
+		goto out;
+
+	h = nl_req(&nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(h, IFLA_IFNAME, ret_host);
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi)); /* the peer's own ifinfomsg */
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(h, IFLA_IFNAME, ret_io);
+	mnl_attr_nest_end(h, peer);
+	mnl_attr_nest_end(h, data);
+	mnl_attr_nest_end(h, info);
+	r = nl_talk(&nl, NULL, NULL);
+out:
+	nl_close(&nl);
+	return r;
+}
+
+static int linux_mtu_prepare(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore)
+{
+	(void)env;
+	(void)mtu;
+	*ret_restore = 0; /* a veth's MTU range is fixed (68..65535): nothing to raise */
+	return 0;
+}
+
+static void linux_mtu_restore(const struct feth__env *env, uint32_t restore)
+{
+	(void)env;
+	(void)restore;
+}
+
+const struct feth__backend feth__backend_linux = {
+    .name = "linux",
+    .supported = 1,
+    .check_name = linux_check_name,
+    .if_create = linux_if_create,
+    .if_destroy = linux_if_destroy,
+    .if_set_peer = linux_if_set_peer,
+    .if_get_peer = linux_if_get_peer,
+    .if_set_mtu = linux_if_set_mtu,
+    .if_get_mtu = linux_if_get_mtu,
+    .if_set_mac = linux_if_set_mac,
+    .if_get_mac = linux_if_get_mac,
+    .if_set_up = linux_if_set_up,
+    .if_get_flags = linux_if_get_flags,
+    .if_addr = linux_if_addr,
+    .if_list = linux_if_list,
+    .pair_create = linux_pair_create,
+    .mtu_prepare = linux_mtu_prepare,
+    .mtu_restore = linux_mtu_restore,
+};
