@@ -23,7 +23,8 @@
 
 #include "../internal.h"
 
-#define NL_BUF (64u << 10) /* more than the largest datagram a dump sends */
+#define NL_BUF     (64u << 10) /* more than the largest datagram a dump sends */
+#define NL_REQ_MAX 1024u       /* the largest request built here is under 200 bytes */
 
 struct nl {
 	const struct feth__sys *s;
@@ -59,7 +60,12 @@ static void nl_close(struct nl *nl)
  * acknowledgement, which is how nl_talk() knows the answer is complete. */
 static struct nlmsghdr *nl_req(struct nl *nl, uint16_t type, uint16_t flags)
 {
-	struct nlmsghdr *h = mnl_nlmsg_put_header(nl->buf);
+	struct nlmsghdr *h;
+
+	/* libmnl leaves some alignment padding as it finds it: start from zeros, so no stale
+	 * byte of the last answer goes to the kernel. Requests are far smaller than this. */
+	memset(nl->buf, 0, NL_REQ_MAX);
+	h = mnl_nlmsg_put_header(nl->buf);
 
 	h->nlmsg_type = type;
 	/* NLM_F_DUMP is two bits, one of which is NLM_F_EXCL: compare both. */

@@ -368,7 +368,7 @@ int main(void)
 
 	/* A network namespace, and a mount namespace to see it in /sys. */
 	if (geteuid() != 0 || unshare(CLONE_NEWNET | CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("sysfs", "/sys", "sysfs", 0, NULL) != 0) {
 		printf("SKIP: needs root and network namespaces (%s)\n",
 		       geteuid() ? "not root" : strerror(errno));
