@@ -238,6 +238,32 @@ static int link_set(struct nl *nl, const struct link *l, unsigned flags, unsigne
 	return nl_talk(nl, NULL, NULL);
 }
 
+/* Reads `name`'s link on a socket of its own. */
+static int link_read(const struct feth__env *env, const char *name, struct link *l)
+{
+	struct nl nl;
+	int r = with_link(env, name, &nl, l);
+
+	if (r == 0)
+		nl_close(&nl);
+	return r;
+}
+
+/* Changes one attribute (or flags) of `name` on a socket of its own. */
+static int link_change(const struct feth__env *env, const char *name, unsigned flags,
+                       unsigned change, uint16_t type, const void *val, size_t len)
+{
+	struct nl nl;
+	struct link l;
+	int r = with_link(env, name, &nl, &l);
+
+	if (r < 0)
+		return r;
+	r = link_set(&nl, &l, flags, change, type, val, len);
+	nl_close(&nl);
+	return r;
+}
+
 static int linux_check_name(const char *name, int wildcard)
 {
 	long u = feth__unit(name, wildcard);
@@ -299,26 +325,16 @@ static int linux_if_get_peer(const struct feth__env *env, const char *name,
 
 static int linux_if_set_mtu(const struct feth__env *env, const char *name, uint32_t mtu)
 {
-	struct nl nl;
-	struct link l;
-	int r = with_link(env, name, &nl, &l);
-
-	if (r < 0)
-		return r;
-	r = link_set(&nl, &l, 0, 0, IFLA_MTU, &mtu, sizeof(mtu));
-	nl_close(&nl);
-	return r;
+	return link_change(env, name, 0, 0, IFLA_MTU, &mtu, sizeof(mtu));
 }
 
 static int linux_if_get_mtu(const struct feth__env *env, const char *name, struct feth_mtu *ret)
 {
-	struct nl nl;
 	struct link l;
-	int r = with_link(env, name, &nl, &l);
+	int r = link_read(env, name, &l);
 
 	if (r < 0)
 		return r;
-	nl_close(&nl);
 	ret->current = l.mtu;
 	ret->min = l.min_mtu;
 	ret->max = l.max_mtu;
@@ -328,27 +344,17 @@ static int linux_if_get_mtu(const struct feth__env *env, const char *name, struc
 static int linux_if_set_mac(const struct feth__env *env, const char *name,
                             const uint8_t mac[FETH_MAC_LEN])
 {
-	struct nl nl;
-	struct link l;
-	int r = with_link(env, name, &nl, &l);
-
-	if (r < 0)
-		return r;
-	r = link_set(&nl, &l, 0, 0, IFLA_ADDRESS, mac, FETH_MAC_LEN);
-	nl_close(&nl);
-	return r;
+	return link_change(env, name, 0, 0, IFLA_ADDRESS, mac, FETH_MAC_LEN);
 }
 
 static int linux_if_get_mac(const struct feth__env *env, const char *name,
                             uint8_t ret[FETH_MAC_LEN])
 {
-	struct nl nl;
 	struct link l;
-	int r = with_link(env, name, &nl, &l);
+	int r = link_read(env, name, &l);
 
 	if (r < 0)
 		return r;
-	nl_close(&nl);
 	if (!l.has_mac)
 		return -EADDRNOTAVAIL;
 	memcpy(ret, l.mac, FETH_MAC_LEN);
@@ -357,26 +363,16 @@ static int linux_if_get_mac(const struct feth__env *env, const char *name,
 
 static int linux_if_set_up(const struct feth__env *env, const char *name, int up)
 {
-	struct nl nl;
-	struct link l;
-	int r = with_link(env, name, &nl, &l);
-
-	if (r < 0)
-		return r;
-	r = link_set(&nl, &l, up ? IFF_UP : 0, IFF_UP, 0, NULL, 0);
-	nl_close(&nl);
-	return r;
+	return link_change(env, name, up ? IFF_UP : 0, IFF_UP, 0, NULL, 0);
 }
 
 static int linux_if_get_flags(const struct feth__env *env, const char *name, uint32_t *ret)
 {
-	struct nl nl;
 	struct link l;
-	int r = with_link(env, name, &nl, &l);
+	int r = link_read(env, name, &l);
 
 	if (r < 0)
 		return r;
-	nl_close(&nl);
 	/* A veth runs (has carrier) only while its peer is up too. */
 	*ret =
 	    ((l.flags & IFF_UP) ? FETH_IF_UP : 0) | ((l.flags & IFF_RUNNING) ? FETH_IF_RUNNING : 0);
