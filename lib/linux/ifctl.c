@@ -519,26 +519,58 @@ static int linux_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFN
 	return r;
 }
 
-/* The lowest unit no interface of any kind uses (a dummy named feth3 blocks feth3 too). */
-static int free_unit(struct nl *nl, long skip, char ret[FETH_IFNAMSIZ])
-{
-	for (long u = 0; u <= FETH_UNIT_MAX; u++) {
-		struct link l;
-		char name[FETH_IFNAMSIZ];
-		int r;
+/* Units taken by an interface of any kind (a dummy named feth3 blocks feth3 too). */
+struct units {
+	uint8_t taken[FETH_UNIT_MAX / 8 + 1];
+};
 
-		if (u == skip)
-			continue;
-		snprintf(name, sizeof(name), "feth%ld", u);
-		r = link_get(nl, name, 0, &l);
-		if (r == -ENXIO && l.index <= 0) {
-			feth__name_copy(ret, name);
-			return 0;
-		}
-		if (r < 0 && r != -ENXIO)
-			return r;
+static int units_cb(const struct nlmsghdr *h, void *data)
+{
+	struct units *u = data;
+	struct link l;
+	long n;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	link_parse(h, &l);
+	n = feth__unit(l.name, 0);
+	if (n >= 0)
+		u->taken[n / 8] |= (uint8_t)(1u << (n % 8));
+	return MNL_CB_OK;
+}
+
+/* The lowest free units for the names that are wildcards, from one dump of every link. */
+static int free_units(struct nl *nl, char host[FETH_IFNAMSIZ], char io[FETH_IFNAMSIZ])
+{
+	struct nlmsghdr *h = nl_req(nl, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	struct units *u = calloc(1, sizeof(*u));
+	char *want[2] = {host, io};
+	long next = 0;
+	int r;
+
+	if (!u)
+		return -ENOMEM;
+	ifi->ifi_family = AF_UNSPEC;
+	r = nl_talk(nl, units_cb, u);
+	for (int i = 0; i < 2; i++) {
+		long n = feth__unit(want[i], 0);
+
+		if (n >= 0)
+			u->taken[n / 8] |= (uint8_t)(1u << (n % 8)); /* named: not for the other */
 	}
-	return -ENOSPC;
+	for (int i = 0; r == 0 && i < 2; i++) {
+		if (feth__unit(want[i], 0) >= 0)
+			continue;
+		while (next <= FETH_UNIT_MAX && (u->taken[next / 8] & (1u << (next % 8))))
+			next++;
+		if (next > FETH_UNIT_MAX)
+			r = -ENOSPC;
+		else
+			snprintf(want[i], FETH_IFNAMSIZ, "feth%ld", next++);
+	}
+	free(u);
+	return r;
 }
 
 static int linux_pair_create(const struct feth__env *env, const char *host, const char *io,
@@ -554,14 +586,10 @@ static int linux_pair_create(const struct feth__env *env, const char *host, cons
 		return r;
 	/* Wildcards: the lowest free units, the host side's first. A race with another creator
 	 * ends in -EEXIST, as it would for a named unit. */
-	if (feth__unit(host, 0) < 0)
-		r = free_unit(&nl, feth__unit(io, 0), ret_host);
-	else
-		feth__name_copy(ret_host, host);
-	if (r == 0 && feth__unit(io, 0) < 0)
-		r = free_unit(&nl, feth__unit(ret_host, 0), ret_io);
-	else if (r == 0)
-		feth__name_copy(ret_io, io);
+	feth__name_copy(ret_host, host);
+	feth__name_copy(ret_io, io);
+	if (feth__unit(host, 0) < 0 || feth__unit(io, 0) < 0)
+		r = free_units(&nl, ret_host, ret_io);
 	if (r < 0)
 		goto out;
 
