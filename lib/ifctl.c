@@ -19,6 +19,16 @@ static int check_name(const struct feth__env *env, const char *name, int wildcar
 	return env->be->check_name(name, wildcard);
 }
 
+int feth__check_name_field(const struct feth__env *env, const char name[FETH_IFNAMSIZ],
+                           int wildcard)
+{
+	if (strnlen(name, FETH_IFNAMSIZ) >= FETH_IFNAMSIZ)
+		return -EINVAL; /* not NUL-terminated within the field */
+	if (!name[0])
+		return wildcard ? 0 : -EINVAL;
+	return env->be->check_name(name, wildcard);
+}
+
 static int mac_usable(const uint8_t mac[FETH_MAC_LEN])
 {
 	static const uint8_t zero[FETH_MAC_LEN];

@@ -164,6 +164,12 @@ int feth__registry_owner_gone(const struct feth__env *env, const struct feth__re
  */
 int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_t owner);
 
+/* A name field of an option struct: NUL-terminated within FETH_IFNAMSIZ and a name this
+ * platform can use; with `wildcard`, "" and "feth" (the next free unit) too. 0 or -EINVAL/
+ * -ERANGE. */
+int feth__check_name_field(const struct feth__env *env, const char name[FETH_IFNAMSIZ],
+                           int wildcard);
+
 /* ---- names -------------------------------------------------------------------------------- */
 
 /*

@@ -16,16 +16,12 @@ static const char *wanted_name(const char *opt)
 static int pair_check(const struct feth__env *env, const struct feth_pair_opts *o)
 {
 	static const uint8_t zero[FETH_MAC_LEN];
-	const char *names[2] = {o->host_name, o->io_name};
-	int r;
+	int r = feth__check_name_field(env, o->host_name, 1);
 
-	for (int i = 0; i < 2; i++) {
-		if (strnlen(names[i], FETH_IFNAMSIZ) >= FETH_IFNAMSIZ)
-			return -EINVAL; /* not NUL-terminated within the field */
-		r = env->be->check_name(wanted_name(names[i]), 1);
-		if (r < 0)
-			return r;
-	}
+	if (r == 0)
+		r = feth__check_name_field(env, o->io_name, 1);
+	if (r < 0)
+		return r;
 	if (o->host_name[0] && strcmp(o->host_name, o->io_name) == 0)
 		return -EINVAL;
 	if (o->mtu && (o->mtu < FETH_MTU_MIN || o->mtu > FETH_MTU_MAX))

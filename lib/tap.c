@@ -38,18 +38,7 @@ static int is_shut(const struct feth_tap *tap)
 	return atomic_load_explicit(&tap->shut, memory_order_acquire);
 }
 
-static int name_ok(const char *name, int wildcard)
-{
-	const struct feth__env *env = feth__env_get();
-
-	if (strnlen(name, FETH_IFNAMSIZ) >= FETH_IFNAMSIZ)
-		return -EINVAL; /* not NUL-terminated within the field */
-	if (!name[0])
-		return wildcard ? 0 : -EINVAL;
-	return env->be->check_name(name, wildcard);
-}
-
-static int tap_check(const struct feth_tap_opts *o)
+static int tap_check(const struct feth__env *env, const struct feth_tap_opts *o)
 {
 	static const uint8_t zero[FETH_MAC_LEN];
 	int adopt = (o->flags & FETH_TAP_ADOPT) != 0;
@@ -58,9 +47,9 @@ static int tap_check(const struct feth_tap_opts *o)
 	if ((o->flags & ~KNOWN_TAP_FLAGS) || o->reserved[0] || o->reserved[1] ||
 	    o->send_path > FETH_TAP_SEND_BPF_BATCH)
 		return -EINVAL;
-	r = name_ok(o->host_name, !adopt);
+	r = feth__check_name_field(env, o->host_name, !adopt);
 	if (r == 0)
-		r = name_ok(o->io_name, 1);
+		r = feth__check_name_field(env, o->io_name, 1);
 	if (r < 0)
 		return r;
 	/* An adopted pair is used as it is: its MTU and addresses are its owner's business. */
@@ -201,7 +190,7 @@ int feth_tap_open(const struct feth_tap_opts *opts, struct feth_tap **ret_tap)
 	if (r < 0)
 		return r;
 	feth__opts_copy(&o, sizeof(o), opts);
-	r = tap_check(&o);
+	r = tap_check(env, &o);
 	if (r < 0)
 		return r;
 
