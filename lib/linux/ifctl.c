@@ -567,7 +567,7 @@ static int free_units(struct nl *nl, char host[FETH_IFNAMSIZ], char io[FETH_IFNA
 		if (next > FETH_UNIT_MAX)
 			r = -ENOSPC;
 		else
-			snprintf(want[i], FETH_IFNAMSIZ, "feth%ld", next++);
+			snprintf(want[i], FETH_IFNAMSIZ, "feth%u", (unsigned)next++);
 	}
 	free(u);
 	return r;
