@@ -109,6 +109,7 @@ struct feth__tap_ops {
 };
 
 extern const struct feth__tap_ops feth__tap_ops_darwin;
+extern const struct feth__tap_ops feth__tap_ops_linux;
 extern const struct feth__backend feth__backend_darwin;
 extern const struct feth__backend feth__backend_linux;
 extern const struct feth__backend feth__backend_unsupported;

@@ -25,6 +25,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+struct mmsghdr;
+
 struct feth__sys {
 	void *ctx; /* passed to every call; the simulator's world, NULL for the real table */
 
@@ -54,6 +56,15 @@ struct feth__sys {
 	                  const void *addr, size_t addrlen);
 	/* Gathered write; returns the bytes written. */
 	ssize_t (*writev)(void *ctx, int fd, const struct iovec *iov, int iovcnt);
+
+	/* Used by the Linux backend only (the Darwin simulator leaves them NULL). */
+	int (*getsockopt)(void *ctx, int fd, int level, int name, void *val, size_t *len);
+	int (*getsockname)(void *ctx, int fd, void *addr, size_t *len);
+	/* sendmmsg(2): how many messages were sent; -ENOSYS where the host has no sendmmsg. */
+	int (*sendmmsg)(void *ctx, int fd, struct mmsghdr *msgs, unsigned n, int flags);
+	/* mmap(2) of a descriptor, shared, read and write: *ret receives the address. */
+	int (*mmap_shared)(void *ctx, int fd, size_t len, void **ret);
+	int (*munmap)(void *ctx, void *addr, size_t len);
 
 	/* sysctlbyname(3): -ENOENT when the name does not exist. */
 	int (*sysctlbyname)(void *ctx, const char *name, void *oldp, size_t *oldlenp,

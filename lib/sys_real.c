@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The real system calls behind the sys seam: thin wrappers that return -errno. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* pipe2, sendmmsg */
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -168,6 +169,59 @@ static ssize_t real_writev(void *ctx, int fd, const struct iovec *iov, int iovcn
 	return n < 0 ? -errno : n;
 }
 
+static int real_getsockopt(void *ctx, int fd, int level, int name, void *val, size_t *len)
+{
+	socklen_t l = (socklen_t)*len;
+	int r = getsockopt(fd, level, name, val, &l);
+
+	(void)ctx;
+	*len = l;
+	return RET(r);
+}
+
+static int real_getsockname(void *ctx, int fd, void *addr, size_t *len)
+{
+	socklen_t l = (socklen_t)*len;
+	int r = getsockname(fd, (struct sockaddr *)addr, &l);
+
+	(void)ctx;
+	*len = l;
+	return RET(r);
+}
+
+static int real_sendmmsg(void *ctx, int fd, struct mmsghdr *msgs, unsigned n, int flags)
+{
+	(void)ctx;
+#ifdef __linux__
+	int r = sendmmsg(fd, msgs, n, flags);
+
+	return r < 0 ? -errno : r;
+#else
+	(void)fd;
+	(void)msgs;
+	(void)n;
+	(void)flags;
+	return -ENOSYS;
+#endif
+}
+
+static int real_mmap_shared(void *ctx, int fd, size_t len, void **ret)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	(void)ctx;
+	if (p == MAP_FAILED)
+		return -errno;
+	*ret = p;
+	return 0;
+}
+
+static int real_munmap(void *ctx, void *addr, size_t len)
+{
+	(void)ctx;
+	return RET(munmap(addr, len));
+}
+
 static int real_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
                              const void *newp, size_t newlen)
 {
@@ -229,6 +283,11 @@ const struct feth__sys feth__sys_real = {
     .bind = real_bind,
     .sendto = real_sendto,
     .writev = real_writev,
+    .getsockopt = real_getsockopt,
+    .getsockname = real_getsockname,
+    .sendmmsg = real_sendmmsg,
+    .mmap_shared = real_mmap_shared,
+    .munmap = real_munmap,
     .sysctlbyname = real_sysctlbyname,
     .kill = real_kill,
     .getpid = real_getpid,

@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #define KNOWN_TAP_FLAGS FETH_TAP_ADOPT
+#define LAST_SEND_PATH  FETH_TAP_SEND_TX_RING_BYPASS
 /* A destroy that fails at close is tried this many times in all (see feth_tap_close()). */
 #define DESTROY_TRIES 3
 
@@ -45,7 +46,7 @@ static int tap_check(const struct feth__env *env, const struct feth_tap_opts *o)
 	int r;
 
 	if ((o->flags & ~KNOWN_TAP_FLAGS) || o->reserved[0] || o->reserved[1] ||
-	    o->send_path > FETH_TAP_SEND_BPF_BATCH)
+	    o->send_path > LAST_SEND_PATH)
 		return -EINVAL;
 	r = feth__check_name_field(env, o->host_name, !adopt);
 	if (r == 0)

@@ -410,7 +410,8 @@ struct feth_tap_opts {
  * the I/O side's up state is restored if the tap brought it up). */
 #define FETH_TAP_ADOPT 0x1u
 
-/** Send path: the fastest the kernel has (BPF batch write on macOS 14.1+, else AF_NDRV). */
+/** Send path: the fastest the kernel has (macOS: BPF batch write on 14.1+, else AF_NDRV;
+ * Linux: FETH_TAP_SEND_SENDMMSG, the fastest measured, see docs/linux-io.md). */
 #define FETH_TAP_SEND_AUTO 0u
 /** Send path: an AF_NDRV socket, one system call per frame. */
 #define FETH_TAP_SEND_NDRV 1u
@@ -419,6 +420,16 @@ struct feth_tap_opts {
 #define FETH_TAP_SEND_BPF 2u
 /** Send path: BPF batch write, many frames per system call; -EOPNOTSUPP before macOS 14.1. */
 #define FETH_TAP_SEND_BPF_BATCH 3u
+/** Send path (Linux): the AF_PACKET socket, one sendto(2) per frame. */
+#define FETH_TAP_SEND_SENDTO 4u
+/** Send path (Linux): the AF_PACKET socket, batches by sendmmsg(2) (up to 256 frames per call),
+ * single frames by sendto(2). */
+#define FETH_TAP_SEND_SENDMMSG 5u
+/** Send path (Linux): a PACKET_TX_RING shared with the kernel, one send(2) per batch. */
+#define FETH_TAP_SEND_TX_RING 6u
+/** Send path (Linux): FETH_TAP_SEND_TX_RING with PACKET_QDISC_BYPASS (frames skip the
+ * interface's queueing discipline). */
+#define FETH_TAP_SEND_TX_RING_BYPASS 7u
 
 /**
  * @brief **feth_tap_open()** creates a feth pair (or adopts one), configures it and opens it

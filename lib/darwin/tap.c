@@ -31,9 +31,12 @@ static int darwin_tap_open(const struct feth__env *env, const char *ifname, uint
 	    [FETH__TX_MODE_BPF] = FETH_TAP_SEND_BPF,
 	    [FETH__TX_MODE_BATCH] = FETH_TAP_SEND_BPF_BATCH,
 	};
-	struct feth__tap_io *io = calloc(1, sizeof(*io));
+	struct feth__tap_io *io;
 	int r;
 
+	if (send_path >= FETH_ARRAY_SIZE(paths))
+		return -EOPNOTSUPP; /* a Linux send path */
+	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
 	/* Receive first: the BPF descriptor is also a send path (§3.8). */

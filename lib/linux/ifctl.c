@@ -646,4 +646,5 @@ const struct feth__backend feth__backend_linux = {
     .pair_create = linux_pair_create,
     .mtu_prepare = linux_mtu_prepare,
     .mtu_restore = linux_mtu_restore,
+    .tap = &feth__tap_ops_linux,
 };
