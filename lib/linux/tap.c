@@ -270,18 +270,31 @@ static int linux_tap_pending(const struct feth__tap_io *io)
 	       (load_status(&rx_block(io, io->blk)->hdr.bh1.block_status) & TP_STATUS_USER);
 }
 
-/* Gives the blocks the last receive handed out back to the kernel. */
+/* Gives the blocks the last receive handed out back to the kernel. Their packet count is
+ * cleared first (the kernel resets it when it opens the block): rx_gathering() reads it. */
 static void rx_release(struct feth__tap_io *io)
 {
 	for (; io->held > 0; io->held--) {
-		uint32_t i = (io->blk + io->block_nr - io->held) % io->block_nr;
+		struct tpacket_block_desc *b =
+		    rx_block(io, (io->blk + io->block_nr - io->held) % io->block_nr);
 
-		store_status(&rx_block(io, i)->hdr.bh1.block_status, TP_STATUS_KERNEL);
+		b->hdr.bh1.num_pkts = 0;
+		store_status(&b->hdr.bh1.block_status, TP_STATUS_KERNEL);
 	}
 }
 
-/* With no frame to hand out: -ENXIO once the interface is gone, 0 while it exists (down or
- * not), or the socket's error. */
+/* Whether the kernel is gathering frames into the block it has open (the next one to be
+ * handed over): it retires it within RX_RETIRE_MS even when no more frames come. */
+static int rx_gathering(const struct feth__tap_io *io)
+{
+	const struct tpacket_block_desc *b = rx_block(io, io->blk);
+
+	return !(load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER) &&
+	       __atomic_load_n(&b->hdr.bh1.num_pkts, __ATOMIC_RELAXED) > 0;
+}
+
+/* With no frame to hand out: 0 while the interface exists (down or not); once it is gone,
+ * 0 until the frames it left are handed out, then -ENXIO; or the socket's error. */
 static int rx_check(struct feth__tap_io *io)
 {
 	const struct feth__sys *s = io->sys;
@@ -289,20 +302,44 @@ static int rx_check(struct feth__tap_io *io)
 	size_t len = sizeof(int);
 	int err = 0, r;
 
-	if (io->gone)
-		return -ENXIO;
-	r = s->getsockopt(s->ctx, io->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	if (r < 0)
-		return r;
-	if (err == 0)
-		return 0;
-	len = sizeof(sll);
-	r = s->getsockname(s->ctx, io->fd, &sll, &len);
-	if (r == 0 && sll.sll_ifindex == -1) {
+	if (!io->gone) {
+		r = s->getsockopt(s->ctx, io->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (r < 0)
+			return r;
+		if (err == 0)
+			return 0;
+		len = sizeof(sll);
+		r = s->getsockname(s->ctx, io->fd, &sll, &len);
+		if (r < 0 || sll.sll_ifindex != -1)
+			return err == ENETDOWN ? 0 : -err;
 		io->gone = 1;
-		return -ENXIO;
 	}
-	return err == ENETDOWN ? 0 : -err;
+	return rx_gathering(io) ? 0 : -ENXIO;
+}
+
+/*
+ * The kernel takes an 802.1Q tag out of a received frame and reports it beside it
+ * (TP_STATUS_VLAN_VALID, tp_vlan_tci, tp_vlan_tpid). A tap hands frames over as they were
+ * sent, so the tag goes back in: the MAC addresses move 4 bytes down into the gap the kernel
+ * leaves before every frame (tpacket_rcv() puts the MAC header at least 16 bytes past the
+ * struct sockaddr_ll), as libpcap does.
+ */
+static void vlan_reinsert(const struct tpacket3_hdr *h, struct feth_frame *f)
+{
+	uint8_t *mac = (uint8_t *)(uintptr_t)f->data;
+	uint16_t tpid = h->tp_status & TP_STATUS_VLAN_TPID_VALID ? h->hv1.tp_vlan_tpid : 0x8100;
+	uint16_t tci = (uint16_t)h->hv1.tp_vlan_tci;
+
+	if (h->tp_mac < TPACKET3_HDRLEN + 4 || f->caplen < 12)
+		return;
+	memmove(mac - 4, mac, 12);
+	mac[8] = (uint8_t)(tpid >> 8);
+	mac[9] = (uint8_t)tpid;
+	mac[10] = (uint8_t)(tci >> 8);
+	mac[11] = (uint8_t)tci;
+	f->data = mac - 4;
+	f->caplen += 4;
+	f->len += 4;
 }
 
 static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_t max)
@@ -337,6 +374,8 @@ static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_
 			f->data = io->pkt + h->tp_mac;
 			f->caplen = h->tp_snaplen;
 			f->len = h->tp_len;
+			if (h->tp_status & TP_STATUS_VLAN_VALID)
+				vlan_reinsert(h, f);
 			f->ts_usec = (int64_t)h->tp_sec * 1000000 + h->tp_nsec / 1000;
 			f->flags = h->tp_snaplen < h->tp_len ? FETH_FRAME_TRUNCATED : 0;
 			f->reserved = 0;
