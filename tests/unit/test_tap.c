@@ -889,8 +889,14 @@ static void test_bad_input(void **state)
 	o.flags = 0x80;
 	assert_int_equal(feth_tap_open(&o, &tap), -EINVAL);
 	o = opts();
-	o.send_path = 4;
+	o.send_path = FETH_TAP_SEND_TX_RING_BYPASS + 1;
 	assert_int_equal(feth_tap_open(&o, &tap), -EINVAL);
+	/* Linux's send paths do not exist on Darwin: refused, and nothing is left behind. */
+	for (uint32_t p = FETH_TAP_SEND_SENDTO; p <= FETH_TAP_SEND_TX_RING_BYPASS; p++) {
+		o.send_path = p;
+		assert_int_equal(feth_tap_open(&o, &tap), -EOPNOTSUPP);
+		assert_int_equal(feth_if_list(NULL, 0), 0);
+	}
 	o = opts();
 	o.reserved[1] = 1;
 	assert_int_equal(feth_tap_open(&o, &tap), -EINVAL);

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What tap_suite.c needs from a platform: a fresh world per test, and the far end of a tap's
+ * pair (the host side) to send frames into the tap and receive what it sends. Two
+ * implementations: peer_sim.c (the Darwin backend over the simulated Darwin kernel) and
+ * peer_linux.c (the Linux backend over the real kernel, in a network namespace of its own).
+ */
+#ifndef FETH_TESTS_PEER_H
+#define FETH_TESTS_PEER_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+#include "feth/feth.h"
+
+struct peer;
+
+/* Once, before the tests: 0, or 77 (printed why) when they cannot run here. */
+int peer_init(void);
+const char *peer_platform(void);
+/* cmocka setup/teardown: *state becomes a struct peer *, with the public API pointed at it. */
+int peer_setup(void **state);
+int peer_teardown(void **state);
+
+/* The platform's send paths (FETH_TAP_SEND_AUTO first), one it does not have, and whether a
+ * path sends a batch in one system call. */
+size_t peer_send_paths(const uint32_t **ret);
+uint32_t peer_foreign_path(void);
+/* The send path in force when `asked` is asked for. */
+uint32_t peer_path_in_force(uint32_t asked);
+int peer_path_batches(uint32_t path);
+/* How long frames may take to cross (ms) for feth_tap_wait(). */
+int peer_cross_ms(void);
+
+/* Starts listening on the host side `host` (call right after the tap is open). */
+void peer_attach(struct peer *p, const char *host);
+/* The host side sends a frame into the tap: 0 or -errno. */
+int peer_host_send(struct peer *p, const char *host, const void *frame, size_t len);
+/* The next frame the tap sent, as the host side received it: its length, or -EAGAIN when
+ * none arrives within peer_cross_ms(). */
+ssize_t peer_host_recv(struct peer *p, const char *host, void *buf, size_t cap);
+/* 1 when nothing more arrives at the host side (within a short while), else 0. */
+int peer_host_quiet(struct peer *p, const char *host);
+/* No interface, descriptor or registry record is left. */
+void peer_assert_nothing_left(struct peer *p);
+
+#endif

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tap handle's behaviour that every platform shares, written once against the public API
+ * and a peer (peer.h) that plays the host side: built as test_tap_sim (the Darwin backend over
+ * the simulated Darwin kernel) and as test_tap_linux (the Linux backend over the real kernel).
+ * Round trips through every send path, frames at the MTU limit and over it, a volume of frames
+ * with their views checked after each whole batch, waiting, waking and shutdown, the
+ * interface vanishing under the tap, two taps side by side, and bad input.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "peer.h"
+
+#define P(state)  ((struct peer *)*(state))
+#define ETHERTYPE 0x88b5 /* IEEE local experimental: no stack answers it */
+#define MAX_BYTES 16400
+#define VOLUME    1000
+#define CHUNK     100
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static struct feth_tap_info info_of(const struct feth_tap *tap)
+{
+	struct feth_tap_info in;
+
+	memset(&in, 0, sizeof(in));
+	in.sz = sizeof(in);
+	assert_int_equal(feth_tap_get_info(tap, &in), 0);
+	return in;
+}
+
+static struct feth_tap_stats stats_of(struct feth_tap *tap)
+{
+	struct feth_tap_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.sz = sizeof(st);
+	assert_int_equal(feth_tap_get_stats(tap, &st), 0);
+	return st;
+}
+
+/*
+ * A frame of `len` bytes (at least 14) for sequence number `seq`: to `dst` from `src`, of our
+ * ethertype, VLAN-tagged when `tagged` (then at least 18 bytes), the rest a pattern of seq.
+ */
+static void frame(uint8_t *f, size_t len, unsigned seq, const uint8_t *dst, const uint8_t *src,
+                  int tagged)
+{
+	size_t at = 12;
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	if (tagged) {
+		f[at++] = 0x81;
+		f[at++] = 0x00;
+		f[at++] = 0x00;
+		f[at++] = 0x05; /* VLAN 5 */
+	}
+	f[at++] = ETHERTYPE >> 8;
+	f[at++] = ETHERTYPE & 0xff;
+	for (size_t i = at; i < len; i++)
+		f[i] = (uint8_t)(seq * 31u + i * 7u);
+}
+
+static struct feth_tap *open_tap(struct peer *p, uint32_t mtu, uint32_t path)
+{
+	struct feth_tap_opts o;
+	struct feth_tap *tap = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.mtu = mtu;
+	o.send_path = path;
+	assert_int_equal(feth_tap_open(&o, &tap), 0);
+	peer_attach(p, info_of(tap).host_name);
+	return tap;
+}
+
+/* Receives exactly n frames (waiting for them to cross) into fr. */
+static void recv_n(struct feth_tap *tap, struct feth_frame *fr, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		int r;
+
+		assert_int_equal(feth_tap_wait(tap, peer_cross_ms()), 1);
+		r = feth_tap_recv(tap, fr + got, n - got);
+		assert_true(r >= 0);
+		got += (size_t)r;
+	}
+}
+
+/* The host side sends frames of `sizes`; the tap receives them, byte for byte, in order. */
+static void check_in(struct peer *p, struct feth_tap *tap, const size_t *sizes, size_t n,
+                     const int *tagged)
+{
+	static uint8_t f[MAX_BYTES];
+	struct feth_tap_info in = info_of(tap);
+	struct feth_frame fr[8];
+
+	for (size_t i = 0; i < n; i++) {
+		frame(f, sizes[i], (unsigned)i, in.io_mac, in.host_mac, tagged[i]);
+		assert_int_equal(peer_host_send(p, in.host_name, f, sizes[i]), 0);
+	}
+	/* Some platforms hand frames over in several blocks: take them as they come. */
+	for (size_t got = 0, k = 0; got < n; got += k) {
+		assert_int_equal(feth_tap_wait(tap, peer_cross_ms()), 1);
+		k = (size_t)feth_tap_recv(tap, fr, 8);
+		assert_true(k >= 1 && got + k <= n);
+		for (size_t i = 0; i < k; i++) {
+			frame(f, sizes[got + i], (unsigned)(got + i), in.io_mac, in.host_mac,
+			      tagged[got + i]);
+			assert_int_equal(fr[i].caplen, sizes[got + i]);
+			assert_int_equal(fr[i].len, sizes[got + i]);
+			assert_int_equal(fr[i].flags, 0);
+			assert_memory_equal(fr[i].data, f, sizes[got + i]);
+		}
+	}
+	assert_int_equal(feth_tap_recv(tap, fr, 8), 0);
+}
+
+/* The tap sends frames of `sizes`, one by one and then as a batch; the host side receives
+ * each, byte for byte, in order, and nothing else. */
+static void check_out(struct peer *p, struct feth_tap *tap, const size_t *sizes, size_t n,
+                      const int *tagged)
+{
+	static uint8_t f[8][MAX_BYTES], got[MAX_BYTES];
+	struct feth_tap_info in = info_of(tap);
+	struct iovec iov[8];
+
+	for (size_t i = 0; i < n; i++) {
+		frame(f[i], sizes[i], (unsigned)i, in.host_mac, in.io_mac, tagged[i]);
+		iov[i].iov_base = f[i];
+		iov[i].iov_len = sizes[i];
+		assert_int_equal(feth_tap_send(tap, f[i], sizes[i]), 0);
+	}
+	assert_int_equal(feth_tap_send_batch(tap, iov, n), (int)n);
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(peer_host_recv(p, in.host_name, got, sizeof(got)),
+			                 (ssize_t)sizes[i]);
+			assert_memory_equal(got, f[i], sizes[i]);
+		}
+	assert_true(peer_host_quiet(p, in.host_name));
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+/* Every send path: jumbo MTU, frames from the smallest to the largest both ways, refusals. */
+static void test_round_trip_every_path(void **state)
+{
+	static uint8_t big[MAX_BYTES];
+	const size_t in_sizes[4] = {14, 60, 9014, 9018};
+	const size_t out_sizes[5] = {14, 60, 1514, 9014, 9018};
+	const int in_tagged[4] = {0, 0, 0, 1}, out_tagged[5] = {0, 0, 0, 0, 1};
+	const uint32_t *paths;
+	size_t np = peer_send_paths(&paths);
+
+	for (size_t k = 0; k < np; k++) {
+		struct feth_tap *tap = open_tap(P(state), 9000, paths[k]);
+		struct feth_tap_info in = info_of(tap);
+		struct feth_tap_stats st;
+
+		assert_int_equal(in.mtu, 9000);
+		assert_int_equal(in.max_frame, 9018); /* MTU + header + an 802.1Q tag */
+		assert_int_equal(in.send_path, peer_path_in_force(paths[k]));
+		check_in(P(state), tap, in_sizes, 4, in_tagged);
+		check_out(P(state), tap, out_sizes, 5, out_tagged);
+		/* Refused before any system call: too short, too long. */
+		assert_int_equal(feth_tap_send(tap, big, 13), -EINVAL);
+		assert_int_equal(feth_tap_send(tap, big, 9019), -EMSGSIZE);
+		assert_int_equal(feth_tap_send_batch(tap, &(struct iovec){big, 9019}, 1),
+		                 -EMSGSIZE);
+		st = stats_of(tap);
+		assert_int_equal(st.rx_frames, 4);
+		assert_int_equal(st.rx_bytes, 14 + 60 + 9014 + 9018);
+		assert_true(st.rx_reads >= 1 && st.rx_reads <= 4);
+		assert_int_equal(st.rx_kernel_drops, 0);
+		assert_int_equal(st.tx_frames, 10);
+		assert_int_equal(st.tx_bytes, 2 * (14 + 60 + 1514 + 9014 + 9018));
+		assert_int_equal(st.tx_refused, 3);
+		/* One call per frame, or one for the whole batch. */
+		assert_int_equal(st.tx_syscalls, peer_path_batches(in.send_path) ? 6 : 10);
+		assert_int_equal(
+		    st.tx_err_nobufs + st.tx_err_netdown + st.tx_err_gone + st.tx_err_other, 0);
+		assert_int_equal(feth_tap_close(tap), 0);
+		peer_assert_nothing_left(P(state));
+		printf("    %s: send path %u (%u in force) round trip ok\n", peer_platform(),
+		       (unsigned)paths[k], (unsigned)in.send_path);
+	}
+}
+
+/* The default MTU (1500): the largest frames pass both ways, one byte more is refused. */
+static void test_default_mtu_limits(void **state)
+{
+	struct feth_tap *tap = NULL;
+	const size_t sizes[2] = {1514, 1518};
+	const int tagged[2] = {0, 1};
+	uint8_t f[1519];
+	struct feth_tap_info in;
+
+	assert_int_equal(feth_tap_open(NULL, &tap), 0);
+	peer_attach(P(state), info_of(tap).host_name);
+	in = info_of(tap);
+	assert_int_equal(in.mtu, 1500);
+	assert_int_equal(in.max_frame, 1518);
+	assert_int_equal(in.flags, 0);
+	assert_true(in.rx_bufsize > 0);
+	check_in(P(state), tap, sizes, 2, tagged);
+	check_out(P(state), tap, sizes, 2, tagged);
+	frame(f, sizeof(f), 1, in.host_mac, in.io_mac, 1);
+	assert_int_equal(feth_tap_send(tap, f, sizeof(f)), -EMSGSIZE);
+	assert_int_equal(stats_of(tap).tx_refused, 1);
+	assert_int_equal(feth_tap_close(tap), 0);
+	peer_assert_nothing_left(P(state));
+}
+
+/* A thousand frames each way. Views of a batch are checked once the whole batch is in hand
+ * (they stay valid until the next receive); nothing is lost, reordered or dropped. */
+static void test_volume(void **state)
+{
+	static uint8_t f[2048], got[2048];
+	static struct feth_frame fr[CHUNK];
+	static uint8_t out[64][2048];
+	struct feth_tap *tap = open_tap(P(state), 0, FETH_TAP_SEND_AUTO);
+	struct feth_tap_info in = info_of(tap);
+	struct iovec iov[64];
+	struct feth_tap_stats st;
+
+	for (unsigned base = 0; base < VOLUME; base += CHUNK) {
+		for (unsigned i = 0; i < CHUNK; i++) {
+			frame(f, 60 + (base + i) % 1455, base + i, in.io_mac, in.host_mac, 0);
+			assert_int_equal(
+			    peer_host_send(P(state), in.host_name, f, 60 + (base + i) % 1455), 0);
+		}
+		recv_n(tap, fr, CHUNK);
+		for (unsigned i = 0; i < CHUNK; i++) {
+			size_t len = 60 + (base + i) % 1455;
+
+			frame(f, len, base + i, in.io_mac, in.host_mac, 0);
+			assert_int_equal(fr[i].caplen, len);
+			assert_memory_equal(fr[i].data, f, len);
+		}
+	}
+	for (unsigned base = 0; base < VOLUME; base += 50) {
+		for (unsigned i = 0; i < 50; i++) {
+			iov[i].iov_base = out[i];
+			iov[i].iov_len = 60 + (base + i) % 1455;
+			frame(out[i], iov[i].iov_len, base + i, in.host_mac, in.io_mac, 0);
+		}
+		assert_int_equal(feth_tap_send_batch(tap, iov, 50), 50);
+		for (unsigned i = 0; i < 50; i++) {
+			assert_int_equal(peer_host_recv(P(state), in.host_name, got, sizeof(got)),
+			                 (ssize_t)iov[i].iov_len);
+			assert_memory_equal(got, out[i], iov[i].iov_len);
+		}
+	}
+	st = stats_of(tap);
+	assert_int_equal(st.rx_frames, VOLUME);
+	assert_int_equal(st.tx_frames, VOLUME);
+	assert_int_equal(st.rx_kernel_drops, 0);
+	assert_int_equal(feth_tap_close(tap), 0);
+	peer_assert_nothing_left(P(state));
+}
+
+/* Waiting: nothing to wait for, a wake, frames arriving, then shutdown stops every call. */
+static void test_wait_wake_shutdown(void **state)
+{
+	struct feth_tap *tap = open_tap(P(state), 0, FETH_TAP_SEND_AUTO);
+	struct feth_tap_info in = info_of(tap);
+	struct feth_frame fr[4];
+	uint8_t f[60];
+
+	assert_true(feth_tap_fd(tap) >= 0);
+	assert_int_equal(feth_tap_recv(tap, fr, 4), 0);
+	assert_int_equal(feth_tap_wait(tap, 0), 0);
+	assert_int_equal(feth_tap_wake(tap), 0);
+	assert_int_equal(feth_tap_wake(tap), 0); /* wakes coalesce */
+	assert_int_equal(feth_tap_wait(tap, 5000), 0);
+	assert_int_equal(feth_tap_wait(tap, 0), 0);
+	frame(f, sizeof(f), 9, in.io_mac, in.host_mac, 0);
+	assert_int_equal(peer_host_send(P(state), in.host_name, f, sizeof(f)), 0);
+	assert_int_equal(feth_tap_wait(tap, peer_cross_ms()), 1);
+	assert_int_equal(feth_tap_recv(tap, fr, 4), 1);
+	assert_memory_equal(fr[0].data, f, sizeof(f));
+	assert_true(fr[0].ts_usec > 0);
+	assert_int_equal(feth_tap_shutdown(tap), 0);
+	assert_int_equal(feth_tap_shutdown(tap), 0);
+	assert_int_equal(feth_tap_wait(tap, 0), -ESHUTDOWN);
+	assert_int_equal(feth_tap_recv(tap, fr, 4), -ESHUTDOWN);
+	assert_int_equal(feth_tap_send(tap, f, sizeof(f)), -ESHUTDOWN);
+	assert_int_equal(feth_tap_close(tap), 0);
+	peer_assert_nothing_left(P(state));
+}
+
+/* The I/O side destroyed under the tap: what had arrived is still received, then -ENXIO;
+ * sends fail -ENXIO (never SIGPIPE); close cleans up the rest. */
+static void test_interface_vanishes(void **state)
+{
+	struct feth_tap *tap = open_tap(P(state), 0, FETH_TAP_SEND_AUTO);
+	struct feth_tap_info in = info_of(tap);
+	struct feth_frame fr[4];
+	uint8_t f[60];
+	int r;
+
+	frame(f, sizeof(f), 3, in.io_mac, in.host_mac, 0);
+	assert_int_equal(peer_host_send(P(state), in.host_name, f, sizeof(f)), 0);
+	assert_int_equal(peer_host_send(P(state), in.host_name, f, sizeof(f)), 0);
+	assert_int_equal(feth_tap_wait(tap, peer_cross_ms()), 1);
+	assert_int_equal(feth_if_destroy(in.io_name), 0);
+	/* Both frames first (some may still be on their way into the tap's buffer)... */
+	for (int got = 0, tries = 0; got < 2; tries++) {
+		assert_true(tries < 50);
+		r = feth_tap_recv(tap, fr + got, (size_t)(4 - got));
+		assert_true(r >= 0);
+		if (r == 0)
+			assert_true(feth_tap_wait(tap, 100) >= 0);
+		got += r;
+	}
+	assert_memory_equal(fr[1].data, f, sizeof(f));
+	/* ...then the news. */
+	assert_int_equal(feth_tap_recv(tap, fr, 4), -ENXIO);
+	assert_int_equal(feth_tap_recv(tap, fr, 4), -ENXIO);
+	r = feth_tap_send(tap, f, sizeof(f));
+	assert_int_equal(r, -ENXIO);
+	assert_int_equal(stats_of(tap).tx_err_gone, 1);
+	assert_int_equal(feth_tap_close(tap), 0);
+	peer_assert_nothing_left(P(state));
+}
+
+/* Two taps side by side: each receives only what its own host side sent. */
+static void test_two_taps(void **state)
+{
+	struct feth_tap *a = open_tap(P(state), 0, FETH_TAP_SEND_AUTO);
+	struct feth_tap *b = open_tap(P(state), 0, FETH_TAP_SEND_AUTO);
+	struct feth_tap_info ia = info_of(a), ib = info_of(b);
+	struct feth_frame fr[4];
+	uint8_t fa[100], fb[200];
+
+	assert_string_not_equal(ia.host_name, ib.host_name);
+	assert_string_not_equal(ia.io_name, ib.io_name);
+	frame(fa, sizeof(fa), 1, ia.io_mac, ia.host_mac, 0);
+	frame(fb, sizeof(fb), 2, ib.io_mac, ib.host_mac, 0);
+	assert_int_equal(peer_host_send(P(state), ia.host_name, fa, sizeof(fa)), 0);
+	assert_int_equal(peer_host_send(P(state), ib.host_name, fb, sizeof(fb)), 0);
+	recv_n(b, fr, 1);
+	assert_int_equal(fr[0].caplen, sizeof(fb));
+	assert_memory_equal(fr[0].data, fb, sizeof(fb));
+	recv_n(a, fr, 1);
+	assert_int_equal(fr[0].caplen, sizeof(fa));
+	assert_int_equal(feth_tap_recv(a, fr, 4), 0);
+	assert_int_equal(feth_tap_recv(b, fr, 4), 0);
+	assert_int_equal(feth_tap_close(a), 0);
+	assert_int_equal(feth_tap_close(b), 0);
+	peer_assert_nothing_left(P(state));
+}
+
+static void test_bad_input(void **state)
+{
+	struct feth_tap_opts o;
+	struct feth_tap *tap = NULL;
+	struct feth_frame fr[2];
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.send_path = 99;
+	assert_int_equal(feth_tap_open(&o, &tap), -EINVAL);
+	/* Another platform's send path: not here. */
+	o.send_path = peer_foreign_path();
+	assert_int_equal(feth_tap_open(&o, &tap), -EOPNOTSUPP);
+	assert_null(tap);
+	peer_assert_nothing_left(P(state));
+	assert_int_equal(feth_tap_open(NULL, NULL), -EINVAL);
+	assert_int_equal(feth_tap_recv(NULL, fr, 2), -EINVAL);
+	assert_int_equal(feth_tap_send(NULL, fr, 60), -EINVAL);
+	assert_int_equal(feth_tap_fd(NULL), -EINVAL);
+	assert_int_equal(feth_tap_close(NULL), 0);
+}
+
+int main(void)
+{
+#define TEST(f) cmocka_unit_test_setup_teardown(f, peer_setup, peer_teardown)
+	const struct CMUnitTest tests[] = {
+	    TEST(test_round_trip_every_path),
+	    TEST(test_default_mtu_limits),
+	    TEST(test_volume),
+	    TEST(test_wait_wake_shutdown),
+	    TEST(test_interface_vanishes),
+	    TEST(test_two_taps),
+	    TEST(test_bad_input),
+	};
+	int r = peer_init();
+
+	if (r)
+		return r;
+	printf("tap suite on %s\n", peer_platform());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
