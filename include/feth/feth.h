@@ -30,8 +30,9 @@
  * veth is born with its peer and dies with it: feth_if_create(), feth_if_set_peer() and
  * feth_if_clear_peer() return `-EOPNOTSUPP` there (feth_pair_create() makes pairs), and
  * destroying either side destroys both. Other interfaces, even named feth<unit>, are not
- * libfeth's: the functions answer -ENXIO for them. The tap handle (`feth_tap_*`) returns
- * `-EOPNOTSUPP` on Linux until its receive and send paths land.
+ * libfeth's: the functions answer -ENXIO for them. The tap handle reads the I/O side through
+ * an AF_PACKET socket with a TPACKET_V3 ring and sends on the same socket (FETH_TAP_SEND_SENDTO
+ * and the paths after it).
  */
 #ifndef FETH_FETH_H
 #define FETH_FETH_H
@@ -400,8 +401,9 @@ struct feth_tap_opts {
 	 * one with the last byte's low bit flipped). All zero with FETH_TAP_ADOPT. */
 	uint8_t mac[FETH_MAC_LEN];
 	uint8_t reserved[2]; /**< zero */
-	/** Receive buffer in bytes; 0: the default (512 KiB). The kernel may lower it (to 512 KiB
-	 * before macOS 13): feth_tap_get_info() reports the size in force. */
+	/** Receive buffer in bytes; 0: the default (macOS: 512 KiB; Linux: 2 MiB, a ring of 8
+	 * blocks). The kernel may lower it (to 512 KiB before macOS 13); Linux rounds it to whole
+	 * blocks: feth_tap_get_info() reports the size in force. */
 	uint32_t rx_bufsize;
 	/** FETH_TAP_SEND_*: how frames are sent. */
 	uint32_t send_path;
@@ -448,8 +450,8 @@ struct feth_tap_opts {
  * `io_name` that is not the adopted host side's peer; -ENOTCONN: the adopted interface has no
  * peer; -EPERM: not root; -EEXIST: a named unit exists; -ENXIO: an adopted interface does not
  * exist; -EBUSY: every /dev/bpf device is in use; -EOPNOTSUPP: FETH_TAP_SEND_BPF_BATCH on a
- * kernel without batch write, or a platform without the tap; -ENOMEM; the errors of
- * feth_pair_create(). Thread safety: any thread.
+ * kernel without batch write, a send path of the other platform, or a platform without the
+ * tap; -ENOMEM; the errors of feth_pair_create(). Thread safety: any thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_open(const struct feth_tap_opts *opts,
                                             struct feth_tap **ret_tap);
@@ -533,7 +535,8 @@ FETH_API FETH_WARN_UNUSED int feth_tap_recv(struct feth_tap *tap, struct feth_fr
  * side: the host side receives it.
  * @return 0 on success, or: -EINVAL: NULL @p tap or @p frame, or fewer than 14 bytes;
  * -EMSGSIZE: longer than `max_frame` of feth_tap_get_info() (MTU + 18: room for an 802.1Q tag);
- * both refused before any system call; -ENOBUFS: the interface queue was full, the frame was
+ * both refused before any system call (on Linux the kernel refuses an untagged frame longer
+ * than MTU + 14 with -EMSGSIZE too); -ENOBUFS: the interface queue was full, the frame was
  * dropped (try again later); -ENETDOWN: the I/O side is down; -ENXIO: it was destroyed;
  * -ESHUTDOWN: after feth_tap_shutdown(); others from the kernel. Never raises SIGPIPE.
  * Thread safety: any thread.
@@ -542,7 +545,8 @@ FETH_API FETH_WARN_UNUSED int feth_tap_send(struct feth_tap *tap, const void *fr
 
 /**
  * @brief **feth_tap_send_batch()** sends @p n frames in order, as few system calls as the send
- * path allows (BPF batch write: up to 256 frames per call).
+ * path allows (BPF batch write and sendmmsg: up to 256 frames per call; PACKET_TX_RING: as
+ * many as its ring holds).
  * @param frames @p n frames, each an iovec holding one whole frame.
  * @return how many frames were accepted, from the first: sending stops at the first frame that
  * is refused or fails, so a count below @p n says where to resume. When not even the first
@@ -562,7 +566,7 @@ struct feth_tap_info {
 	uint32_t mtu;                   /**< MTU of the I/O side at open */
 	uint32_t max_frame;             /**< the longest frame the send calls accept */
 	uint32_t rx_bufsize;            /**< receive buffer in force (what the kernel granted) */
-	uint32_t send_path; /**< FETH_TAP_SEND_NDRV, _BPF or _BPF_BATCH: the one in use */
+	uint32_t send_path; /**< FETH_TAP_SEND_*, never _AUTO: the one in use */
 	uint32_t flags;     /**< FETH_TAP_ADOPT when the pair was adopted */
 };
 

@@ -13,6 +13,11 @@
  *   feth-bench tx-sim [--path ndrv|bpf|batch] [--batch N] [--frames N] [--len BYTES]
  *           the Darwin send paths over the simulated kernel: seam calls per frame sent and
  *           frames per second (bpf: one write per frame, as on macOS before 14.1)
+ *   feth-bench linux-rx [--secs S] [--len BYTES] [--bufsize BYTES] [--blocks N]
+ *           Linux, real kernel, root: a flood of frames into the host side; frames per second
+ *           received through libfeth, a per-packet recv() loop and a TAP device read loop
+ *   feth-bench linux-tx [--secs S] [--len BYTES] [--batch N] [--path NAME]
+ *           Linux, real kernel, root: frames per second sent through each send path
  *
  * Instruction counts per record come from callgrind (see tests/bench/README.md): timings vary
  * with the machine, instructions do not.
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "bpf_records.h"
 #include "internal.h"
 #include "darwin/abi.h"
@@ -343,7 +349,10 @@ static int usage(void)
 	fputs("usage: feth-bench records [ROUNDS [64|1514|mixed]]\n"
 	      "       feth-bench rx-sim [ROUNDS [FRAME_LEN [BUF_KIB...]]]\n"
 	      "       feth-bench tx-sim [--path ndrv|bpf|batch] [--batch N] [--frames N] "
-	      "[--len BYTES]\n",
+	      "[--len BYTES]\n"
+	      "       feth-bench linux-rx [--secs S] [--len BYTES] [--bufsize BYTES] [--blocks N]\n"
+	      "       feth-bench linux-tx [--secs S] [--len BYTES] [--batch N] "
+	      "[--path sendto|sendmmsg|tx_ring|tx_ring_bypass]\n",
 	      stderr);
 	return 2;
 }
@@ -362,5 +371,17 @@ int main(int argc, char **argv)
 
 		return r == 2 ? usage() : r;
 	}
+#ifdef FETH_BENCH_LINUX
+	if (argc >= 2 && strcmp(argv[1], "linux-rx") == 0) {
+		int r = feth_bench_linux_rx(argc, argv);
+
+		return r == 2 ? usage() : r;
+	}
+	if (argc >= 2 && strcmp(argv[1], "linux-tx") == 0) {
+		int r = feth_bench_linux_tx(argc, argv);
+
+		return r == 2 ? usage() : r;
+	}
+#endif
 	return usage();
 }
