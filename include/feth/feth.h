@@ -503,7 +503,10 @@ FETH_API FETH_WARN_UNUSED int feth_tap_fd(const struct feth_tap *tap);
  * @return 1: frames wait (call feth_tap_recv()); 0: the time ran out, or a wake or a signal
  * interrupted the wait; -ESHUTDOWN after feth_tap_shutdown(); -EINVAL for a NULL @p tap.
  * A wake that comes while nobody waits makes the next wait return 0 at once (wakes are never
- * lost, and several coalesce into one).
+ * lost, and several coalesce into one). After a feth_tap_recv() that did not return 0, a wait
+ * may return 1 once with nothing to receive (on Linux, while the views of that receive keep
+ * its ring block from the kernel): the next feth_tap_recv() returns 0 and gives the block
+ * back, and the wait after it blocks. Draining to 0 before waiting avoids it.
  * Thread safety: the receiving thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_wait(struct feth_tap *tap, int timeout_ms);

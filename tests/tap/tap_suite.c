@@ -105,11 +105,13 @@ static void check_in(struct peer *p, struct feth_tap *tap, const size_t *sizes, 
 		frame(f, sizes[i], (unsigned)i, in.io_mac, in.host_mac, tagged[i]);
 		assert_int_equal(peer_host_send(p, in.host_name, f, sizes[i]), 0);
 	}
-	/* Some platforms hand frames over in several blocks: take them as they come. */
-	for (size_t got = 0, k = 0; got < n; got += k) {
+	/* Some platforms hand frames over in several blocks: take them as they come (a wait after
+	 * a receive that did not drain to 0 may report ready once for nothing: see feth.h). */
+	for (size_t got = 0, k = 0, tries = 0; got < n; got += k, tries++) {
+		assert_true(tries < 2 * n + 2);
 		assert_int_equal(feth_tap_wait(tap, peer_cross_ms()), 1);
 		k = (size_t)feth_tap_recv(tap, fr, 8);
-		assert_true(k >= 1 && got + k <= n);
+		assert_true(got + k <= n);
 		for (size_t i = 0; i < k; i++) {
 			frame(f, sizes[got + i], (unsigned)(got + i), in.io_mac, in.host_mac,
 			      tagged[got + i]);
