@@ -76,6 +76,26 @@ static struct nlmsghdr *nl_req(struct nl *nl, uint16_t type, uint16_t flags)
 }
 
 /*
+ * Reads the next answer into nl->buf. The request has gone out, so the kernel has done (or is
+ * doing) what it asked: a read that fails (ENOBUFS after an overrun, say) is tried again while
+ * an answer comes within a second, rather than losing track of, for instance, a pair that was
+ * created.
+ */
+static ssize_t nl_read(struct nl *nl)
+{
+	const struct feth__sys *s = nl->s;
+	ssize_t n;
+
+	for (int tries = 0;; tries++) {
+		struct pollfd p = {.fd = nl->fd, .events = POLLIN};
+
+		FETH_SYS_RETRY(n, s->read(s->ctx, nl->fd, nl->buf, NL_BUF));
+		if (n >= 0 || tries == 2 || s->poll(s->ctx, &p, 1, 1000) <= 0)
+			return n;
+	}
+}
+
+/*
  * Sends the request in nl->buf and reads the answer until the kernel's acknowledgement or the
  * end of a dump, handing every message to cb (may be NULL). 0, or the kernel's -errno.
  */
@@ -93,7 +113,7 @@ static int nl_talk(struct nl *nl, mnl_cb_t cb, void *data)
 	if (n < 0)
 		return (int)n;
 	for (;;) {
-		FETH_SYS_RETRY(n, s->read(s->ctx, nl->fd, nl->buf, NL_BUF));
+		n = nl_read(nl);
 		if (n < 0)
 			return (int)n;
 		errno = 0;
