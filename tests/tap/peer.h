@@ -45,6 +45,11 @@ int peer_host_send(struct peer *p, const char *host, const void *frame, size_t l
 ssize_t peer_host_recv(struct peer *p, const char *host, void *buf, size_t cap);
 /* 1 when nothing more arrives at the host side (within a short while), else 0. */
 int peer_host_quiet(struct peer *p, const char *host);
+/* Fault injection: seam calls made so far; make the nth call from now on fail with -err
+ * (without being made); back to no faults. */
+unsigned long peer_calls(struct peer *p);
+void peer_fail_nth(struct peer *p, unsigned long n, int err);
+void peer_fail_clear(struct peer *p);
 /* No interface, descriptor or registry record is left. */
 void peer_assert_nothing_left(struct peer *p);
 

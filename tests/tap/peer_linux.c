@@ -3,7 +3,9 @@
  * tap_suite.c's peer on the Linux backend over the real kernel. Each test runs in a network
  * namespace of its own (unshare(CLONE_NEWNET) in setup) with IPv6 off, so that the host stack
  * sends nothing of its own into the tap. The host side is reached through an AF_PACKET socket
- * bound to it that ignores what it sends itself: it receives what the tap sent.
+ * bound to it that ignores what it sends itself: it receives what the tap sent. The library
+ * runs over the real system calls through faulty_sys.c, so that any of them can be made to
+ * fail.
  */
 #define _GNU_SOURCE /* unshare */
 #include <arpa/inet.h>
@@ -20,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "faulty_sys.h"
 #include "internal.h"
 #include "linux/tap.h"
 #include "peer.h"
@@ -111,7 +114,7 @@ int peer_setup(void **state)
 		return -1;
 	}
 	p->env.be = &feth__backend_linux;
-	p->env.sys = &feth__sys_real;
+	p->env.sys = &faulty_sys; /* the real calls, which tests can make fail */
 	p->env.registry_dir = p->dir;
 	p->env.registry_per_netns = 1;
 	for (int i = 0; i < MAX_HOSTS; i++)
@@ -259,6 +262,24 @@ int peer_host_quiet(struct peer *p, const char *host)
 
 	assert_true(pf.fd >= 0);
 	return poll(&pf, 1, 100) == 0;
+}
+
+unsigned long peer_calls(struct peer *p)
+{
+	(void)p;
+	return faulty_calls();
+}
+
+void peer_fail_nth(struct peer *p, unsigned long n, int err)
+{
+	(void)p;
+	faulty_fail_nth(n, err);
+}
+
+void peer_fail_clear(struct peer *p)
+{
+	(void)p;
+	faulty_clear();
 }
 
 void peer_assert_nothing_left(struct peer *p)

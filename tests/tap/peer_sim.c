@@ -93,6 +93,21 @@ int peer_host_quiet(struct peer *p, const char *host)
 	return sim_host_recv(p->t->sim, host, b, sizeof(b)) == -EAGAIN;
 }
 
+unsigned long peer_calls(struct peer *p)
+{
+	return sim_calls(p->t->sim);
+}
+
+void peer_fail_nth(struct peer *p, unsigned long n, int err)
+{
+	sim_fail_nth(p->t->sim, n, err);
+}
+
+void peer_fail_clear(struct peer *p)
+{
+	sim_fail_clear(p->t->sim);
+}
+
 void peer_assert_nothing_left(struct peer *p)
 {
 	char reg[4096];

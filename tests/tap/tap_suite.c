@@ -5,7 +5,8 @@
  * the simulated Darwin kernel) and as test_tap_linux (the Linux backend over the real kernel).
  * Round trips through every send path, frames at the MTU limit and over it, a volume of frames
  * with their views checked after each whole batch, waiting, waking and shutdown, the
- * interface vanishing under the tap, two taps side by side, and bad input.
+ * interface vanishing under the tap, two taps side by side, every system call of open and
+ * close failing in turn, and bad input.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -360,6 +361,69 @@ static void test_two_taps(void **state)
 	peer_assert_nothing_left(P(state));
 }
 
+/* Every system call of open and of close failing in turn (EIO, and EINTR, which the library
+ * retries where the call is restartable): open either works or fails, close returns, and
+ * nothing is ever left behind. */
+static void faults_over(struct peer *p, uint32_t path, unsigned *runs, unsigned *errors)
+{
+	static const int errs[2] = {EIO, EINTR};
+	struct feth_tap_opts o;
+	struct feth_tap *tap;
+	unsigned long open_calls, close_calls, c0;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.mtu = 4000;
+	o.send_path = path;
+	c0 = peer_calls(p);
+	assert_int_equal(feth_tap_open(&o, &tap), 0);
+	open_calls = peer_calls(p) - c0;
+	c0 = peer_calls(p);
+	assert_int_equal(feth_tap_close(tap), 0);
+	close_calls = peer_calls(p) - c0;
+	peer_assert_nothing_left(p);
+	for (int e = 0; e < 2; e++) {
+		for (unsigned long k = 1; k <= open_calls; k++) {
+			int r;
+
+			peer_fail_nth(p, k, errs[e]);
+			r = feth_tap_open(&o, &tap);
+			peer_fail_clear(p);
+			(*runs)++;
+			if (r == 0)
+				assert_int_equal(feth_tap_close(tap), 0);
+			else
+				(*errors)++;
+			if (r > 0)
+				fail_msg("open returned %d", r);
+			peer_assert_nothing_left(p);
+		}
+		for (unsigned long k = 1; k <= close_calls; k++) {
+			assert_int_equal(feth_tap_open(&o, &tap), 0);
+			peer_fail_nth(p, k, errs[e]);
+			if (feth_tap_close(tap) < 0)
+				(*errors)++;
+			peer_fail_clear(p);
+			(*runs)++;
+			peer_assert_nothing_left(p);
+		}
+	}
+	printf("    send path %u: open makes %lu system calls, close %lu\n", (unsigned)path,
+	       open_calls, close_calls);
+}
+
+static void test_faults(void **state)
+{
+	const uint32_t *paths;
+	size_t np = peer_send_paths(&paths);
+	unsigned runs = 0, errors = 0;
+
+	for (size_t k = 0; k < np; k++)
+		faults_over(P(state), paths[k], &runs, &errors);
+	printf("    %s: %u runs, %u returned an error, 0 left anything behind\n", peer_platform(),
+	       runs, errors);
+}
+
 static void test_bad_input(void **state)
 {
 	struct feth_tap_opts o;
@@ -392,6 +456,7 @@ int main(void)
 	    TEST(test_wait_wake_shutdown),
 	    TEST(test_interface_vanishes),
 	    TEST(test_two_taps),
+	    TEST(test_faults),
 	    TEST(test_bad_input),
 	};
 	int r = peer_init();
