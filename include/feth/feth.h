@@ -403,7 +403,7 @@ struct feth_tap_opts {
 	uint8_t reserved[2]; /**< zero */
 	/** Receive buffer in bytes; 0: the default (macOS: 512 KiB; Linux: 2 MiB, a ring of 8
 	 * blocks). The kernel may lower it (to 512 KiB before macOS 13); Linux rounds it to whole
-	 * blocks: feth_tap_get_info() reports the size in force. */
+	 * blocks, at most 128 MiB: feth_tap_get_info() reports the size in force. */
 	uint32_t rx_bufsize;
 	/** FETH_TAP_SEND_*: how frames are sent. */
 	uint32_t send_path;
@@ -569,8 +569,8 @@ struct feth_tap_info {
 	uint32_t mtu;                   /**< MTU of the I/O side at open */
 	uint32_t max_frame;             /**< the longest frame the send calls accept */
 	uint32_t rx_bufsize;            /**< receive buffer in force (what the kernel granted) */
-	uint32_t send_path; /**< FETH_TAP_SEND_*, never _AUTO: the one in use */
-	uint32_t flags;     /**< FETH_TAP_ADOPT when the pair was adopted */
+	uint32_t send_path;             /**< FETH_TAP_SEND_*, never _AUTO: the one in use */
+	uint32_t flags;                 /**< FETH_TAP_ADOPT when the pair was adopted */
 };
 
 /**
@@ -588,7 +588,8 @@ struct feth_tap_stats {
 	uint64_t rx_truncated;    /**< frames captured shorter than they were */
 	uint64_t rx_malformed;    /**< kernel buffers whose records ended in a malformed one */
 	uint64_t rx_kernel_drops; /**< frames the kernel dropped for want of buffer space */
-	uint64_t rx_reads;        /**< reads of the kernel buffer that returned frames */
+	uint64_t rx_reads;        /**< reads of the kernel buffer that returned frames (Linux:
+	                               ring blocks handed over) */
 	uint64_t tx_frames;       /**< frames the kernel accepted */
 	uint64_t tx_bytes;        /**< bytes of those frames */
 	uint64_t tx_syscalls;     /**< system calls made to send */

@@ -37,6 +37,8 @@ unsigned feth__linux_rx_blocks = FETH__LINUX_RX_BLOCKS;
 /* The longest a partly filled block waits before the kernel hands it over. */
 #define RX_RETIRE_MS 1
 #define RX_BLOCK_MAX (4u << 20)
+/* The largest receive ring: rx_bufsize is clamped to it, as macOS clamps its BPF buffer. */
+#define RX_RING_MAX (128u << 20)
 /* Send ring: its size in bytes, and the batch limit of sendmmsg(). */
 #define TX_RING_BYTES (1u << 20)
 #define MMSG_BATCH    256
@@ -247,7 +249,9 @@ static int linux_tap_open(const struct feth__env *env, const char *ifname, uint3
 			return -ENOMEM;
 		}
 	}
-	r = linux_tap_setup(io, ifname, rx_bufsize ? rx_bufsize : FETH__LINUX_RX_BUFSIZE);
+	if (rx_bufsize == 0)
+		rx_bufsize = FETH__LINUX_RX_BUFSIZE;
+	r = linux_tap_setup(io, ifname, rx_bufsize < RX_RING_MAX ? rx_bufsize : RX_RING_MAX);
 	if (r < 0) {
 		linux_tap_close(io);
 		return r;

@@ -5,7 +5,8 @@
  * the simulated Darwin kernel) and as test_tap_linux (the Linux backend over the real kernel).
  * Round trips through every send path, frames at the MTU limit and over it, a volume of frames
  * with their views checked after each whole batch, waiting, waking and shutdown, the
- * interface vanishing under the tap, two taps side by side, every system call of open and
+ * interface vanishing under the tap, the I/O side down and up again, an adopted pair, two
+ * taps side by side, every system call of open and
  * close failing in turn, and bad input.
  */
 #include <errno.h>
@@ -334,6 +335,70 @@ static void test_interface_vanishes(void **state)
 	peer_assert_nothing_left(P(state));
 }
 
+/* The I/O side down: sends fail -ENETDOWN, receiving finds nothing (and no error); up again,
+ * frames flow both ways. */
+static void test_io_side_down(void **state)
+{
+	struct feth_tap *tap = open_tap(P(state), 0, FETH_TAP_SEND_AUTO);
+	struct feth_tap_info in = info_of(tap);
+	const size_t sizes[1] = {60};
+	const int tagged[1] = {0};
+	struct feth_frame fr[4];
+	uint8_t f[60];
+
+	assert_int_equal(feth_if_set_up(in.io_name, 0), 0);
+	frame(f, sizeof(f), 1, in.host_mac, in.io_mac, 0);
+	assert_int_equal(feth_tap_send(tap, f, sizeof(f)), -ENETDOWN);
+	assert_int_equal(feth_tap_send_batch(tap, &(struct iovec){f, sizeof(f)}, 1), -ENETDOWN);
+	assert_int_equal(feth_tap_recv(tap, fr, 4), 0);
+	assert_int_equal(stats_of(tap).tx_err_netdown, 2);
+	assert_int_equal(feth_if_set_up(in.io_name, 1), 0);
+	check_in(P(state), tap, sizes, 1, tagged);
+	check_out(P(state), tap, sizes, 1, tagged);
+	assert_int_equal(feth_tap_close(tap), 0);
+	peer_assert_nothing_left(P(state));
+}
+
+/* An existing pair adopted: used as it is, and left in place at close. */
+static void test_adopt(void **state)
+{
+	struct feth_pair_opts po;
+	struct feth_pair pair;
+	struct feth_tap_opts o;
+	struct feth_tap *tap = NULL;
+	struct feth_tap_info in;
+	const size_t sizes[2] = {60, 1514};
+	const int tagged[2] = {0, 0};
+	int r;
+
+	memset(&po, 0, sizeof(po));
+	po.sz = sizeof(po);
+	assert_int_equal(feth_pair_create(&po, &pair), 0);
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.flags = FETH_TAP_ADOPT;
+	memcpy(o.host_name, pair.host_name, FETH_IFNAMSIZ);
+	assert_int_equal(feth_tap_open(&o, &tap), 0);
+	in = info_of(tap);
+	assert_string_equal(in.io_name, pair.io_name);
+	assert_int_equal(in.flags, FETH_TAP_ADOPT);
+	peer_attach(P(state), in.host_name);
+	check_in(P(state), tap, sizes, 2, tagged);
+	check_out(P(state), tap, sizes, 2, tagged);
+	assert_int_equal(feth_tap_close(tap), 0);
+	/* Still there, and still a pair. */
+	{
+		char peer[FETH_IFNAMSIZ];
+
+		assert_int_equal(feth_if_get_peer(pair.host_name, peer, sizeof(peer)), 1);
+		assert_string_equal(peer, pair.io_name);
+	}
+	assert_int_equal(feth_if_destroy(pair.io_name), 0);
+	r = feth_if_destroy(pair.host_name);
+	assert_true(r == 0 || r == -ENXIO); /* on Linux it went with its peer */
+	peer_assert_nothing_left(P(state));
+}
+
 /* Two taps side by side: each receives only what its own host side sent. */
 static void test_two_taps(void **state)
 {
@@ -457,6 +522,8 @@ int main(void)
 	    TEST(test_volume),
 	    TEST(test_wait_wake_shutdown),
 	    TEST(test_interface_vanishes),
+	    TEST(test_io_side_down),
+	    TEST(test_adopt),
 	    TEST(test_two_taps),
 	    TEST(test_faults),
 	    TEST(test_bad_input),
