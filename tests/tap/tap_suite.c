@@ -6,20 +6,22 @@
  * Round trips through every send path, frames at the MTU limit and over it, a volume of frames
  * with their views checked after each whole batch, waiting, waking and shutdown, the
  * interface vanishing under the tap, the I/O side down and up again, an adopted pair, two
- * taps side by side, every system call of open and
+ * taps side by side, one thread sending while another receives, every system call of open and
  * close failing in turn, and bad input.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "peer.h"
 
-#define P(state)  ((struct peer *)*(state))
-#define ETHERTYPE 0x88b5 /* IEEE local experimental: no stack answers it */
-#define MAX_BYTES 16400
-#define VOLUME    1000
-#define CHUNK     100
+#define P(state)      ((struct peer *)*(state))
+#define ETHERTYPE     0x88b5 /* IEEE local experimental: no stack answers it */
+#define MAX_BYTES     16400
+#define VOLUME        1000
+#define CHUNK         100
+#define THREAD_FRAMES 1000
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -399,6 +401,90 @@ static void test_adopt(void **state)
 	peer_assert_nothing_left(P(state));
 }
 
+struct sender {
+	struct feth_tap *tap;
+	struct feth_tap_info in;
+	int sent, full;
+};
+
+/* Sends THREAD_FRAMES numbered frames in batches of 25, waiting out a full queue. */
+static void *send_thread(void *arg)
+{
+	struct sender *s = arg;
+	static uint8_t f[25][200];
+	struct iovec iov[25];
+
+	while (s->sent < THREAD_FRAMES) {
+		int k = 0, r;
+
+		for (; k < 25 && s->sent + k < THREAD_FRAMES; k++) {
+			frame(f[k], 100 + (size_t)(s->sent + k) % 100, (unsigned)(s->sent + k),
+			      s->in.host_mac, s->in.io_mac, 0);
+			iov[k].iov_base = f[k];
+			iov[k].iov_len = 100 + (size_t)(s->sent + k) % 100;
+		}
+		r = feth_tap_send_batch(s->tap, iov, (size_t)k);
+		if (r == -ENOBUFS) {
+			s->full++;
+			continue;
+		}
+		if (r <= 0)
+			return NULL; /* the main thread sees the count fall short */
+		s->sent += r;
+	}
+	return NULL;
+}
+
+/* One thread sends while another receives (the contract of feth.h): every frame arrives both
+ * ways, in order. */
+static void test_send_while_receiving(void **state)
+{
+	static uint8_t f[200], got[2048]; /* room for the host side's 4 bytes of VLAN tag */
+	static struct feth_frame fr[64];
+	struct sender s;
+	pthread_t th;
+	int n = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.tap = open_tap(P(state), 0, FETH_TAP_SEND_AUTO);
+	s.in = info_of(s.tap);
+	assert_int_equal(pthread_create(&th, NULL, send_thread, &s), 0);
+	for (int base = 0; base < THREAD_FRAMES; base += 50) {
+		for (int i = base; i < base + 50; i++) {
+			frame(f, 60 + (size_t)i % 100, (unsigned)i, s.in.io_mac, s.in.host_mac, 0);
+			assert_int_equal(
+			    peer_host_send(P(state), s.in.host_name, f, 60 + (size_t)i % 100), 0);
+		}
+		while (n < base + 50) {
+			int r;
+
+			assert_int_equal(feth_tap_wait(s.tap, peer_cross_ms()), 1);
+			r = feth_tap_recv(s.tap, fr, 64);
+			assert_true(r >= 0 && n + r <= base + 50);
+			for (int i = 0; i < r; i++, n++) {
+				frame(f, 60 + (size_t)n % 100, (unsigned)n, s.in.io_mac,
+				      s.in.host_mac, 0);
+				assert_int_equal(fr[i].caplen, 60 + (size_t)n % 100);
+				assert_memory_equal(fr[i].data, f, fr[i].caplen);
+			}
+		}
+	}
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(s.sent, THREAD_FRAMES);
+	for (int i = 0; i < THREAD_FRAMES; i++) {
+		static uint8_t want[200];
+		size_t len = 100 + (size_t)i % 100;
+
+		frame(want, len, (unsigned)i, s.in.host_mac, s.in.io_mac, 0);
+		assert_int_equal(peer_host_recv(P(state), s.in.host_name, got, sizeof(got)),
+		                 (ssize_t)len);
+		assert_memory_equal(got, want, len);
+	}
+	assert_int_equal(stats_of(s.tap).tx_frames, THREAD_FRAMES);
+	assert_int_equal(feth_tap_close(s.tap), 0);
+	peer_assert_nothing_left(P(state));
+}
+
 /* Two taps side by side: each receives only what its own host side sent. */
 static void test_two_taps(void **state)
 {
@@ -524,6 +610,7 @@ int main(void)
 	    TEST(test_interface_vanishes),
 	    TEST(test_io_side_down),
 	    TEST(test_adopt),
+	    TEST(test_send_while_receiving),
 	    TEST(test_two_taps),
 	    TEST(test_faults),
 	    TEST(test_bad_input),
