@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "peer.h"
+#include "tap_util.h"
 
 #define P(state)      ((struct peer *)*(state))
 #define ETHERTYPE     0x88b5 /* IEEE local experimental: no stack answers it */
@@ -24,26 +25,6 @@
 #define THREAD_FRAMES 1000
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-
-static struct feth_tap_info info_of(const struct feth_tap *tap)
-{
-	struct feth_tap_info in;
-
-	memset(&in, 0, sizeof(in));
-	in.sz = sizeof(in);
-	assert_int_equal(feth_tap_get_info(tap, &in), 0);
-	return in;
-}
-
-static struct feth_tap_stats stats_of(struct feth_tap *tap)
-{
-	struct feth_tap_stats st;
-
-	memset(&st, 0, sizeof(st));
-	st.sz = sizeof(st);
-	assert_int_equal(feth_tap_get_stats(tap, &st), 0);
-	return st;
-}
 
 /*
  * A frame of `len` bytes (at least 14) for sequence number `seq`: to `dst` from `src`, of our

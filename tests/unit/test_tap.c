@@ -16,6 +16,7 @@
 
 #include "darwin/abi.h"
 #include "testenv.h"
+#include "../tap/tap_util.h"
 
 #define T(state) ((struct testenv *)*(state))
 
@@ -34,26 +35,6 @@ static void fill(uint8_t *f, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
 		f[i] = (uint8_t)(seed * 31u + i * 7u);
-}
-
-static struct feth_tap_info info_of(const struct feth_tap *tap)
-{
-	struct feth_tap_info in;
-
-	memset(&in, 0, sizeof(in));
-	in.sz = sizeof(in);
-	assert_int_equal(feth_tap_get_info(tap, &in), 0);
-	return in;
-}
-
-static struct feth_tap_stats stats_of(struct feth_tap *tap)
-{
-	struct feth_tap_stats st;
-
-	memset(&st, 0, sizeof(st));
-	st.sz = sizeof(st);
-	assert_int_equal(feth_tap_get_stats(tap, &st), 0);
-	return st;
 }
 
 /* Lets a second of simulated time pass: destroyed units finish their teardown (§2.7). */
