@@ -192,6 +192,8 @@ void peer_attach(struct peer *p, const char *host)
 	for (i = 0; i < MAX_HOSTS && p->host[i].fd >= 0; i++)
 		;
 	assert_true(i < MAX_HOSTS);
+	if (i >= MAX_HOSTS)
+		return; /* not reached: the assertion ends the test */
 	sll.sll_ifindex = (int)if_nametoindex(host);
 	assert_true(sll.sll_ifindex > 0);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
