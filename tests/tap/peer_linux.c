@@ -201,6 +201,10 @@ void peer_attach(struct peer *p, const char *host)
 	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)), 0);
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)), 0);
 	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)), 0);
+	/* Straight to the veth: when its peer was down and comes up again, the host side's queue
+	 * discipline drops everything until the kernel's link watcher (up to a second later,
+	 * asynchronously) reactivates it. */
+	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)), 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
 	p->host[i].fd = fd;
 	snprintf(p->host[i].name, sizeof(p->host[i].name), "%s", host);

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "peer.h"
 #include "tap_util.h"
@@ -336,6 +337,15 @@ static void test_io_side_down(void **state)
 	assert_int_equal(feth_tap_recv(tap, fr, 4), 0);
 	assert_int_equal(stats_of(tap).tx_err_netdown, 2);
 	assert_int_equal(feth_if_set_up(in.io_name, 1), 0);
+	for (int tries = 0;; tries++) { /* the host side's link follows */
+		uint32_t flags = 0;
+
+		assert_true(tries < 500);
+		assert_int_equal(feth_if_get_flags(in.host_name, &flags), 0);
+		if (flags & FETH_IF_RUNNING)
+			break;
+		usleep(10000);
+	}
 	check_in(P(state), tap, sizes, 1, tagged);
 	check_out(P(state), tap, sizes, 1, tagged);
 	assert_int_equal(feth_tap_close(tap), 0);
