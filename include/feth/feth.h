@@ -401,7 +401,7 @@ struct feth_tap_opts {
 	 * one with the last byte's low bit flipped). All zero with FETH_TAP_ADOPT. */
 	uint8_t mac[FETH_MAC_LEN];
 	uint8_t reserved[2]; /**< zero */
-	/** Receive buffer in bytes; 0: the default (macOS: 512 KiB; Linux: 2 MiB, a ring of 8
+	/** Receive buffer in bytes; 0: the default (macOS: 512 KiB; Linux: 8 MiB, a ring of 16
 	 * blocks). The kernel may lower it (to 512 KiB before macOS 13); Linux rounds it to whole
 	 * blocks, at most 128 MiB: feth_tap_get_info() reports the size in force. */
 	uint32_t rx_bufsize;

@@ -4,9 +4,9 @@
 #define FETH_LINUX_TAP_H
 
 /* Receive ring in bytes when the caller asks for none. */
-#define FETH__LINUX_RX_BUFSIZE (2u << 20)
+#define FETH__LINUX_RX_BUFSIZE (8u << 20)
 /* How many blocks the receive ring is cut into. */
-#define FETH__LINUX_RX_BLOCKS 8u
+#define FETH__LINUX_RX_BLOCKS 16u
 /* The send path FETH_TAP_SEND_AUTO stands for. */
 #define FETH__LINUX_SEND_AUTO FETH_TAP_SEND_SENDMMSG
 
