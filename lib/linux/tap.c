@@ -49,6 +49,7 @@ struct feth__tap_io {
 	const struct feth__sys *sys;
 	int fd;
 	uint32_t path; /* FETH_TAP_SEND_* in force */
+	int tx_ring;   /* the path sends through a PACKET_TX_RING */
 	uint32_t max_frame;
 	uint8_t *map;
 	size_t map_len;
@@ -182,8 +183,7 @@ static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t
 	rx_geometry(rx_bufsize, io->max_frame, &rxr);
 	if (r == 0)
 		r = opt(io, PACKET_RX_RING, &rxr, sizeof(rxr));
-	if (r == 0 &&
-	    (io->path == FETH_TAP_SEND_TX_RING || io->path == FETH_TAP_SEND_TX_RING_BYPASS)) {
+	if (r == 0 && io->tx_ring) {
 		tx_geometry(io->max_frame, &txr);
 		r = opt(io, PACKET_TX_RING, &txr, sizeof(txr));
 		tx_len = (size_t)txr.tp_block_size * txr.tp_block_nr;
@@ -239,6 +239,7 @@ static int linux_tap_open(const struct feth__env *env, const char *ifname, uint3
 	io->fd = -1;
 	io->st.sz = sizeof(io->st);
 	io->path = send_path == FETH_TAP_SEND_AUTO ? FETH__LINUX_SEND_AUTO : send_path;
+	io->tx_ring = io->path == FETH_TAP_SEND_TX_RING || io->path == FETH_TAP_SEND_TX_RING_BYPASS;
 	/* MTU + Ethernet header + an 802.1Q tag: the kernel's own limit (packet_snd()). */
 	io->max_frame = mtu + 18;
 	if (io->path == FETH_TAP_SEND_SENDMMSG) {
@@ -541,24 +542,19 @@ static int send_ring(struct feth__tap_io *io, const struct iovec *frames, size_t
 
 static int linux_tap_send_batch(struct feth__tap_io *io, const struct iovec *frames, size_t n)
 {
-	int err = 0;
-
-	switch (io->path) {
-	case FETH_TAP_SEND_SENDMMSG:
-		return send_mmsg(io, frames, n);
-	case FETH_TAP_SEND_TX_RING:
-	case FETH_TAP_SEND_TX_RING_BYPASS:
+	if (io->tx_ring)
 		return send_ring(io, frames, n);
-	default:
-		for (size_t i = 0; i < n; i++) {
-			err = tx_check(io, frames[i].iov_len);
-			if (err == 0)
-				err = send_one(io, frames[i].iov_base, frames[i].iov_len);
-			if (err < 0)
-				return i > 0 ? (int)i : err;
-		}
-		return (int)n;
+	if (io->path == FETH_TAP_SEND_SENDMMSG)
+		return send_mmsg(io, frames, n);
+	for (size_t i = 0; i < n; i++) {
+		int err = tx_check(io, frames[i].iov_len);
+
+		if (err == 0)
+			err = send_one(io, frames[i].iov_base, frames[i].iov_len);
+		if (err < 0)
+			return i > 0 ? (int)i : err;
 	}
+	return (int)n;
 }
 
 static int linux_tap_send(struct feth__tap_io *io, const void *frame, size_t len)
@@ -568,7 +564,7 @@ static int linux_tap_send(struct feth__tap_io *io, const void *frame, size_t len
 
 	if (r < 0)
 		return r;
-	if (io->path == FETH_TAP_SEND_TX_RING || io->path == FETH_TAP_SEND_TX_RING_BYPASS) {
+	if (io->tx_ring) {
 		r = send_ring(io, &v, 1);
 		return r == 1 ? 0 : r;
 	}
