@@ -299,7 +299,11 @@ static int rx_gathering(const struct feth__tap_io *io)
 }
 
 /* With no frame to hand out: 0 while the interface exists (down or not); once it is gone,
- * 0 until the frames it left are handed out, then -ENXIO; or the socket's error. */
+ * 0 until the frames it left are handed out, then -ENXIO. The socket's pending error is read
+ * (and so cleared) here: ENETDOWN is the interface's news; any other was left by a send (on
+ * the kernels whose __sys_sendmmsg() stores the error of the message it stopped at in sk_err,
+ * Debian 12's 6.1 among them), which the sender has had its count for: not the receiver's
+ * business. */
 static int rx_check(struct feth__tap_io *io)
 {
 	const struct feth__sys *s = io->sys;
@@ -311,12 +315,12 @@ static int rx_check(struct feth__tap_io *io)
 		r = s->getsockopt(s->ctx, io->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 		if (r < 0)
 			return r;
-		if (err == 0)
+		if (err != ENETDOWN)
 			return 0;
 		len = sizeof(sll);
 		r = s->getsockname(s->ctx, io->fd, &sll, &len);
 		if (r < 0 || sll.sll_ifindex != -1)
-			return err == ENETDOWN ? 0 : -err;
+			return 0; /* down, not gone: frames flow again when it comes up */
 		io->gone = 1;
 	}
 	return rx_gathering(io) ? 0 : -ENXIO;

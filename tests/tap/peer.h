@@ -33,6 +33,9 @@ uint32_t peer_foreign_path(void);
 /* The send path in force when `asked` is asked for. */
 uint32_t peer_path_in_force(uint32_t asked);
 int peer_path_batches(uint32_t path);
+/* The longest untagged frame the kernel sends at MTU `mtu` (Linux: MTU + 14; macOS: any
+ * frame up to the tap's max_frame, MTU + 18). */
+size_t peer_untagged_max(uint32_t mtu);
 /* How long frames may take to cross (ms) for feth_tap_wait(). */
 int peer_cross_ms(void);
 

@@ -171,6 +171,11 @@ int peer_path_batches(uint32_t path)
 	return path != FETH_TAP_SEND_SENDTO;
 }
 
+size_t peer_untagged_max(uint32_t mtu)
+{
+	return mtu + 14u; /* packet_snd(): longer only with an 802.1Q tag */
+}
+
 int peer_cross_ms(void)
 {
 	return 2000;

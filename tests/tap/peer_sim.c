@@ -65,6 +65,11 @@ int peer_path_batches(uint32_t path)
 	return path == FETH_TAP_SEND_BPF_BATCH;
 }
 
+size_t peer_untagged_max(uint32_t mtu)
+{
+	return mtu + 18u;
+}
+
 int peer_cross_ms(void)
 {
 	return 0; /* the simulated kernel delivers at once */
