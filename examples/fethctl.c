@@ -57,9 +57,15 @@ static int usage(const char *why)
 static int fail(const char *what, const char *name, int err)
 {
 	int named = name && *name;
+	/* Where interfaces exist only in pairs (Linux veth), one alone cannot be made or peered. */
+	int pairs_only =
+	    err == -EOPNOTSUPP && (strcmp(what, "create") == 0 || strcmp(what, "peer") == 0 ||
+	                           strcmp(what, "unpeer") == 0);
 
 	fprintf(stderr, "fethctl: %s%s%s: %s%s\n", what, named ? " " : "", named ? name : "",
-	        strerror(-err), feth_example_hint(err));
+	        strerror(-err),
+	        pairs_only ? " (here interfaces come in pairs: use 'fethctl pair')"
+	                   : feth_example_hint(err));
 	return EXIT_FAILURE;
 }
 

@@ -152,6 +152,10 @@ fi
 ns=feth-e2e-$$-ctl
 new_ns "$ns" ipv6
 equal "fethctl pair --mtu 4000 feth0 feth1" "$(in_ns "$ns" "$fethctl" pair --mtu 4000 feth0 feth1)" "feth0 feth1"
+out=$(in_ns "$ns" "$fethctl" create feth9 2>&1)
+equal "fethctl create feth9 fails: a veth comes only in pairs" "$?" 1
+check "... and the message points to 'fethctl pair'" \
+  sh -c 'printf "%s\n" "$1" | grep -q "use .fethctl pair."' sh "$out"
 check "fethctl addr add feth0 10.79.0.1/24" in_ns "$ns" "$fethctl" addr add feth0 10.79.0.1/24
 check "fethctl addr add feth0 fd79::1/64" in_ns "$ns" "$fethctl" addr add feth0 fd79::1/64
 check "ip sees the IPv4 address" sh -c "ip -n $ns -4 addr show feth0 | grep -q 'inet 10.79.0.1/24'"

@@ -54,8 +54,9 @@ expect 1 'create: Invalid argument' create ''
 case "$(uname -s)" in
   Linux)
     # A veth exists only with its peer; peers are fixed at creation.
-    expect 1 'create feth1: Operation not supported \(not available on this platform' create feth1
-    expect 1 'peer feth1: Operation not supported' peer feth1 feth2
+    expect 1 "create feth1: Operation not supported \\(here interfaces come in pairs: use 'fethctl pair'\\)" create feth1
+    expect 1 "peer feth1: Operation not supported \\(here interfaces come in pairs" peer feth1 feth2
+    expect 1 "unpeer feth1: Operation not supported \\(here interfaces come in pairs" unpeer feth1
     ;;
 esac
 
