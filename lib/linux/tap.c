@@ -300,10 +300,9 @@ static int rx_gathering(const struct feth__tap_io *io)
 
 /* With no frame to hand out: 0 while the interface exists (down or not); once it is gone,
  * 0 until the frames it left are handed out, then -ENXIO. The socket's pending error is read
- * (and so cleared) here: ENETDOWN is the interface's news; any other was left by a send (a
- * kernel may keep the error of the message sendmmsg() stopped at in sk_err for the next call;
- * the 6.18 kernel tested here does not), which the sender has had its count for: not the
- * receiver's business. */
+ * (and so cleared) here. packet_notifier() and packet_do_bind() set ENETDOWN, the only error
+ * reception acts on; any other would concern a send, whose caller has had its result, so it
+ * is not turned into a receive error. */
 static int rx_check(struct feth__tap_io *io)
 {
 	const struct feth__sys *s = io->sys;
