@@ -91,8 +91,10 @@ struct feth__backend {
 
 /* A tap's I/O (lib/tap.c does the pair, the handle, locking and waking). */
 struct feth__tap_ops {
+	/* The FETH_TAP_SEND_* paths this platform has, as bits (1u << path); AUTO among them. */
+	uint32_t send_paths;
 	/* Opens the receive ring and the send path on the I/O side `ifname` of MTU `mtu`;
-	 * send_path is a checked FETH_TAP_SEND_* value. */
+	 * send_path is one of send_paths (lib/tap.c checks it before anything is created). */
 	int (*open)(const struct feth__env *env, const char *ifname, uint32_t mtu,
 	            uint32_t rx_bufsize, uint32_t send_path, struct feth__tap_io **ret,
 	            struct feth__tap_io_info *ret_info);

@@ -48,6 +48,9 @@ static int tap_check(const struct feth__env *env, const struct feth_tap_opts *o)
 	if ((o->flags & ~KNOWN_TAP_FLAGS) || o->reserved[0] || o->reserved[1] ||
 	    o->send_path > LAST_SEND_PATH)
 		return -EINVAL;
+	/* Another platform's send path: refused before any interface is made for it. */
+	if (!(env->be->tap->send_paths & (1u << o->send_path)))
+		return -EOPNOTSUPP;
 	r = feth__check_name_field(env, o->host_name, !adopt);
 	if (r == 0)
 		r = feth__check_name_field(env, o->io_name, 1);

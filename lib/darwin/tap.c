@@ -31,12 +31,9 @@ static int darwin_tap_open(const struct feth__env *env, const char *ifname, uint
 	    [FETH__TX_MODE_BPF] = FETH_TAP_SEND_BPF,
 	    [FETH__TX_MODE_BATCH] = FETH_TAP_SEND_BPF_BATCH,
 	};
-	struct feth__tap_io *io;
+	struct feth__tap_io *io = calloc(1, sizeof(*io));
 	int r;
 
-	if (send_path >= FETH_ARRAY_SIZE(paths))
-		return -EOPNOTSUPP; /* a Linux send path */
-	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
 	/* Receive first: the BPF descriptor is also a send path (§3.8). */
@@ -117,6 +114,8 @@ static int darwin_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
 }
 
 const struct feth__tap_ops feth__tap_ops_darwin = {
+    .send_paths = 1u << FETH_TAP_SEND_AUTO | 1u << FETH_TAP_SEND_NDRV | 1u << FETH_TAP_SEND_BPF |
+                  1u << FETH_TAP_SEND_BPF_BATCH,
     .open = darwin_tap_open,
     .close = darwin_tap_close,
     .fd = darwin_tap_fd,

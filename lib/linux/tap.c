@@ -230,8 +230,6 @@ static int linux_tap_open(const struct feth__env *env, const char *ifname, uint3
 	struct feth__tap_io *io;
 	int r;
 
-	if (send_path != FETH_TAP_SEND_AUTO && send_path < FETH_TAP_SEND_SENDTO)
-		return -EOPNOTSUPP; /* a Darwin send path */
 	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
@@ -588,6 +586,9 @@ static int linux_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
 }
 
 const struct feth__tap_ops feth__tap_ops_linux = {
+    .send_paths = 1u << FETH_TAP_SEND_AUTO | 1u << FETH_TAP_SEND_SENDTO |
+                  1u << FETH_TAP_SEND_SENDMMSG | 1u << FETH_TAP_SEND_TX_RING |
+                  1u << FETH_TAP_SEND_TX_RING_BYPASS,
     .open = linux_tap_open,
     .close = linux_tap_close,
     .fd = linux_tap_fd,

@@ -591,14 +591,17 @@ static void test_bad_input(void **state)
 	struct feth_tap_opts o;
 	struct feth_tap *tap = NULL;
 	struct feth_frame fr[2];
+	unsigned long calls;
 
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
 	o.send_path = 99;
 	assert_int_equal(feth_tap_open(&o, &tap), -EINVAL);
-	/* Another platform's send path: not here. */
+	/* Another platform's send path: not here, and refused before any system call. */
 	o.send_path = peer_foreign_path();
+	calls = peer_calls(P(state));
 	assert_int_equal(feth_tap_open(&o, &tap), -EOPNOTSUPP);
+	assert_int_equal(peer_calls(P(state)), calls);
 	assert_null(tap);
 	peer_assert_nothing_left(P(state));
 	assert_int_equal(feth_tap_open(NULL, NULL), -EINVAL);
