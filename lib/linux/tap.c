@@ -247,6 +247,11 @@ static int linux_tap_open(const struct feth__env *env, const char *ifname, uint3
 			linux_tap_close(io);
 			return -ENOMEM;
 		}
+		/* Message i always sends iovs[i]: a batch only fills in the iovecs. */
+		for (size_t i = 0; i < MMSG_BATCH; i++) {
+			io->msgs[i].msg_hdr.msg_iov = &io->iovs[i];
+			io->msgs[i].msg_hdr.msg_iovlen = 1;
+		}
 	}
 	if (rx_bufsize == 0)
 		rx_bufsize = FETH__LINUX_RX_BUFSIZE;
@@ -465,12 +470,7 @@ static int send_mmsg(struct feth__tap_io *io, const struct iovec *frames, size_t
 
 		if (k == 0)
 			break;
-		for (size_t i = 0; i < k; i++) {
-			io->iovs[i] = frames[done + i];
-			memset(&io->msgs[i], 0, sizeof(io->msgs[i]));
-			io->msgs[i].msg_hdr.msg_iov = &io->iovs[i];
-			io->msgs[i].msg_hdr.msg_iovlen = 1;
-		}
+		memcpy(io->iovs, frames + done, k * sizeof(*frames));
 		io->st.tx_syscalls++;
 		FETH_SYS_RETRY(r, io->sys->sendmmsg(io->sys->ctx, io->fd, io->msgs, (unsigned)k,
 		                                    MSG_DONTWAIT));
