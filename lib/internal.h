@@ -40,11 +40,23 @@ struct feth__env;
 /* A backend's receive ring and send path of one tap. */
 struct feth__tap_io;
 
+/* What a backend's tap_open is asked for (checked by lib/tap.c: the send path and receive mode
+ * are among the backend's, the names are the pair's). */
+struct feth__tap_io_req {
+	const char *host_name; /* the host side, the I/O side's peer */
+	const char *io_name;   /* the I/O side, where frames are received and sent */
+	uint32_t mtu;          /* of the I/O side */
+	uint32_t rx_bufsize;   /* 0: the default */
+	uint32_t send_path;    /* FETH_TAP_SEND_* */
+	uint32_t rx_mode;      /* FETH_TAP_RX_* */
+};
+
 /* What a backend's tap_open reports. */
 struct feth__tap_io_info {
 	uint32_t max_frame;  /* the longest frame sends accept */
 	uint32_t rx_bufsize; /* in force */
 	uint32_t send_path;  /* FETH_TAP_SEND_* in force */
+	uint32_t rx_mode;    /* FETH_TAP_RX_* in force */
 };
 
 /*
@@ -91,17 +103,21 @@ struct feth__backend {
 
 /* A tap's I/O (lib/tap.c does the pair, the handle, locking and waking). */
 struct feth__tap_ops {
-	/* The FETH_TAP_SEND_* paths this platform has, as bits (1u << path); AUTO among them. */
-	uint32_t send_paths;
-	/* Opens the receive ring and the send path on the I/O side `ifname` of MTU `mtu`;
-	 * send_path is one of send_paths (lib/tap.c checks it before anything is created). */
-	int (*open)(const struct feth__env *env, const char *ifname, uint32_t mtu,
-	            uint32_t rx_bufsize, uint32_t send_path, struct feth__tap_io **ret,
-	            struct feth__tap_io_info *ret_info);
+	/* The FETH_TAP_SEND_* paths and FETH_TAP_RX_* modes this platform has, as bits
+	 * (1u << path); AUTO among them. lib/tap.c refuses the others before anything is made. */
+	uint32_t send_paths, rx_modes;
+	/* Opens the receive ring and the send path on the I/O side of the pair `req` names. */
+	int (*open)(const struct feth__env *env, const struct feth__tap_io_req *req,
+	            struct feth__tap_io **ret, struct feth__tap_io_info *ret_info);
 	void (*close)(struct feth__tap_io *io);
 	int (*fd)(const struct feth__tap_io *io);
-	/* 1 when frames of the last read are still to be handed out (no system call needed). */
-	int (*pending)(const struct feth__tap_io *io);
+	/* 1 when frames of the last read are still to be handed out (no system call needed), or
+	 * when the next receive has news (an error) to report. */
+	int (*pending)(struct feth__tap_io *io);
+	/* How long feth_tap_wait() may sleep in poll() before asking pending() again, in ms
+	 * (-1: as long as it likes), and how long it first pauses, in us, so that frames gather
+	 * for one receive (0: none). NULL: -1 and 0. */
+	int (*wait_limits)(const struct feth__tap_io *io, int *ret_pause_us);
 	int (*recv)(struct feth__tap_io *io, struct feth_frame *out, size_t max);
 	int (*send)(struct feth__tap_io *io, const void *frame, size_t len);
 	int (*send_batch)(struct feth__tap_io *io, const struct iovec *frames, size_t n);

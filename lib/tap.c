@@ -15,6 +15,7 @@
 
 #define KNOWN_TAP_FLAGS FETH_TAP_ADOPT
 #define LAST_SEND_PATH  FETH_TAP_SEND_TX_RING_BYPASS
+#define LAST_RX_MODE    FETH_TAP_RX_LOW_LATENCY
 /* A destroy that fails at close is tried this many times in all (see feth_tap_close()). */
 #define DESTROY_TRIES 3
 
@@ -45,11 +46,13 @@ static int tap_check(const struct feth__env *env, const struct feth_tap_opts *o)
 	int adopt = (o->flags & FETH_TAP_ADOPT) != 0;
 	int r;
 
-	if ((o->flags & ~KNOWN_TAP_FLAGS) || o->reserved[0] || o->reserved[1] ||
-	    o->send_path > LAST_SEND_PATH)
+	if ((o->flags & ~KNOWN_TAP_FLAGS) || o->reserved[0] || o->reserved[1] || o->reserved2 ||
+	    o->send_path > LAST_SEND_PATH || o->rx_mode > LAST_RX_MODE)
 		return -EINVAL;
-	/* Another platform's send path: refused before any interface is made for it. */
-	if (!(env->be->tap->send_paths & (1u << o->send_path)))
+	/* Another platform's send path or receive mode: refused before any interface is made
+	 * for it. */
+	if (!(env->be->tap->send_paths & (1u << o->send_path)) ||
+	    !(env->be->tap->rx_modes & (1u << o->rx_mode)))
 		return -EOPNOTSUPP;
 	r = feth__check_name_field(env, o->host_name, !adopt);
 	if (r == 0)
@@ -151,6 +154,7 @@ static int tap_setup(struct feth_tap *tap, const struct feth_tap_opts *o)
 {
 	const struct feth__sys *s = tap->env->sys;
 	struct feth__tap_io_info ioi;
+	struct feth__tap_io_req req;
 	struct feth_mtu mtu;
 	int fds[2], r;
 
@@ -164,13 +168,19 @@ static int tap_setup(struct feth_tap *tap, const struct feth_tap_opts *o)
 	if (r < 0)
 		return r;
 	tap->info.mtu = mtu.current;
-	r = tap->ops->open(tap->env, tap->info.io_name, mtu.current, o->rx_bufsize, o->send_path,
-	                   &tap->io, &ioi);
+	req = (struct feth__tap_io_req){.host_name = tap->info.host_name,
+	                                .io_name = tap->info.io_name,
+	                                .mtu = mtu.current,
+	                                .rx_bufsize = o->rx_bufsize,
+	                                .send_path = o->send_path,
+	                                .rx_mode = o->rx_mode};
+	r = tap->ops->open(tap->env, &req, &tap->io, &ioi);
 	if (r < 0)
 		return r;
 	tap->info.max_frame = ioi.max_frame;
 	tap->info.rx_bufsize = ioi.rx_bufsize;
 	tap->info.send_path = ioi.send_path;
+	tap->info.rx_mode = ioi.rx_mode;
 	r = s->pipe(s->ctx, fds);
 	if (r < 0)
 		return r;
@@ -268,37 +278,70 @@ static void wake_drain(struct feth_tap *tap)
 	while (r > 0 || r == -EINTR);
 }
 
+/* The backend's pending() under the receive lock; its wait limits too when asked. */
+static int rx_pending(struct feth_tap *tap, int *ret_limit_ms, int *ret_pause_us)
+{
+	int r;
+
+	pthread_mutex_lock(&tap->rx_lock);
+	r = tap->ops->pending(tap->io);
+	if (ret_limit_ms)
+		*ret_limit_ms = tap->ops->wait_limits ? tap->ops->wait_limits(tap->io, ret_pause_us)
+		                                      : -1;
+	pthread_mutex_unlock(&tap->rx_lock);
+	return r;
+}
+
 int feth_tap_wait(struct feth_tap *tap, int timeout_ms)
 {
 	const struct feth__sys *s;
 	struct pollfd p[2];
-	int r;
+	int limit = -1, pause = 0, r;
 
 	if (!tap)
 		return -EINVAL;
 	if (is_shut(tap))
 		return -ESHUTDOWN;
-	pthread_mutex_lock(&tap->rx_lock);
-	r = tap->ops->pending(tap->io);
-	pthread_mutex_unlock(&tap->rx_lock);
-	if (r)
-		return 1; /* frames of the last read still to hand out */
+	if (rx_pending(tap, &limit, &pause))
+		return 1; /* frames of the last read still to hand out, or news */
 	s = tap->env->sys;
-	p[0] = (struct pollfd){.fd = tap->ops->fd(tap->io), .events = POLLIN};
-	p[1] = (struct pollfd){.fd = tap->wake_rd, .events = POLLIN};
-	r = s->poll(s->ctx, p, 2, timeout_ms < 0 ? -1 : timeout_ms);
-	if (r == -EINTR)
-		return 0;
-	if (r < 0)
-		return r;
-	if (is_shut(tap))
-		return -ESHUTDOWN;
-	if (p[1].revents) {
-		wake_drain(tap);
-		return 0;
+	if (pause > 0 && timeout_ms != 0) {
+		/* The backend hands frames over one by one and the last drain was large: let a
+		 * batch gather instead of waking for every frame (see the backend's wait_limits). */
+		s->sleep_us(s->ctx, (uint32_t)pause);
+		if (is_shut(tap))
+			return -ESHUTDOWN;
 	}
-	/* An error condition is "ready" too: the receive call reports it. */
-	return p[0].revents ? 1 : 0;
+	for (;;) {
+		int t = timeout_ms < 0 ? -1 : timeout_ms;
+
+		if (limit >= 0 && (t < 0 || t > limit))
+			t = limit;
+		p[0] = (struct pollfd){.fd = tap->ops->fd(tap->io), .events = POLLIN};
+		p[1] = (struct pollfd){.fd = tap->wake_rd, .events = POLLIN};
+		r = s->poll(s->ctx, p, 2, t);
+		if (r == -EINTR)
+			return 0;
+		if (r < 0)
+			return r;
+		if (is_shut(tap))
+			return -ESHUTDOWN;
+		if (p[1].revents) {
+			wake_drain(tap);
+			return 0;
+		}
+		/* An error condition is "ready" too: the receive call reports it. */
+		if (p[0].revents)
+			return 1;
+		/* The slice ran out: news the descriptor does not signal (the backend knows). */
+		if (timeout_ms >= 0) {
+			timeout_ms -= t;
+			if (timeout_ms <= 0)
+				return rx_pending(tap, NULL, NULL) ? 1 : 0;
+		}
+		if (rx_pending(tap, &limit, NULL))
+			return 1;
+	}
 }
 
 int feth_tap_recv(struct feth_tap *tap, struct feth_frame *ret_frames, size_t max)

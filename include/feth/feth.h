@@ -407,10 +407,24 @@ struct feth_tap_opts {
 	uint32_t rx_bufsize;
 	/** FETH_TAP_SEND_*: how frames are sent. */
 	uint32_t send_path;
+	/** FETH_TAP_RX_*: how received frames are handed over. */
+	uint32_t rx_mode;
+	uint32_t reserved2; /**< zero */
 };
 /** Use an existing, peered pair instead of creating one. It is left in place at close (only
  * the I/O side's up state is restored if the tap brought it up). */
 #define FETH_TAP_ADOPT 0x1u
+
+/** Receive mode: the platform's default (Linux: RX_DEFAULT_DOC; macOS:
+ * FETH_TAP_RX_LOW_LATENCY). */
+#define FETH_TAP_RX_AUTO 0u
+/** Receive mode (Linux): frames are handed over a block at a time, a block when it is full or at
+ * most 2 ms after its first frame (TPACKET_V3). The least CPU per frame and the longest stall
+ * a ring of a given size absorbs; a frame on a quiet link waits up to those 2 ms. */
+#define FETH_TAP_RX_BATCH 1u
+/** Receive mode: each frame is handed over as soon as it arrives (Linux: TPACKET_V2, a slot per
+ * frame; macOS: BPF in immediate mode, the only mode there). The shortest round trip. */
+#define FETH_TAP_RX_LOW_LATENCY 2u
 
 /** Send path: the fastest the kernel has (macOS: BPF batch write on 14.1+, else AF_NDRV;
  * Linux: FETH_TAP_SEND_SENDMMSG, the fastest measured, see docs/linux-io.md). */
@@ -571,6 +585,8 @@ struct feth_tap_info {
 	uint32_t rx_bufsize;            /**< receive buffer in force (what the kernel granted) */
 	uint32_t send_path;             /**< FETH_TAP_SEND_*, never _AUTO: the one in use */
 	uint32_t flags;                 /**< FETH_TAP_ADOPT when the pair was adopted */
+	uint32_t rx_mode;               /**< FETH_TAP_RX_*, never _AUTO: the one in force */
+	uint32_t reserved;              /**< zero */
 };
 
 /**
@@ -598,6 +614,11 @@ struct feth_tap_stats {
 	uint64_t tx_err_netdown;  /**< sends that failed -ENETDOWN */
 	uint64_t tx_err_gone;     /**< sends that failed -ENXIO (interface destroyed) */
 	uint64_t tx_err_other;    /**< sends that failed otherwise */
+	uint64_t rx_oversized;    /**< frames longer than `max_frame`, dropped (Linux: only when
+	                               someone turned the host side's segmentation offload back on
+	                               after open, see docs/linux-io.md) */
+	uint64_t rx_csum_completed; /**< frames whose TCP or UDP checksum the kernel had left to
+	                                 hardware, completed by the library (Linux, as above) */
 };
 
 /**

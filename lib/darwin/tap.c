@@ -16,9 +16,8 @@ struct feth__tap_io {
 	uint32_t kernel_drops; /* the last figure the kernel gave */
 };
 
-static int darwin_tap_open(const struct feth__env *env, const char *ifname, uint32_t mtu,
-                           uint32_t rx_bufsize, uint32_t send_path, struct feth__tap_io **ret,
-                           struct feth__tap_io_info *ret_info)
+static int darwin_tap_open(const struct feth__env *env, const struct feth__tap_io_req *req,
+                           struct feth__tap_io **ret, struct feth__tap_io_info *ret_info)
 {
 	static const enum feth__tx_path paths[] = {
 	    [FETH_TAP_SEND_AUTO] = FETH__TX_AUTO,
@@ -37,11 +36,13 @@ static int darwin_tap_open(const struct feth__env *env, const char *ifname, uint
 	if (!io)
 		return -ENOMEM;
 	/* Receive first: the BPF descriptor is also a send path (§3.8). */
-	r = feth__bpf_open(env->sys, ifname, rx_bufsize, &io->bpf);
+	r = feth__bpf_open(env->sys, req->io_name, req->rx_bufsize, &io->bpf);
 	if (r == 0)
-		r = feth__tx_open(env->sys, ifname, mtu, paths[send_path], io->bpf, &io->tx);
+		r = feth__tx_open(env->sys, req->io_name, req->mtu, paths[req->send_path], io->bpf,
+		                  &io->tx);
 	/* Batch write is probed at open: asked for by name, its absence is an error. */
-	if (r == 0 && send_path == FETH_TAP_SEND_BPF_BATCH && io->tx->mode != FETH__TX_MODE_BATCH)
+	if (r == 0 && req->send_path == FETH_TAP_SEND_BPF_BATCH &&
+	    io->tx->mode != FETH__TX_MODE_BATCH)
 		r = -EOPNOTSUPP;
 	if (r < 0) {
 		feth__tx_close(io->tx);
@@ -52,6 +53,8 @@ static int darwin_tap_open(const struct feth__env *env, const char *ifname, uint
 	ret_info->max_frame = io->tx->max_frame;
 	ret_info->rx_bufsize = io->bpf->bufsize;
 	ret_info->send_path = modes[io->tx->mode];
+	/* BPF in immediate mode (lib/darwin/bpf.c): a read returns what has arrived at once. */
+	ret_info->rx_mode = FETH_TAP_RX_LOW_LATENCY;
 	*ret = io;
 	return 0;
 }
@@ -69,7 +72,7 @@ static int darwin_tap_fd(const struct feth__tap_io *io)
 	return io->bpf->fd;
 }
 
-static int darwin_tap_pending(const struct feth__tap_io *io)
+static int darwin_tap_pending(struct feth__tap_io *io)
 {
 	return feth__bpf_walk_more(&io->bpf->walk);
 }
@@ -116,6 +119,7 @@ static int darwin_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
 const struct feth__tap_ops feth__tap_ops_darwin = {
     .send_paths = 1u << FETH_TAP_SEND_AUTO | 1u << FETH_TAP_SEND_NDRV | 1u << FETH_TAP_SEND_BPF |
                   1u << FETH_TAP_SEND_BPF_BATCH,
+    .rx_modes = 1u << FETH_TAP_RX_AUTO | 1u << FETH_TAP_RX_LOW_LATENCY,
     .open = darwin_tap_open,
     .close = darwin_tap_close,
     .fd = darwin_tap_fd,

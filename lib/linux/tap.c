@@ -223,10 +223,11 @@ static void linux_tap_close(struct feth__tap_io *io)
 	free(io);
 }
 
-static int linux_tap_open(const struct feth__env *env, const char *ifname, uint32_t mtu,
-                          uint32_t rx_bufsize, uint32_t send_path, struct feth__tap_io **ret,
-                          struct feth__tap_io_info *ret_info)
+static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io_req *req,
+                          struct feth__tap_io **ret, struct feth__tap_io_info *ret_info)
 {
+	uint32_t send_path = req->send_path, rx_bufsize = req->rx_bufsize, mtu = req->mtu;
+	const char *ifname = req->io_name;
 	struct feth__tap_io *io;
 	int r;
 
@@ -263,6 +264,7 @@ static int linux_tap_open(const struct feth__env *env, const char *ifname, uint3
 	ret_info->max_frame = io->max_frame;
 	ret_info->rx_bufsize = io->block_size * io->block_nr;
 	ret_info->send_path = io->path;
+	ret_info->rx_mode = FETH_TAP_RX_BATCH;
 	*ret = io;
 	return 0;
 }
@@ -272,7 +274,7 @@ static int linux_tap_fd(const struct feth__tap_io *io)
 	return io->fd;
 }
 
-static int linux_tap_pending(const struct feth__tap_io *io)
+static int linux_tap_pending(struct feth__tap_io *io)
 {
 	return io->pkt_left > 0 ||
 	       (load_status(&rx_block(io, io->blk)->hdr.bh1.block_status) & TP_STATUS_USER);
@@ -589,6 +591,7 @@ const struct feth__tap_ops feth__tap_ops_linux = {
     .send_paths = 1u << FETH_TAP_SEND_AUTO | 1u << FETH_TAP_SEND_SENDTO |
                   1u << FETH_TAP_SEND_SENDMMSG | 1u << FETH_TAP_SEND_TX_RING |
                   1u << FETH_TAP_SEND_TX_RING_BYPASS,
+    .rx_modes = 1u << FETH_TAP_RX_AUTO | 1u << FETH_TAP_RX_BATCH,
     .open = linux_tap_open,
     .close = linux_tap_close,
     .fd = linux_tap_fd,
