@@ -286,8 +286,8 @@ static int rx_pending(struct feth_tap *tap, int *ret_limit_ms, int *ret_pause_us
 	pthread_mutex_lock(&tap->rx_lock);
 	r = tap->ops->pending(tap->io);
 	if (ret_limit_ms)
-		*ret_limit_ms = tap->ops->wait_limits ? tap->ops->wait_limits(tap->io, ret_pause_us)
-		                                      : -1;
+		*ret_limit_ms =
+		    tap->ops->wait_limits ? tap->ops->wait_limits(tap->io, ret_pause_us) : -1;
 	pthread_mutex_unlock(&tap->rx_lock);
 	return r;
 }
@@ -307,7 +307,8 @@ int feth_tap_wait(struct feth_tap *tap, int timeout_ms)
 	s = tap->env->sys;
 	if (pause > 0 && timeout_ms != 0) {
 		/* The backend hands frames over one by one and the last drain was large: let a
-		 * batch gather instead of waking for every frame (see the backend's wait_limits). */
+		 * batch gather instead of waking for every frame (see the backend's wait_limits).
+		 */
 		s->sleep_us(s->ctx, (uint32_t)pause);
 		if (is_shut(tap))
 			return -ESHUTDOWN;

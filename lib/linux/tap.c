@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A tap's I/O on Linux: one AF_PACKET socket bound to the I/O side of the veth pair. Frames
- * arrive through a TPACKET_V3 block ring and leave by the send path chosen at open (lib/tap.c
- * does the pair, the handle, locking and waking). docs/linux-io.md gives the measurements
- * behind the ring sizes and the default send path.
+ * arrive through a receive ring, TPACKET_V3 blocks (FETH_TAP_RX_BATCH) or TPACKET_V2 slots
+ * (FETH_TAP_RX_LOW_LATENCY), read by ring.c, and leave by the send path chosen at open
+ * (lib/tap.c does the pair, the handle, locking and waking). docs/linux-io.md gives the
+ * measurements behind the ring sizes, the default mode and the default send path.
  *
  * The kernel side, as read in net/packet/af_packet.c (Linux 6.x):
- * - a block belongs to the kernel (TP_STATUS_KERNEL) until it is retired, full or after
- *   tp_retire_blk_tov ms, with TP_STATUS_USER; poll() reports POLLIN once a block is retired;
+ * - ring.h says how the kernel fills the ring and what poll() reports about it;
  * - on NETDEV_DOWN and NETDEV_UNREGISTER of the bound interface packet_notifier() sets
- *   sk_err = ENETDOWN (POLLERR); on UNREGISTER it also sets the socket's ifindex to -1, which
- *   getsockname() reports; on NETDEV_UP the socket is hooked in again;
- * - tpacket_snd() sends every TP_STATUS_SEND_REQUEST frame from the ring's head on and, without
- *   MSG_DONTWAIT, returns only when the kernel has released them (TP_STATUS_AVAILABLE); a frame
- *   it could not send keeps TP_STATUS_SEND_REQUEST (or gets TP_STATUS_WRONG_FORMAT) and the
- *   head stays on it.
+ *   sk_err = ENETDOWN (POLLERR), but only while the socket's hook is running, so a deletion
+ *   (DOWN, then UNREGISTER) sets it once; on UNREGISTER it also sets the socket's ifindex to
+ *   -1, which getsockname() reports; on NETDEV_UP the socket is hooked in again;
+ * - tpacket_snd() sends every TP_STATUS_SEND_REQUEST frame from the ring's head on; with
+ *   MSG_DONTWAIT it returns at once, the frames it took TP_STATUS_SENDING until their skb is
+ *   freed (TP_STATUS_AVAILABLE again); a frame it could not send keeps TP_STATUS_SEND_REQUEST
+ *   (or gets TP_STATUS_WRONG_FORMAT) and the head stays on it. Without MSG_DONTWAIT it would
+ *   wait for every skb to be freed, for as long as a slow queueing discipline holds them.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* struct mmsghdr */
@@ -30,40 +32,47 @@
 #include <sys/socket.h>
 
 #include "../internal.h"
+#include "ring.h"
 #include "tap.h"
 
-/* Receive ring: how many blocks the buffer is cut into (see docs/linux-io.md). */
-unsigned feth__linux_rx_blocks = FETH__LINUX_RX_BLOCKS;
+/* Receive ring: the block count of FETH_TAP_RX_BATCH rings (0: from FETH__LINUX_RX_BLOCK). */
+unsigned feth__linux_rx_blocks;
 /* The longest a partly filled block waits before the kernel hands it over. */
 #define RX_RETIRE_MS 1
 #define RX_BLOCK_MAX (4u << 20)
 /* The largest receive ring: rx_bufsize is clamped to it, as macOS clamps its BPF buffer. */
 #define RX_RING_MAX (128u << 20)
+/* FETH_TAP_RX_LOW_LATENCY: after a drain of at least RX_PAUSE_FRAMES frames, a wait first
+ * pauses RX_PAUSE_US, so that the next receive takes a batch instead of a wake-up per frame
+ * (docs/linux-io.md). */
+#define RX_PAUSE_FRAMES 32
+#define RX_PAUSE_US     100
+/* While the I/O side is down, how often a wait looks whether it was deleted meanwhile. */
+#define RX_GONE_POLL_MS 100
 /* Send ring: its size in bytes, and the batch limit of sendmmsg(). */
 #define TX_RING_BYTES (1u << 20)
 #define MMSG_BATCH    256
-/* Where a frame's bytes start in a TX ring slot (tp_hdrlen - sizeof(struct sockaddr_ll)). */
-#define TX_DATA_OFF TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
 
 struct feth__tap_io {
 	const struct feth__sys *sys;
 	int fd;
 	uint32_t path; /* FETH_TAP_SEND_* in force */
+	uint32_t mode; /* FETH_TAP_RX_* in force */
 	int tx_ring;   /* the path sends through a PACKET_TX_RING */
 	uint32_t max_frame;
 	uint8_t *map;
 	size_t map_len;
+	int down; /* the interface went down (ENETDOWN) since open: it may be on its way out */
 	int gone; /* the interface was destroyed */
 
-	/* Receive ring: blocks [blk - held, blk) were handed out whole by the last receive and
-	 * go back to the kernel at the next; pkt/pkt_left walk block blk when it is open. */
-	uint8_t *rx;
-	uint32_t block_size, block_nr, blk, held, pkt_left;
-	const uint8_t *pkt;
+	struct feth__ring ring;
+	/* Frames received since the last receive that found none, and in the drain before. */
+	uint64_t burst, last_burst;
 
-	/* Send ring (FETH_TAP_SEND_TX_RING*): slots [0, tx_nr) of tx_size bytes. */
+	/* Send ring (FETH_TAP_SEND_TX_RING*): slots [0, tx_nr) of tx_size bytes, the frame's
+	 * bytes tx_off bytes into its slot. */
 	uint8_t *tx;
-	uint32_t tx_size, tx_nr, tx_head;
+	uint32_t tx_size, tx_nr, tx_head, tx_off;
 	/* Batch buffers of sendmmsg(). */
 	struct mmsghdr *msgs;
 	struct iovec *iovs;
@@ -90,29 +99,20 @@ static void store_status(volatile uint32_t *s, uint32_t v)
 	__atomic_store_n(s, v, __ATOMIC_RELEASE);
 }
 
-static struct tpacket_block_desc *rx_block(const struct feth__tap_io *io, uint32_t i)
-{
-	return (struct tpacket_block_desc *)(void *)(io->rx + (size_t)i * io->block_size);
-}
-
-static struct tpacket3_hdr *tx_slot(const struct feth__tap_io *io, uint32_t i)
-{
-	return (struct tpacket3_hdr *)(void *)(io->tx + (size_t)i * io->tx_size);
-}
-
 static int opt(struct feth__tap_io *io, int name, const void *val, size_t len)
 {
 	return io->sys->setsockopt(io->sys->ctx, io->fd, SOL_PACKET, name, val, len);
 }
 
-/* The receive ring's geometry for a buffer of about `bufsize` bytes and frames up to
- * max_frame: blocks of a power of two that hold the largest frame, at least two of them. */
-static void rx_geometry(uint32_t bufsize, uint32_t max_frame, struct tpacket_req3 *req)
+/* FETH_TAP_RX_BATCH: blocks of FETH__LINUX_RX_BLOCK (at least two, each holding the largest
+ * frame), as many as the buffer holds. */
+static void rx_geometry_blocks(uint32_t bufsize, uint32_t max_frame, struct tpacket_req3 *req)
 {
-	uint32_t blocks = feth__linux_rx_blocks ? feth__linux_rx_blocks : FETH__LINUX_RX_BLOCKS;
 	uint32_t min = pow2_at_least((uint64_t)max_frame + TPACKET3_HDRLEN + 64);
-	uint32_t size = pow2_at_least(bufsize / blocks + 1) / 2; /* the power of two <= */
+	uint32_t size = FETH__LINUX_RX_BLOCK;
 
+	if (feth__linux_rx_blocks) /* a sweep: that many blocks, of the power of two that fits */
+		size = pow2_at_least(bufsize / feth__linux_rx_blocks + 1) / 2;
 	if (size < 4096)
 		size = 4096;
 	if (size < min)
@@ -128,10 +128,27 @@ static void rx_geometry(uint32_t bufsize, uint32_t max_frame, struct tpacket_req
 	req->tp_retire_blk_tov = RX_RETIRE_MS;
 }
 
-/* The send ring: a slot per frame of up to max_frame bytes. */
-static void tx_geometry(uint32_t max_frame, struct tpacket_req3 *req)
+/* FETH_TAP_RX_LOW_LATENCY: a slot per frame, each holding the largest frame where tpacket_rcv()
+ * puts it (at most 80 bytes past the slot's start for an Ethernet header), in blocks of
+ * FETH__LINUX_RX_SLOT_BLOCK. */
+static void rx_geometry_slots(uint32_t bufsize, uint32_t max_frame, struct tpacket_req3 *req)
 {
-	uint32_t slot = pow2_at_least((uint64_t)max_frame + TX_DATA_OFF);
+	uint32_t slot = TPACKET_ALIGN(TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + max_frame);
+	uint32_t size = FETH__LINUX_RX_SLOT_BLOCK;
+
+	while (size < slot)
+		size <<= 1;
+	memset(req, 0, sizeof(*req));
+	req->tp_block_size = size;
+	req->tp_block_nr = bufsize / size < 2 ? 2 : bufsize / size;
+	req->tp_frame_size = slot;
+	req->tp_frame_nr = size / slot * req->tp_block_nr;
+}
+
+/* The send ring: a slot per frame of up to max_frame bytes, tx_off into the slot. */
+static void tx_geometry(uint32_t max_frame, uint32_t tx_off, struct tpacket_req3 *req)
+{
+	uint32_t slot = pow2_at_least((uint64_t)max_frame + tx_off);
 
 	memset(req, 0, sizeof(*req));
 	req->tp_frame_size = slot;
@@ -140,6 +157,32 @@ static void tx_geometry(uint32_t max_frame, struct tpacket_req3 *req)
 	if (req->tp_block_nr < 2)
 		req->tp_block_nr = 2;
 	req->tp_frame_nr = req->tp_block_size / slot * req->tp_block_nr;
+}
+
+/* The status word of send slot i (where it is depends on the ring's version). */
+static volatile uint32_t *tx_status(const struct feth__tap_io *io, uint32_t i)
+{
+	uint8_t *h = io->tx + (size_t)i * io->tx_size;
+
+	if (io->mode == FETH_TAP_RX_BATCH)
+		return &((struct tpacket3_hdr *)(void *)h)->tp_status;
+	return &((struct tpacket2_hdr *)(void *)h)->tp_status;
+}
+
+/* Fills send slot i with a frame (its status is the caller's business). */
+static void tx_fill(struct feth__tap_io *io, uint32_t i, const struct iovec *frame)
+{
+	uint8_t *h = io->tx + (size_t)i * io->tx_size;
+
+	memcpy(h + io->tx_off, frame->iov_base, frame->iov_len);
+	if (io->mode == FETH_TAP_RX_BATCH) {
+		struct tpacket3_hdr *h3 = (struct tpacket3_hdr *)(void *)h;
+
+		h3->tp_len = (uint32_t)frame->iov_len;
+		h3->tp_next_offset = 0;
+	} else {
+		((struct tpacket2_hdr *)(void *)h)->tp_len = (uint32_t)frame->iov_len;
+	}
 }
 
 static int if_index(struct feth__tap_io *io, const char *ifname)
@@ -160,7 +203,7 @@ static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t
 	const struct feth__sys *s = io->sys;
 	struct tpacket_req3 rxr, txr;
 	struct sockaddr_ll sll;
-	int one = 1, v3 = TPACKET_V3, ifindex, r;
+	int one = 1, version, ifindex, r;
 	size_t rx_len, tx_len = 0;
 
 	/* Protocol 0: nothing is queued before the ring exists and the socket is bound. */
@@ -171,7 +214,8 @@ static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t
 	ifindex = if_index(io, ifname);
 	if (ifindex < 0)
 		return ifindex;
-	r = opt(io, PACKET_VERSION, &v3, sizeof(v3));
+	version = io->mode == FETH_TAP_RX_BATCH ? TPACKET_V3 : TPACKET_V2;
+	r = opt(io, PACKET_VERSION, &version, sizeof(version));
 	/* The frames this interface sends are not ours to receive (BIOCSSEESENT 0 on Darwin).
 	 * Kernels before 4.20 lack the option: recv() skips outgoing frames there too. */
 	if (r == 0) {
@@ -180,11 +224,18 @@ static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t
 	}
 	if (r == 0 && io->path == FETH_TAP_SEND_TX_RING_BYPASS)
 		r = opt(io, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	rx_geometry(rx_bufsize, io->max_frame, &rxr);
+	if (io->mode == FETH_TAP_RX_BATCH)
+		rx_geometry_blocks(rx_bufsize, io->max_frame, &rxr);
+	else
+		rx_geometry_slots(rx_bufsize, io->max_frame, &rxr);
 	if (r == 0)
 		r = opt(io, PACKET_RX_RING, &rxr, sizeof(rxr));
 	if (r == 0 && io->tx_ring) {
-		tx_geometry(io->max_frame, &txr);
+		/* Where tpacket_fill_skb() takes a frame's bytes: tp_hdrlen - sizeof(sll). */
+		io->tx_off = io->mode == FETH_TAP_RX_BATCH
+		                 ? TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
+		                 : TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
+		tx_geometry(io->max_frame, io->tx_off, &txr);
 		r = opt(io, PACKET_TX_RING, &txr, sizeof(txr));
 		tx_len = (size_t)txr.tp_block_size * txr.tp_block_nr;
 		io->tx_size = txr.tp_frame_size;
@@ -192,15 +243,17 @@ static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t
 	}
 	if (r < 0)
 		return r;
-	io->block_size = rxr.tp_block_size;
-	io->block_nr = rxr.tp_block_nr;
 	rx_len = (size_t)rxr.tp_block_size * rxr.tp_block_nr;
 	/* The RX ring comes first in the mapping, the TX ring right after it. */
 	r = s->mmap_shared(s->ctx, io->fd, rx_len + tx_len, (void **)&io->map);
 	if (r < 0)
 		return r;
 	io->map_len = rx_len + tx_len;
-	io->rx = io->map;
+	if (io->mode == FETH_TAP_RX_BATCH)
+		feth__ring_init(&io->ring, io->map, 1, rxr.tp_block_size, rxr.tp_block_nr, 0);
+	else
+		feth__ring_init(&io->ring, io->map, 0, rxr.tp_block_size, rxr.tp_frame_nr,
+		                rxr.tp_frame_size);
 	io->tx = tx_len ? io->map + rx_len : NULL;
 
 	memset(&sll, 0, sizeof(sll));
@@ -226,8 +279,7 @@ static void linux_tap_close(struct feth__tap_io *io)
 static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io_req *req,
                           struct feth__tap_io **ret, struct feth__tap_io_info *ret_info)
 {
-	uint32_t send_path = req->send_path, rx_bufsize = req->rx_bufsize, mtu = req->mtu;
-	const char *ifname = req->io_name;
+	uint32_t rx_bufsize = req->rx_bufsize ? req->rx_bufsize : FETH__LINUX_RX_BUFSIZE;
 	struct feth__tap_io *io;
 	int r;
 
@@ -237,10 +289,11 @@ static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io
 	io->sys = env->sys;
 	io->fd = -1;
 	io->st.sz = sizeof(io->st);
-	io->path = send_path == FETH_TAP_SEND_AUTO ? FETH__LINUX_SEND_AUTO : send_path;
+	io->path = req->send_path == FETH_TAP_SEND_AUTO ? FETH__LINUX_SEND_AUTO : req->send_path;
+	io->mode = req->rx_mode == FETH_TAP_RX_AUTO ? FETH__LINUX_RX_AUTO : req->rx_mode;
 	io->tx_ring = io->path == FETH_TAP_SEND_TX_RING || io->path == FETH_TAP_SEND_TX_RING_BYPASS;
 	/* MTU + Ethernet header + an 802.1Q tag: the kernel's own limit (packet_snd()). */
-	io->max_frame = mtu + 18;
+	io->max_frame = req->mtu + 18;
 	if (io->path == FETH_TAP_SEND_SENDMMSG) {
 		io->msgs = calloc(MMSG_BATCH, sizeof(*io->msgs));
 		io->iovs = calloc(MMSG_BATCH, sizeof(*io->iovs));
@@ -254,17 +307,16 @@ static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io
 			io->msgs[i].msg_hdr.msg_iovlen = 1;
 		}
 	}
-	if (rx_bufsize == 0)
-		rx_bufsize = FETH__LINUX_RX_BUFSIZE;
-	r = linux_tap_setup(io, ifname, rx_bufsize < RX_RING_MAX ? rx_bufsize : RX_RING_MAX);
+	r = linux_tap_setup(io, req->io_name, rx_bufsize < RX_RING_MAX ? rx_bufsize : RX_RING_MAX);
 	if (r < 0) {
 		linux_tap_close(io);
 		return r;
 	}
 	ret_info->max_frame = io->max_frame;
-	ret_info->rx_bufsize = io->block_size * io->block_nr;
+	ret_info->rx_bufsize =
+	    io->ring.block_size * (io->ring.v3 ? io->ring.nr : io->ring.nr / io->ring.per_block);
 	ret_info->send_path = io->path;
-	ret_info->rx_mode = FETH_TAP_RX_BATCH;
+	ret_info->rx_mode = io->mode;
 	*ret = io;
 	return 0;
 }
@@ -274,60 +326,72 @@ static int linux_tap_fd(const struct feth__tap_io *io)
 	return io->fd;
 }
 
+/* Whether the interface the socket is bound to was destroyed (its bound index is then -1). */
+static int check_gone(struct feth__tap_io *io)
+{
+	struct sockaddr_ll sll;
+	size_t len = sizeof(sll);
+
+	if (!io->gone && io->sys->getsockname(io->sys->ctx, io->fd, &sll, &len) == 0 &&
+	    sll.sll_ifindex == -1)
+		io->gone = 1;
+	return io->gone;
+}
+
 static int linux_tap_pending(struct feth__tap_io *io)
 {
-	return io->pkt_left > 0 ||
-	       (load_status(&rx_block(io, io->blk)->hdr.bh1.block_status) & TP_STATUS_USER);
+	if (feth__ring_pending(&io->ring))
+		return 1;
+	/* A destroyed interface is news for the receiver (-ENXIO) that poll() never signals. */
+	return io->gone || (io->down && check_gone(io));
 }
 
-/* Gives the blocks the last receive handed out back to the kernel. Their packet count is
- * cleared first (the kernel resets it when it opens the block): rx_gathering() reads it. */
-static void rx_release(struct feth__tap_io *io)
+static int linux_tap_wait_limits(const struct feth__tap_io *io, int *ret_pause_us)
 {
-	for (; io->held > 0; io->held--) {
-		struct tpacket_block_desc *b =
-		    rx_block(io, (io->blk + io->block_nr - io->held) % io->block_nr);
-
-		b->hdr.bh1.num_pkts = 0;
-		store_status(&b->hdr.bh1.block_status, TP_STATUS_KERNEL);
-	}
+	if (ret_pause_us)
+		*ret_pause_us =
+		    io->mode == FETH_TAP_RX_LOW_LATENCY && io->last_burst >= RX_PAUSE_FRAMES
+		        ? RX_PAUSE_US
+		        : 0;
+	/* Down: it may be being deleted, which only the socket's bound index tells. */
+	return io->down && !io->gone ? RX_GONE_POLL_MS : -1;
 }
 
-/* Whether the kernel is gathering frames into the block it has open (the next one to be
- * handed over): it retires it within RX_RETIRE_MS even when no more frames come. */
-static int rx_gathering(const struct feth__tap_io *io)
-{
-	const struct tpacket_block_desc *b = rx_block(io, io->blk);
+#define RX_AGAIN 1
 
-	return !(load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER) &&
-	       __atomic_load_n(&b->hdr.bh1.num_pkts, __ATOMIC_RELAXED) > 0;
-}
-
-/* With no frame to hand out: 0 while the interface exists (down or not); once it is gone,
- * 0 until the frames it left are handed out, then -ENXIO. The socket's pending error is read
- * (and so cleared) here. packet_notifier() and packet_do_bind() set ENETDOWN, the only error
- * reception acts on; any other would concern a send, whose caller has had its result, so it
- * is not turned into a receive error. */
+/*
+ * With no frame to hand out: 0 while the interface exists (down or not), RX_AGAIN when the
+ * reader had lost its place in the ring and found it again; once the interface is gone, 0
+ * until the frames it left are handed out, then -ENXIO.
+ *
+ * One poll() tells it all. POLLERR: the socket's pending error is read (and so cleared, or
+ * the descriptor would stay ready): packet_notifier() sets ENETDOWN when the interface goes
+ * down or away, the only error reception acts on (any other concerns a send, whose caller has
+ * had its result). From then on every empty receive looks whether the interface still exists,
+ * since its deletion is signalled only once, maybe before it is complete. POLLIN with nothing
+ * where the reader looks: the kernel handed over a block the reader is not at (ring.h).
+ */
 static int rx_check(struct feth__tap_io *io)
 {
 	const struct feth__sys *s = io->sys;
-	struct sockaddr_ll sll;
-	size_t len = sizeof(int);
-	int err = 0, r;
+	struct pollfd p = {.fd = io->fd, .events = POLLIN};
+	int r = s->poll(s->ctx, &p, 1, 0);
 
-	if (!io->gone) {
-		r = s->getsockopt(s->ctx, io->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (r < 0)
-			return r;
-		if (err != ENETDOWN)
-			return 0;
-		len = sizeof(sll);
-		r = s->getsockname(s->ctx, io->fd, &sll, &len);
-		if (r < 0 || sll.sll_ifindex != -1)
-			return 0; /* down, not gone: frames flow again when it comes up */
-		io->gone = 1;
+	if (r > 0 && (p.revents & POLLERR)) {
+		size_t len = sizeof(int);
+		int err = 0;
+
+		if (s->getsockopt(s->ctx, io->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+		    err == ENETDOWN)
+			io->down = 1;
 	}
-	return rx_gathering(io) ? 0 : -ENXIO;
+	if (io->down)
+		(void)check_gone(io);
+	if (r > 0 && (p.revents & POLLIN) && feth__ring_resync(&io->ring))
+		return RX_AGAIN;
+	if (io->gone)
+		return feth__ring_gathering(&io->ring) ? 0 : -ENXIO;
+	return 0;
 }
 
 /*
@@ -337,73 +401,71 @@ static int rx_check(struct feth__tap_io *io)
  * leaves before every frame (tpacket_rcv() puts the MAC header at least 16 bytes past the
  * struct sockaddr_ll), as libpcap does.
  */
-static void vlan_reinsert(const struct tpacket3_hdr *h, struct feth_frame *f)
+static void vlan_reinsert(const struct feth__ring_pkt *p, struct feth_frame *f)
 {
 	uint8_t *mac = (uint8_t *)(uintptr_t)f->data;
-	uint16_t tpid = h->tp_status & TP_STATUS_VLAN_TPID_VALID ? h->hv1.tp_vlan_tpid : 0x8100;
-	uint16_t tci = (uint16_t)h->hv1.tp_vlan_tci;
+	uint16_t tpid = p->status & TP_STATUS_VLAN_TPID_VALID ? p->vlan_tpid : 0x8100;
 
-	if (h->tp_mac < TPACKET3_HDRLEN + 4 || f->caplen < 12)
+	if (p->room < 4 || f->caplen < 12)
 		return;
 	memmove(mac - 4, mac, 12);
 	mac[8] = (uint8_t)(tpid >> 8);
 	mac[9] = (uint8_t)tpid;
-	mac[10] = (uint8_t)(tci >> 8);
-	mac[11] = (uint8_t)tci;
+	mac[10] = (uint8_t)(p->vlan_tci >> 8);
+	mac[11] = (uint8_t)p->vlan_tci;
 	f->data = mac - 4;
 	f->caplen += 4;
 	f->len += 4;
 }
 
-static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_t max)
+/* Walks the ring into views: how many. */
+static size_t rx_walk(struct feth__tap_io *io, struct feth_frame *out, size_t max)
 {
+	struct feth__ring_pkt p;
 	size_t n = 0;
 
-	rx_release(io);
-	while (n < max) {
-		const struct tpacket3_hdr *h;
-		const struct sockaddr_ll *sll;
+	while (n < max && feth__ring_next(&io->ring, &p)) {
+		struct feth_frame *f = &out[n];
 
-		if (io->pkt_left == 0) {
-			struct tpacket_block_desc *b = rx_block(io, io->blk);
-
-			if (!(load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER))
-				break;
-			io->st.rx_reads++;
-			io->pkt = (const uint8_t *)b + b->hdr.bh1.offset_to_first_pkt;
-			io->pkt_left = b->hdr.bh1.num_pkts;
-			if (io->pkt_left == 0) {
-				store_status(&b->hdr.bh1.block_status, TP_STATUS_KERNEL);
-				io->blk = (io->blk + 1) % io->block_nr;
-				continue;
-			}
-		}
-		h = (const struct tpacket3_hdr *)(const void *)io->pkt;
-		sll =
-		    (const struct sockaddr_ll *)(const void *)(io->pkt + TPACKET_ALIGN(sizeof(*h)));
-		if (sll->sll_pkttype != PACKET_OUTGOING) {
-			struct feth_frame *f = &out[n++];
-
-			f->data = io->pkt + h->tp_mac;
-			f->caplen = h->tp_snaplen;
-			f->len = h->tp_len;
-			if (h->tp_status & TP_STATUS_VLAN_VALID)
-				vlan_reinsert(h, f);
-			f->ts_usec = (int64_t)h->tp_sec * 1000000 + h->tp_nsec / 1000;
-			f->flags = h->tp_snaplen < h->tp_len ? FETH_FRAME_TRUNCATED : 0;
-			f->reserved = 0;
-			io->st.rx_frames++;
-			io->st.rx_truncated += f->flags != 0;
-		}
-		if (--io->pkt_left > 0) {
-			io->pkt += h->tp_next_offset;
-		} else {
-			/* The block's views stay valid until the next receive. */
-			io->blk = (io->blk + 1) % io->block_nr;
-			io->held++;
-		}
+		if (p.pkttype == PACKET_OUTGOING)
+			continue; /* kernels before 4.20 (see linux_tap_setup()) */
+		f->data = p.mac;
+		f->caplen = p.snaplen;
+		f->len = p.len;
+		if (p.status & TP_STATUS_VLAN_VALID)
+			vlan_reinsert(&p, f);
+		f->ts_usec = (int64_t)p.sec * 1000000 + p.nsec / 1000;
+		f->flags = f->caplen < f->len ? FETH_FRAME_TRUNCATED : 0;
+		f->reserved = 0;
+		io->st.rx_frames++;
+		io->st.rx_truncated += f->flags != 0;
+		n++;
 	}
-	return n > 0 ? (int)n : rx_check(io);
+	return n;
+}
+
+static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_t max)
+{
+	size_t n;
+	int r;
+
+	feth__ring_release(&io->ring);
+	n = rx_walk(io, out, max);
+	if (n == 0) {
+		r = rx_check(io);
+		if (r == RX_AGAIN)
+			n = rx_walk(io, out, max);
+		else if (r < 0)
+			return r;
+	}
+	if (n == 0) {
+		io->last_burst = io->burst;
+		io->burst = 0;
+		return 0;
+	}
+	io->burst += n;
+	io->st.rx_reads += !io->ring.v3; /* V3: the blocks taken, counted in stats() */
+	return (int)n;
 }
 
 static void tx_count_error(struct feth__tap_io *io, int err)
@@ -490,6 +552,12 @@ static int send_mmsg(struct feth__tap_io *io, const struct iovec *frames, size_t
 	return done > 0 ? (int)done : err;
 }
 
+/*
+ * The send ring: frames are copied into the slots from our head on (each must be the
+ * kernel's no more: TP_STATUS_AVAILABLE), and one send() without waiting makes the kernel take
+ * them; what it did not take comes back to us, and its head stays on the first of those, as
+ * ours does.
+ */
 static int send_ring(struct feth__tap_io *io, const struct iovec *frames, size_t n)
 {
 	size_t done = 0;
@@ -501,15 +569,12 @@ static int send_ring(struct feth__tap_io *io, const struct iovec *frames, size_t
 		ssize_t r;
 
 		for (f = 0; f < k; f++) {
-			struct tpacket3_hdr *h = tx_slot(io, (start + (uint32_t)f) % io->tx_nr);
+			uint32_t i = (start + (uint32_t)f) % io->tx_nr;
 
-			if (load_status(&h->tp_status) != TP_STATUS_AVAILABLE)
-				break; /* still the kernel's */
-			memcpy((uint8_t *)h + TX_DATA_OFF, frames[done + f].iov_base,
-			       frames[done + f].iov_len);
-			h->tp_len = (uint32_t)frames[done + f].iov_len;
-			h->tp_next_offset = 0;
-			store_status(&h->tp_status, TP_STATUS_SEND_REQUEST);
+			if (load_status(tx_status(io, i)) != TP_STATUS_AVAILABLE)
+				break; /* still the kernel's: the ring is full */
+			tx_fill(io, i, &frames[done + f]);
+			store_status(tx_status(io, i), TP_STATUS_SEND_REQUEST);
 		}
 		if (f == 0) {
 			if (k > 0)
@@ -517,24 +582,23 @@ static int send_ring(struct feth__tap_io *io, const struct iovec *frames, size_t
 			break;
 		}
 		io->st.tx_syscalls++;
-		/* Blocking: the call returns when the kernel has released the frames. */
-		FETH_SYS_RETRY(r, io->sys->sendto(io->sys->ctx, io->fd, NULL, 0, 0, NULL, 0));
-		/* What the kernel did not take goes back to us; its head stays on the first. */
+		FETH_SYS_RETRY(
+		    r, io->sys->sendto(io->sys->ctx, io->fd, NULL, 0, MSG_DONTWAIT, NULL, 0));
 		for (; ok < f; ok++) {
-			struct tpacket3_hdr *h = tx_slot(io, (start + (uint32_t)ok) % io->tx_nr);
-			uint32_t st = load_status(&h->tp_status);
+			uint32_t st =
+			    load_status(tx_status(io, (start + (uint32_t)ok) % io->tx_nr));
 
 			if (st == TP_STATUS_SEND_REQUEST || (st & TP_STATUS_WRONG_FORMAT))
 				break;
 		}
 		for (size_t i = ok; i < f; i++)
-			store_status(&tx_slot(io, (start + (uint32_t)i) % io->tx_nr)->tp_status,
+			store_status(tx_status(io, (start + (uint32_t)i) % io->tx_nr),
 			             TP_STATUS_AVAILABLE);
 		io->tx_head = (start + (uint32_t)ok) % io->tx_nr;
 		io->st.tx_frames += ok;
 		done += ok;
 		if (ok < f) {
-			err = tx_error(io, r < 0 ? (int)r : -EIO);
+			err = tx_error(io, r < 0 ? (int)r : -ENOBUFS);
 			break;
 		}
 		if (f < k || err)
@@ -583,6 +647,9 @@ static int linux_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
 	/* The kernel's figures restart from zero at every read: they are added up here. */
 	if (r == 0)
 		io->st.rx_kernel_drops += ks.tp_drops;
+	io->st.rx_malformed = io->ring.malformed;
+	if (io->ring.v3)
+		io->st.rx_reads = io->ring.taken;
 	*ret = io->st;
 	return r;
 }
@@ -591,11 +658,12 @@ const struct feth__tap_ops feth__tap_ops_linux = {
     .send_paths = 1u << FETH_TAP_SEND_AUTO | 1u << FETH_TAP_SEND_SENDTO |
                   1u << FETH_TAP_SEND_SENDMMSG | 1u << FETH_TAP_SEND_TX_RING |
                   1u << FETH_TAP_SEND_TX_RING_BYPASS,
-    .rx_modes = 1u << FETH_TAP_RX_AUTO | 1u << FETH_TAP_RX_BATCH,
+    .rx_modes = 1u << FETH_TAP_RX_AUTO | 1u << FETH_TAP_RX_BATCH | 1u << FETH_TAP_RX_LOW_LATENCY,
     .open = linux_tap_open,
     .close = linux_tap_close,
     .fd = linux_tap_fd,
     .pending = linux_tap_pending,
+    .wait_limits = linux_tap_wait_limits,
     .recv = linux_tap_recv,
     .send = linux_tap_send,
     .send_batch = linux_tap_send_batch,

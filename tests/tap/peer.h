@@ -33,6 +33,12 @@ uint32_t peer_foreign_path(void);
 /* The send path in force when `asked` is asked for. */
 uint32_t peer_path_in_force(uint32_t asked);
 int peer_path_batches(uint32_t path);
+/* The receive modes to run the suite in (the platform's default first), one the platform
+ * does not have (or FETH_TAP_RX_AUTO when it has them all), and the mode in force when
+ * `asked` is asked for. */
+size_t peer_rx_modes(const uint32_t **ret);
+uint32_t peer_foreign_rx_mode(void);
+uint32_t peer_rx_mode_in_force(uint32_t asked);
 /* The longest untagged frame the kernel sends at MTU `mtu` (Linux: MTU + 14; macOS: any
  * frame up to the tap's max_frame, MTU + 18). */
 size_t peer_untagged_max(uint32_t mtu);
@@ -48,6 +54,14 @@ int peer_host_send(struct peer *p, const char *host, const void *frame, size_t l
 ssize_t peer_host_recv(struct peer *p, const char *host, void *buf, size_t cap);
 /* 1 when nothing more arrives at the host side (within a short while), else 0. */
 int peer_host_quiet(struct peer *p, const char *host);
+/* How many frames fill the ring of tap `in` (opened with rx_bufsize 640 KiB) with a light
+ * stream (a frame at a time, each handed over alone), and some more; 0 where the platform has
+ * no such ring. peer_light_gap() waits between two such frames. */
+size_t peer_light_burst(const struct feth_tap_info *in);
+void peer_light_gap(const struct feth_tap_info *in);
+/* Puts a very slow queueing discipline (a few hundred bytes a second) on the egress of
+ * interface `ifname`: 0, or -EOPNOTSUPP where the platform has none. */
+int peer_slow_queue(struct peer *p, const char *ifname);
 /* Fault injection: seam calls made so far; make the nth call from now on fail with -err
  * (without being made); back to no faults. */
 unsigned long peer_calls(struct peer *p);

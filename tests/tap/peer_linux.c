@@ -42,6 +42,54 @@ struct peer {
 static const uint32_t paths[] = {FETH_TAP_SEND_AUTO, FETH_TAP_SEND_SENDTO, FETH_TAP_SEND_SENDMMSG,
                                  FETH_TAP_SEND_TX_RING, FETH_TAP_SEND_TX_RING_BYPASS};
 
+static const uint32_t modes[] = {FETH_TAP_RX_AUTO, FETH_TAP_RX_BATCH, FETH_TAP_RX_LOW_LATENCY};
+
+size_t peer_rx_modes(const uint32_t **ret)
+{
+	*ret = modes;
+	return sizeof(modes) / sizeof(modes[0]);
+}
+
+uint32_t peer_foreign_rx_mode(void)
+{
+	return FETH_TAP_RX_AUTO; /* it has them all */
+}
+
+uint32_t peer_rx_mode_in_force(uint32_t asked)
+{
+	return asked == FETH_TAP_RX_AUTO ? FETH__LINUX_RX_AUTO : asked;
+}
+
+size_t peer_light_burst(const struct feth_tap_info *in)
+{
+	/* The geometry docs/linux-io.md gives: blocks of 64 KiB, or slots of the largest frame
+	 * placed 80 bytes in, rounded to 16, in blocks of 128 KiB. */
+	uint32_t slot = (80 + in->max_frame + 15) & ~15u;
+
+	if (in->rx_mode == FETH_TAP_RX_BATCH)
+		return in->rx_bufsize / 65536 + 6;
+	return in->rx_bufsize / 131072 * (131072 / slot) + 45;
+}
+
+void peer_light_gap(const struct feth_tap_info *in)
+{
+	/* Blocks: long enough for the kernel's 1 ms retire timer to hand each one over alone. */
+	if (in->rx_mode == FETH_TAP_RX_BATCH)
+		usleep(5000);
+}
+
+int peer_slow_queue(struct peer *p, const char *ifname)
+{
+	char cmd[160];
+
+	(void)p;
+	/* 8 kbit/s: a 1500-byte frame leaves every 1.5 s; the queue holds some 60 of them, more
+	 * than a batch of 32 (a send that waited for its frames to leave would take a minute). */
+	snprintf(cmd, sizeof(cmd),
+	         "tc qdisc add dev %s root tbf rate 8kbit burst 1600 limit 100000", ifname);
+	return system(cmd) == 0 ? 0 : -EIO;
+}
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");

@@ -13,6 +13,43 @@ struct peer {
 static const uint32_t paths[] = {FETH_TAP_SEND_AUTO, FETH_TAP_SEND_NDRV, FETH_TAP_SEND_BPF,
                                  FETH_TAP_SEND_BPF_BATCH};
 
+static const uint32_t modes[] = {FETH_TAP_RX_AUTO, FETH_TAP_RX_LOW_LATENCY};
+
+size_t peer_rx_modes(const uint32_t **ret)
+{
+	*ret = modes;
+	return sizeof(modes) / sizeof(modes[0]);
+}
+
+uint32_t peer_foreign_rx_mode(void)
+{
+	return FETH_TAP_RX_BATCH;
+}
+
+uint32_t peer_rx_mode_in_force(uint32_t asked)
+{
+	(void)asked;
+	return FETH_TAP_RX_LOW_LATENCY; /* BPF in immediate mode */
+}
+
+size_t peer_light_burst(const struct feth_tap_info *in)
+{
+	(void)in;
+	return 0; /* BPF's buffers are filled by bytes, not a unit per frame */
+}
+
+void peer_light_gap(const struct feth_tap_info *in)
+{
+	(void)in;
+}
+
+int peer_slow_queue(struct peer *p, const char *ifname)
+{
+	(void)p;
+	(void)ifname;
+	return -EOPNOTSUPP;
+}
+
 int peer_init(void)
 {
 	return 0;
