@@ -13,10 +13,18 @@
  *   feth-bench tx-sim [--path ndrv|bpf|batch] [--batch N] [--frames N] [--len BYTES]
  *           the Darwin send paths over the simulated kernel: seam calls per frame sent and
  *           frames per second (bpf: one write per frame, as on macOS before 14.1)
- *   feth-bench linux-rx [--secs S] [--len BYTES] [--bufsize BYTES] [--blocks N]
+ *   feth-bench linux-rx [--secs S] [--len BYTES] [--generators N] [--bufsize BYTES]
+ *                       [--blocks N] [--mode batch|low_latency|all] [--only LIST] [--runs R]
  *           Linux, real kernel, root: a flood of frames into the host side; frames per second
- *           received through libfeth, a per-packet recv() loop and a TAP device read loop
- *   feth-bench linux-tx [--secs S] [--len BYTES] [--batch N] [--path NAME]
+ *           received through libfeth (each receive mode), a per-packet recv() loop, a TAP
+ *           device read loop and libpcap (1 ms timeout, and immediate mode)
+ *   feth-bench linux-rx --stall-ms N [--rate R] [--len BYTES] [...]
+ *           the same receivers stalled for N ms while R frames/s (0: a flood) arrive: how
+ *           many of them each one keeps
+ *   feth-bench linux-latency [--count N] [--runs R] [--gap-min MS] [--gap-max MS] [--len BYTES]
+ *           Linux, real kernel, root: round trips through a responder on the I/O side (libfeth
+ *           in each receive mode, libpcap in immediate mode, a TAP device), interleaved
+ *   feth-bench linux-tx [--secs S] [--len BYTES] [--batch N] [--path NAME] [--rounds R]
  *           Linux, real kernel, root: frames per second sent through each send path
  *
  * Instruction counts per record come from callgrind (see tests/bench/README.md): timings vary
@@ -350,9 +358,17 @@ static int usage(void)
 	      "       feth-bench rx-sim [ROUNDS [FRAME_LEN [BUF_KIB...]]]\n"
 	      "       feth-bench tx-sim [--path ndrv|bpf|batch] [--batch N] [--frames N] "
 	      "[--len BYTES]\n"
-	      "       feth-bench linux-rx [--secs S] [--len BYTES] [--bufsize BYTES] [--blocks N]\n"
+	      "       feth-bench linux-rx [--secs S] [--len BYTES] [--generators N] "
+	      "[--bufsize BYTES] [--blocks N]\n"
+	      "                           [--mode batch|low_latency|all] [--only LIST] [--runs R]\n"
+	      "                           [--stall-ms MS [--rate FRAMES_PER_S]]\n"
+	      "           LIST: comma-separated of libfeth, libfeth_batch, libfeth_lowlat, "
+	      "recv_loop,\n"
+	      "           tap_device, libpcap, libpcap_timeout, libpcap_immediate\n"
+	      "       feth-bench linux-latency [--count N] [--runs R] [--gap-min MS] "
+	      "[--gap-max MS] [--len BYTES]\n"
 	      "       feth-bench linux-tx [--secs S] [--len BYTES] [--batch N] "
-	      "[--path sendto|sendmmsg|tx_ring|tx_ring_bypass]\n",
+	      "[--path sendto|sendmmsg|tx_ring|tx_ring_bypass] [--rounds R]\n",
 	      stderr);
 	return 2;
 }
@@ -379,6 +395,11 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "linux-tx") == 0) {
 		int r = feth_bench_linux_tx(argc, argv);
+
+		return r == 2 ? usage() : r;
+	}
+	if (argc >= 2 && strcmp(argv[1], "linux-latency") == 0) {
+		int r = feth_bench_linux_latency(argc, argv);
 
 		return r == 2 ? usage() : r;
 	}
