@@ -31,7 +31,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../csum.h"
 #include "../internal.h"
+#include "offload.h"
 #include "ring.h"
 #include "tap.h"
 
@@ -64,6 +66,11 @@ struct feth__tap_io {
 	size_t map_len;
 	int down; /* the interface went down (ENETDOWN) since open: it may be on its way out */
 	int gone; /* the interface was destroyed */
+	char host[FETH_IFNAMSIZ], ioname[FETH_IFNAMSIZ];
+	/* A frame came that the pair's offloads made (see offloads_again()), and when the
+	 * library last turned them off (seconds). */
+	int offloads_on;
+	int64_t offloads_at;
 
 	struct feth__ring ring;
 	/* Frames received since the last receive that found none, and in the drain before. */
@@ -214,6 +221,12 @@ static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t
 	ifindex = if_index(io, ifname);
 	if (ifindex < 0)
 		return ifindex;
+	/* Frames as on a wire before the first one is received (docs/linux-io.md). One that the
+	 * kernel holds on anyway is made up for frame by frame (rx_walk()). */
+	r = feth__linux_wire_offloads(s, io->fd, io->host, io->ioname);
+	if (r < 0 && r != -EOPNOTSUPP)
+		return r;
+	io->offloads_at = s->time_now(s->ctx);
 	version = io->mode == FETH_TAP_RX_BATCH ? TPACKET_V3 : TPACKET_V2;
 	r = opt(io, PACKET_VERSION, &version, sizeof(version));
 	/* The frames this interface sends are not ours to receive (BIOCSSEESENT 0 on Darwin).
@@ -294,6 +307,8 @@ static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io
 	io->tx_ring = io->path == FETH_TAP_SEND_TX_RING || io->path == FETH_TAP_SEND_TX_RING_BYPASS;
 	/* MTU + Ethernet header + an 802.1Q tag: the kernel's own limit (packet_snd()). */
 	io->max_frame = req->mtu + 18;
+	feth__name_copy(io->host, req->host_name);
+	feth__name_copy(io->ioname, req->io_name);
 	if (io->path == FETH_TAP_SEND_SENDMMSG) {
 		io->msgs = calloc(MMSG_BATCH, sizeof(*io->msgs));
 		io->iovs = calloc(MMSG_BATCH, sizeof(*io->iovs));
@@ -357,21 +372,19 @@ static int linux_tap_wait_limits(const struct feth__tap_io *io, int *ret_pause_u
 	return io->down && !io->gone ? RX_GONE_POLL_MS : -1;
 }
 
-#define RX_AGAIN 1
-
 /*
- * With no frame to hand out: 0 while the interface exists (down or not), RX_AGAIN when the
- * reader had lost its place in the ring and found it again; once the interface is gone, 0
- * until the frames it left are handed out, then -ENXIO.
+ * With no frame to hand out: 0 while the interface exists (down or not); once it is gone, 0
+ * until the frames it left are handed out, then -ENXIO. *ret_ready: the kernel says frames
+ * wait, so the reader looks again (and if it still finds none, it has lost its place in the
+ * ring: ring.h).
  *
  * One poll() tells it all. POLLERR: the socket's pending error is read (and so cleared, or
  * the descriptor would stay ready): packet_notifier() sets ENETDOWN when the interface goes
  * down or away, the only error reception acts on (any other concerns a send, whose caller has
  * had its result). From then on every empty receive looks whether the interface still exists,
- * since its deletion is signalled only once, maybe before it is complete. POLLIN with nothing
- * where the reader looks: the kernel handed over a block the reader is not at (ring.h).
+ * since its deletion is signalled only once, maybe before it is complete.
  */
-static int rx_check(struct feth__tap_io *io)
+static int rx_check(struct feth__tap_io *io, int *ret_ready)
 {
 	const struct feth__sys *s = io->sys;
 	struct pollfd p = {.fd = io->fd, .events = POLLIN};
@@ -387,9 +400,8 @@ static int rx_check(struct feth__tap_io *io)
 	}
 	if (io->down)
 		(void)check_gone(io);
-	if (r > 0 && (p.revents & POLLIN) && feth__ring_resync(&io->ring))
-		return RX_AGAIN;
-	if (io->gone)
+	*ret_ready = r > 0 && (p.revents & POLLIN);
+	if (io->gone && !*ret_ready)
 		return feth__ring_gathering(&io->ring) ? 0 : -ENXIO;
 	return 0;
 }
@@ -434,6 +446,17 @@ static size_t rx_walk(struct feth__tap_io *io, struct feth_frame *out, size_t ma
 		f->len = p.len;
 		if (p.status & TP_STATUS_VLAN_VALID)
 			vlan_reinsert(&p, f);
+		/* What only offloads make: someone turned them on again since open. */
+		if (f->len > io->max_frame) {
+			io->st.rx_oversized++; /* a GSO frame: no wire would carry it */
+			io->offloads_on = 1;
+			continue;
+		}
+		if (p.status & TP_STATUS_CSUMNOTREADY) {
+			io->offloads_on = 1;
+			if (feth__csum_complete((uint8_t *)(uintptr_t)f->data, f->caplen))
+				io->st.rx_csum_completed++;
+		}
 		f->ts_usec = (int64_t)p.sec * 1000000 + p.nsec / 1000;
 		f->flags = f->caplen < f->len ? FETH_FRAME_TRUNCATED : 0;
 		f->reserved = 0;
@@ -444,19 +467,39 @@ static size_t rx_walk(struct feth__tap_io *io, struct feth_frame *out, size_t ma
 	return n;
 }
 
+/* The host side's offloads were turned on again: off once more, at most once a second (they
+ * may be fixed on: then the frames keep being made up for in rx_walk()). */
+static void offloads_again(struct feth__tap_io *io)
+{
+	int64_t now = io->sys->time_now(io->sys->ctx);
+
+	io->offloads_on = 0;
+	if (now == io->offloads_at)
+		return;
+	io->offloads_at = now;
+	(void)feth__linux_wire_offloads(io->sys, io->fd, io->host, io->ioname);
+}
+
 static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_t max)
 {
 	size_t n;
 	int r;
 
 	feth__ring_release(&io->ring);
+	if (io->offloads_on)
+		offloads_again(io);
 	n = rx_walk(io, out, max);
 	if (n == 0) {
-		r = rx_check(io);
-		if (r == RX_AGAIN)
-			n = rx_walk(io, out, max);
-		else if (r < 0)
+		int ready;
+
+		r = rx_check(io, &ready);
+		if (r < 0)
 			return r;
+		if (ready) {
+			n = rx_walk(io, out, max);
+			if (n == 0 && feth__ring_resync(&io->ring))
+				n = rx_walk(io, out, max);
+		}
 	}
 	if (n == 0) {
 		io->last_burst = io->burst;
