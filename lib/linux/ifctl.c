@@ -9,6 +9,7 @@
  * Only veth interfaces named feth<unit> are this backend's: any other is "no such interface".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
@@ -25,6 +26,10 @@
 
 #define NL_BUF     (64u << 10) /* more than the largest datagram a dump sends */
 #define NL_REQ_MAX 1024u       /* the largest request built here is under 200 bytes */
+/* A dump the kernel marked interrupted is asked again this many times in all (nl_dump()). */
+#define DUMP_TRIES 10
+/* A wildcard pair that meets -EEXIST is tried this many times in all (linux_pair_create()). */
+#define PAIR_TRIES 32
 
 struct nl {
 	const struct feth__sys *s;
@@ -95,9 +100,27 @@ static ssize_t nl_read(struct nl *nl)
 	}
 }
 
+/* Takes NLM_F_DUMP_INTR off the messages of one datagram: 1 if any carried it. */
+static int nl_intr_clear(uint8_t *buf, size_t len)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	int left = (int)len, intr = 0;
+
+	for (; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+		intr |= (h->nlmsg_flags & NLM_F_DUMP_INTR) != 0;
+		h->nlmsg_flags &= (uint16_t)~NLM_F_DUMP_INTR;
+	}
+	return intr;
+}
+
 /*
  * Sends the request in nl->buf and reads the answer until the kernel's acknowledgement or the
- * end of a dump, handing every message to cb (may be NULL). 0, or the kernel's -errno.
+ * end of a dump, handing every message to cb (may be NULL). 0, or the kernel's -errno; -EINTR
+ * for a dump the kernel marked interrupted, read to its end all the same.
+ *
+ * mnl_cb_run() stops at the first message marked NLM_F_DUMP_INTR (errno EINTR), which would
+ * leave the rest of the dump on the socket to be taken for the answer to the next request: the
+ * mark is noted and taken off first, so the dump is always read to NLMSG_DONE.
  */
 static int nl_talk(struct nl *nl, mnl_cb_t cb, void *data)
 {
@@ -105,8 +128,8 @@ static int nl_talk(struct nl *nl, mnl_cb_t cb, void *data)
 	const struct nlmsghdr *h = (const struct nlmsghdr *)nl->buf;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	uint32_t seq = h->nlmsg_seq;
+	int r, intr = 0;
 	ssize_t n;
-	int r;
 
 	FETH_SYS_RETRY(
 	    n, s->sendto(s->ctx, nl->fd, nl->buf, h->nlmsg_len, 0, &kernel, sizeof(kernel)));
@@ -116,12 +139,49 @@ static int nl_talk(struct nl *nl, mnl_cb_t cb, void *data)
 		n = nl_read(nl);
 		if (n < 0)
 			return (int)n;
+		intr |= nl_intr_clear(nl->buf, (size_t)n);
 		errno = 0;
 		r = mnl_cb_run(nl->buf, (size_t)n, seq, 0, cb, data);
 		if (r == MNL_CB_STOP)
-			return 0;
+			return intr ? -EINTR : 0;
 		if (r == MNL_CB_ERROR)
 			return errno ? -errno : -EPROTO;
+	}
+}
+
+/*
+ * Dumps every link (RTM_GETLINK) or every address of a family (RTM_GETADDR), handing each
+ * message to cb, after start(data) has reset what cb gathers.
+ *
+ * A dump comes in several datagrams, and the list may change between two of them: the kernel
+ * then marks the rest NLM_F_DUMP_INTR (include/net/netlink.h:nl_dump_check_consistent(), called
+ * by net/core/rtnetlink.c:rtnl_dump_ifinfo(), net/ipv4/devinet.c:inet_dump_ifaddr() and
+ * net/ipv6/addrconf.c:inet6_dump_addr()), and what was read may miss entries or hold one twice.
+ * Such a dump is asked again, DUMP_TRIES times in all: a list that keeps changing under every one
+ * of them is -EAGAIN.
+ */
+static int nl_dump(struct nl *nl, uint16_t type, uint8_t family, mnl_cb_t cb,
+                   void (*start)(void *data), void *data)
+{
+	for (int tries = 1;; tries++) {
+		struct nlmsghdr *h = nl_req(nl, type, NLM_F_DUMP);
+		int r;
+
+		if (type == RTM_GETLINK) {
+			struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+
+			ifi->ifi_family = family;
+		} else {
+			struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+
+			ifa->ifa_family = family;
+		}
+		start(data);
+		r = nl_talk(nl, cb, data);
+		if (r != -EINTR)
+			return r;
+		if (tries == DUMP_TRIES)
+			return -EAGAIN;
 	}
 }
 
@@ -129,7 +189,8 @@ static int nl_talk(struct nl *nl, mnl_cb_t cb, void *data)
 
 struct link {
 	int index;
-	int link; /* IFLA_LINK: the peer's index, 0 if none */
+	int link;         /* IFLA_LINK: the peer's index, 0 if none */
+	int link_netnsid; /* IFLA_LINK_NETNSID was there: the peer lives in another namespace */
 	unsigned flags;
 	uint32_t mtu, min_mtu, max_mtu;
 	uint8_t mac[FETH_MAC_LEN];
@@ -150,6 +211,9 @@ static int link_attr(const struct nlattr *a, void *data)
 	case IFLA_LINK:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->link = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK_NETNSID:
+		l->link_netnsid = 1;
 		break;
 	case IFLA_MTU:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
@@ -300,22 +364,33 @@ static int linux_if_create(const struct feth__env *env, const char *name,
 	return -EOPNOTSUPP; /* a veth exists only with its peer: feth_pair_create() */
 }
 
-static int linux_if_destroy(const struct feth__env *env, const char *name)
+/* Destroys `name` (and its peer with it), if it is one of ours. */
+static int link_del(struct nl *nl, const char *name)
 {
-	struct nl nl;
 	struct link l;
-	int r = with_link(env, name, &nl, &l);
+	int r = link_get(nl, name, 0, &l);
 
 	if (r == 0) {
-		struct nlmsghdr *h = nl_req(&nl, RTM_DELLINK, 0);
+		struct nlmsghdr *h = nl_req(nl, RTM_DELLINK, 0);
 		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
 
 		ifi->ifi_family = AF_UNSPEC;
 		ifi->ifi_index = l.index;
-		r = nl_talk(&nl, NULL, NULL);
-		nl_close(&nl);
+		r = nl_talk(nl, NULL, NULL);
 	}
 	return r == -ENODEV ? -ENXIO : r;
+}
+
+static int linux_if_destroy(const struct feth__env *env, const char *name)
+{
+	struct nl nl;
+	int r = nl_open(env, &nl);
+
+	if (r < 0)
+		return r;
+	r = link_del(&nl, name);
+	nl_close(&nl);
+	return r;
 }
 
 static int linux_if_set_peer(const struct feth__env *env, const char *name, const char *peer)
@@ -336,8 +411,14 @@ static int linux_if_get_peer(const struct feth__env *env, const char *name,
 	if (r < 0)
 		return r;
 	memset(ret_peer, 0, FETH_IFNAMSIZ);
-	/* IFLA_LINK is the peer's index; in another namespace, it is not one we can name. */
-	if (l.link > 0 && l.link != l.index && link_get(&nl, NULL, l.link, &p) == 0)
+	/*
+	 * IFLA_LINK is the peer's index in the peer's namespace. When that is not ours, the kernel
+	 * says so with IFLA_LINK_NETNSID (net/core/rtnetlink.c:rtnl_fill_link_netnsid(), through
+	 * drivers/net/veth.c:veth_get_link_net()), and the same index here may be any interface:
+	 * a peer over there is no peer here.
+	 */
+	if (l.link > 0 && l.link != l.index && !l.link_netnsid &&
+	    link_get(&nl, NULL, l.link, &p) == 0)
 		feth__name_copy(ret_peer, p.name);
 	nl_close(&nl);
 	return 0;
@@ -355,9 +436,14 @@ static int linux_if_get_mtu(const struct feth__env *env, const char *name, struc
 
 	if (r < 0)
 		return r;
+	/*
+	 * The kernel's range is wider (68..65535: net/ethernet/eth.c:ether_setup() and
+	 * drivers/net/veth.c:veth_setup()) than what feth_if_set_mtu() accepts: report the part
+	 * of it that can be set. A maximum of 0 is no limit (net/core/dev.c:dev_validate_mtu()).
+	 */
 	ret->current = l.mtu;
-	ret->min = l.min_mtu;
-	ret->max = l.max_mtu;
+	ret->min = l.min_mtu > FETH_MTU_MIN ? l.min_mtu : FETH_MTU_MIN;
+	ret->max = l.max_mtu && l.max_mtu < FETH_MTU_MAX ? l.max_mtu : FETH_MTU_MAX;
 	return 0;
 }
 
@@ -437,6 +523,11 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	return MNL_CB_OK;
 }
 
+static void addr_start(void *data)
+{
+	((struct addr_find *)data)->prefix = -1;
+}
+
 static int linux_if_addr(const struct feth__env *env, const char *name, int add, int family,
                          const uint8_t *addr, uint32_t prefix_len)
 {
@@ -454,10 +545,7 @@ static int linux_if_addr(const struct feth__env *env, const char *name, int add,
 		/* Deleting an IPv6 address needs its prefix length: look it up. */
 		struct addr_find f = {.index = l.index, .family = af, .addr = addr, .prefix = -1};
 
-		h = nl_req(&nl, RTM_GETADDR, NLM_F_DUMP);
-		ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
-		ifa->ifa_family = (uint8_t)af;
-		r = nl_talk(&nl, addr_cb, &f);
+		r = nl_dump(&nl, RTM_GETADDR, (uint8_t)af, addr_cb, addr_start, &f);
 		if (r == 0 && f.prefix < 0)
 			r = -EADDRNOTAVAIL;
 		prefix_len = (uint32_t)f.prefix;
@@ -509,16 +597,16 @@ static int list_cb(const struct nlmsghdr *h, void *data)
 	return MNL_CB_OK;
 }
 
+static void list_start(void *data)
+{
+	((struct names *)data)->n = 0;
+}
+
 /* Every feth veth; names sorted by unit when they all fit. */
 static int list_all(struct nl *nl, struct names *ns)
 {
-	struct nlmsghdr *h = nl_req(nl, RTM_GETLINK, NLM_F_DUMP);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	int r;
+	int r = nl_dump(nl, RTM_GETLINK, AF_UNSPEC, list_cb, list_start, ns);
 
-	ifi->ifi_family = AF_UNSPEC;
-	ns->n = 0;
-	r = nl_talk(nl, list_cb, ns);
 	if (r < 0)
 		return r;
 	if (ns->names)
@@ -539,50 +627,87 @@ static int linux_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFN
 	return r;
 }
 
-/* Units taken by an interface of any kind (a dummy named feth3 blocks feth3 too). */
+/* Units taken by an interface of any kind (a dummy named feth3 blocks feth3 too), by its name
+ * or by an alternative name: the kernel refuses a name that is another's alternative name
+ * (net/core/dev.c:netdev_name_in_use()). */
 struct units {
 	uint8_t taken[FETH_UNIT_MAX / 8 + 1];
 };
 
-static int units_cb(const struct nlmsghdr *h, void *data)
+static int unit_taken(const struct units *u, long n)
 {
-	struct units *u = data;
-	struct link l;
+	return (u->taken[n / 8] & (1u << (n % 8))) != 0;
+}
+
+static void unit_take(struct units *u, long n)
+{
+	u->taken[n / 8] |= (uint8_t)(1u << (n % 8));
+}
+
+static void units_name(struct units *u, const struct nlattr *a)
+{
 	long n;
 
-	if (h->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
-	link_parse(h, &l);
-	n = feth__unit(l.name, 0);
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return;
+	n = feth__unit(mnl_attr_get_str(a), 0);
 	if (n >= 0)
-		u->taken[n / 8] |= (uint8_t)(1u << (n % 8));
+		unit_take(u, n);
+}
+
+static int units_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr *i;
+
+	if (mnl_attr_get_type(a) == IFLA_IFNAME)
+		units_name(data, a);
+	if (mnl_attr_get_type(a) == IFLA_PROP_LIST)
+		mnl_attr_for_each_nested(i, a)
+		{
+			if (mnl_attr_get_type(i) == IFLA_ALT_IFNAME)
+				units_name(data, i);
+		}
 	return MNL_CB_OK;
 }
 
-/* The lowest free units for the names that are wildcards, from one dump of every link. */
+static int units_cb(const struct nlmsghdr *h, void *data)
+{
+	if (h->nlmsg_type == RTM_NEWLINK)
+		mnl_attr_parse(h, sizeof(struct ifinfomsg), units_attr, data);
+	return MNL_CB_OK;
+}
+
+static void units_start(void *data)
+{
+	memset(data, 0, sizeof(struct units));
+}
+
+/*
+ * The lowest free units for the names that are wildcards, from one dump of every link;
+ * -EEXIST when a named one is taken (what the kernel would answer when creating it).
+ */
 static int free_units(struct nl *nl, char host[FETH_IFNAMSIZ], char io[FETH_IFNAMSIZ])
 {
-	struct nlmsghdr *h = nl_req(nl, RTM_GETLINK, NLM_F_DUMP);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	struct units *u = calloc(1, sizeof(*u));
+	struct units *u = malloc(sizeof(*u));
 	char *want[2] = {host, io};
 	long next = 0;
 	int r;
 
 	if (!u)
 		return -ENOMEM;
-	ifi->ifi_family = AF_UNSPEC;
-	r = nl_talk(nl, units_cb, u);
-	for (int i = 0; i < 2; i++) {
+	r = nl_dump(nl, RTM_GETLINK, AF_UNSPEC, units_cb, units_start, u);
+	for (int i = 0; r == 0 && i < 2; i++) {
 		long n = feth__unit(want[i], 0);
 
-		if (n >= 0)
-			u->taken[n / 8] |= (uint8_t)(1u << (n % 8)); /* named: not for the other */
+		if (n >= 0 && unit_taken(u, n))
+			r = -EEXIST;
+		else if (n >= 0)
+			unit_take(u, n); /* named: not for the other */
 	}
 	for (int i = 0; r == 0 && i < 2; i++) {
 		if (feth__unit(want[i], 0) >= 0)
 			continue;
-		while (next <= FETH_UNIT_MAX && (u->taken[next / 8] & (1u << (next % 8))))
+		while (next <= FETH_UNIT_MAX && unit_taken(u, next))
 			next++;
 		if (next > FETH_UNIT_MAX)
 			r = -ENOSPC;
@@ -593,42 +718,94 @@ static int free_units(struct nl *nl, char host[FETH_IFNAMSIZ], char io[FETH_IFNA
 	return r;
 }
 
-static int linux_pair_create(const struct feth__env *env, const char *host, const char *io,
-                             char ret_host[FETH_IFNAMSIZ], char ret_io[FETH_IFNAMSIZ])
+/*
+ * Turns IPv6 off on the I/O side of a pair libfeth made, before anything brings it up. A veth
+ * that comes up with IPv6 on is a host of its own (net/ipv6/addrconf.c:addrconf_notify() gives
+ * it a link-local address, joins multicast groups, runs DAD and solicits routers): the MLD
+ * reports and solicitations it sends would reach the host side as frames the tap never sent.
+ * The I/O side is the tap's port, not a host. ENOENT: the kernel has no IPv6 (no
+ * /proc/sys/net/ipv6), or this interface has none (its conf/<name> directory exists only while
+ * it does, net/ipv6/addrconf.c:ipv6_add_dev()): nothing to turn off.
+ */
+static int io_ipv6_off(const struct feth__env *env, const char *io)
+{
+	const struct feth__sys *s = env->sys;
+	char path[64];
+	ssize_t w;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", io);
+	FETH_SYS_RETRY(fd, s->open(s->ctx, path, O_WRONLY | O_CLOEXEC, 0));
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	FETH_SYS_RETRY(w, s->write(s->ctx, fd, "1", 1));
+	/* The value is set within write() (fs/proc/proc_sysctl.c:proc_sys_call_handler()):
+	 * close() has nothing to report, and the fd is gone either way. */
+	(void)s->close(s->ctx, fd);
+	if (w < 0)
+		return (int)w;
+	return w == 1 ? 0 : -EIO;
+}
+
+/* RTM_NEWLINK of a veth pair with both names given. */
+static int veth_new(struct nl *nl, const char *host, const char *io)
 {
 	struct nlmsghdr *h;
 	struct ifinfomsg *ifi;
 	struct nlattr *info, *data, *peer;
-	struct nl nl;
-	int r = nl_open(env, &nl);
 
-	if (r < 0)
-		return r;
-	/* Wildcards: the lowest free units, the host side's first. A race with another creator
-	 * ends in -EEXIST, as it would for a named unit. */
-	feth__name_copy(ret_host, host);
-	feth__name_copy(ret_io, io);
-	if (feth__unit(host, 0) < 0 || feth__unit(io, 0) < 0)
-		r = free_units(&nl, ret_host, ret_io);
-	if (r < 0)
-		goto out;
-
-	h = nl_req(&nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	h = nl_req(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(h, IFLA_IFNAME, ret_host);
+	mnl_attr_put_strz(h, IFLA_IFNAME, host);
 	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
 	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
 	peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi)); /* the peer's own ifinfomsg */
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(h, IFLA_IFNAME, ret_io);
+	mnl_attr_put_strz(h, IFLA_IFNAME, io);
 	mnl_attr_nest_end(h, peer);
 	mnl_attr_nest_end(h, data);
 	mnl_attr_nest_end(h, info);
-	r = nl_talk(&nl, NULL, NULL);
-out:
+	return nl_talk(nl, NULL, NULL);
+}
+
+static int linux_pair_create(const struct feth__env *env, const char *host, const char *io,
+                             char ret_host[FETH_IFNAMSIZ], char ret_io[FETH_IFNAMSIZ])
+{
+	int wildcard = feth__unit(host, 0) < 0 || feth__unit(io, 0) < 0;
+	struct nl nl;
+	int r = nl_open(env, &nl);
+
+	if (r < 0)
+		return r;
+	/*
+	 * Wildcards: the lowest free units, the host side's first. Another process may create
+	 * one of those names between our dump and our RTM_NEWLINK (-EEXIST): then a fresh dump
+	 * picks other units, PAIR_TRIES times in all (each -EEXIST is another creator's success,
+	 * so the creators as a whole always get on). A named side that exists stays -EEXIST
+	 * (free_units() finds it taken): only new names are tried, nothing is renamed or removed.
+	 */
+	for (int tries = 1;; tries++) {
+		feth__name_copy(ret_host, host);
+		feth__name_copy(ret_io, io);
+		if (wildcard) {
+			r = free_units(&nl, ret_host, ret_io);
+			if (r < 0)
+				break; /* -EEXIST here: the named side exists */
+		}
+		r = veth_new(&nl, ret_host, ret_io);
+		if (r != -EEXIST || !wildcard || tries == PAIR_TRIES)
+			break;
+	}
+	if (r == 0) {
+		r = io_ipv6_off(env, ret_io);
+		if (r < 0)
+			(void)link_del(&nl, ret_host); /* its peer goes with it */
+	}
 	nl_close(&nl);
 	return r;
 }
