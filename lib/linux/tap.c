@@ -48,7 +48,7 @@ unsigned feth__linux_rx_blocks;
  * pauses RX_PAUSE_US, so that the next receive takes a batch instead of a wake-up per frame
  * (docs/linux-io.md). */
 #define RX_PAUSE_FRAMES 32
-#define RX_PAUSE_US     100
+#define RX_PAUSE_US     200
 /* While the I/O side is down, how often a wait looks whether it was deleted meanwhile. */
 #define RX_GONE_POLL_MS 100
 /* Send ring: its size in bytes, and the batch limit of sendmmsg(). */

@@ -12,7 +12,7 @@
 /* FETH_TAP_RX_LOW_LATENCY: the size of a block of slots (a slot holds the largest frame). */
 #define FETH__LINUX_RX_SLOT_BLOCK (128u << 10)
 /* The receive mode FETH_TAP_RX_AUTO stands for. */
-#define FETH__LINUX_RX_AUTO FETH_TAP_RX_BATCH
+#define FETH__LINUX_RX_AUTO FETH_TAP_RX_LOW_LATENCY
 /* The send path FETH_TAP_SEND_AUTO stands for. */
 #define FETH__LINUX_SEND_AUTO FETH_TAP_SEND_SENDMMSG
 
