@@ -44,10 +44,12 @@ unsigned feth__linux_rx_blocks;
 #define RX_BLOCK_MAX (4u << 20)
 /* The largest receive ring: rx_bufsize is clamped to it, as macOS clamps its BPF buffer. */
 #define RX_RING_MAX (128u << 20)
-/* FETH_TAP_RX_LOW_LATENCY: after a drain of at least RX_PAUSE_FRAMES frames, a wait first
- * pauses RX_PAUSE_US, so that the next receive takes a batch instead of a wake-up per frame
+/* After a drain of at least RX_PAUSE_FRAMES frames (low-latency mode) or RX_PAUSE_BLOCKS blocks
+ * (batch mode), frames come faster than a wake-up takes: a wait first pauses RX_PAUSE_US, so
+ * that the next receive takes a batch instead of a wake-up per frame or block
  * (docs/linux-io.md). */
 #define RX_PAUSE_FRAMES 32
+#define RX_PAUSE_BLOCKS 2
 #define RX_PAUSE_US     200
 /* While the I/O side is down, how often a wait looks whether it was deleted meanwhile. */
 #define RX_GONE_POLL_MS 100
@@ -73,8 +75,9 @@ struct feth__tap_io {
 	int64_t offloads_at;
 
 	struct feth__ring ring;
-	/* Frames received since the last receive that found none, and in the drain before. */
-	uint64_t burst, last_burst;
+	/* Frames received since the last receive that found none (a drain), and blocks taken
+	 * (batch mode): those of the drain in progress, and of the one before. */
+	uint64_t burst, last_burst, burst_from, last_blocks;
 
 	/* Send ring (FETH_TAP_SEND_TX_RING*): slots [0, tx_nr) of tx_size bytes, the frame's
 	 * bytes tx_off bytes into its slot. */
@@ -364,10 +367,10 @@ static int linux_tap_pending(struct feth__tap_io *io)
 static int linux_tap_wait_limits(const struct feth__tap_io *io, int *ret_pause_us)
 {
 	if (ret_pause_us)
-		*ret_pause_us =
-		    io->mode == FETH_TAP_RX_LOW_LATENCY && io->last_burst >= RX_PAUSE_FRAMES
-		        ? RX_PAUSE_US
-		        : 0;
+		*ret_pause_us = (io->ring.v3 ? io->last_blocks >= RX_PAUSE_BLOCKS
+		                             : io->last_burst >= RX_PAUSE_FRAMES)
+		                    ? RX_PAUSE_US
+		                    : 0;
 	/* Down: it may be being deleted, which only the socket's bound index tells. */
 	return io->down && !io->gone ? RX_GONE_POLL_MS : -1;
 }
@@ -503,7 +506,9 @@ static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_
 	}
 	if (n == 0) {
 		io->last_burst = io->burst;
+		io->last_blocks = io->ring.taken - io->burst_from;
 		io->burst = 0;
+		io->burst_from = io->ring.taken;
 		return 0;
 	}
 	io->burst += n;

@@ -2,9 +2,10 @@
 # A benchmark, not a test: what the receive mode does to real traffic through taps. Two
 # network namespaces whose host sides are joined by two tap_relay programs (a tap each, frames
 # carried between them over a unix datagram socket, tests/linux/tap_relay.c): the round trip of
-# ping with random gaps, and iperf3 TCP throughput both ways, for each receive mode,
-# interleaved over ROUNDS rounds. Prints `metric` lines per round and, at the end, each
-# figure's median and range.
+# ping with random gaps, iperf3 TCP throughput both ways, and one way with the window held to
+# 64 KiB (a flow whose throughput is its window over its round trip, as over a long path), for
+# each receive mode, interleaved over ROUNDS rounds. Prints `metric` lines per round and, at
+# the end, each figure's median and range.
 # usage: tests/bench/wire.sh BUILD_DIR [ROUNDS [SECS]]   (root; ping and iperf3 installed)
 set -u
 build=$(cd "${1:?usage: wire.sh BUILD_DIR [ROUNDS [SECS]]}" && pwd)
@@ -87,9 +88,9 @@ ping_rtt() {
     printf "%.0f %.0f %.0f\n", v[int(NR * 0.5) + 1], v[int(NR * 0.95) + 1], v[int(NR * 0.99) + 1] }'
 }
 
-# tcp DIRECTION_FLAG: iperf3 TCP throughput in Mbit/s (receiver's figure).
+# tcp [IPERF3_FLAGS]: iperf3 TCP throughput in Mbit/s (receiver's figure).
 tcp() {
-  ip netns exec "$a" iperf3 -c 10.82.0.2 -t "$secs" -f m $1 2> /dev/null |
+  ip netns exec "$a" iperf3 -c 10.82.0.2 -t "$secs" -f m "$@" 2> /dev/null |
     awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }'
 }
 
@@ -100,18 +101,20 @@ while [ $r -le "$rounds" ]; do
     set -- $(ping_rtt)
     echo "metric wire_${m}_ping_rtt_round$r median $1 p95 $2 p99 $3 us"
     echo "$m rtt $1" >> "$work/all"
-    up=$(tcp "")
+    up=$(tcp)
     down=$(tcp -R)
-    echo "metric wire_${m}_tcp_round$r A-to-B $up B-to-A $down Mbit/s"
+    win=$(tcp -w 64K)
+    echo "metric wire_${m}_tcp_round$r A-to-B $up B-to-A $down 64KiB-window $win Mbit/s"
     echo "$m tcp_up $up" >> "$work/all"
     echo "$m tcp_down $down" >> "$work/all"
+    echo "$m tcp_64k_window $win" >> "$work/all"
     stop
   done
   r=$((r + 1))
 done
 
 for m in $modes; do
-  for f in rtt tcp_up tcp_down; do
+  for f in rtt tcp_up tcp_down tcp_64k_window; do
     awk -v m="$m" -v f="$f" '$1 == m && $2 == f { print $3 }' "$work/all" | sort -n |
       awk -v m="$m" -v f="$f" '{ v[NR] = $1 } END {
         unit = f == "rtt" ? "us" : "Mbit/s"
