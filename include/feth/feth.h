@@ -30,9 +30,10 @@
  * veth is born with its peer and dies with it: feth_if_create(), feth_if_set_peer() and
  * feth_if_clear_peer() return `-EOPNOTSUPP` there (feth_pair_create() makes pairs), and
  * destroying either side destroys both. Other interfaces, even named feth<unit>, are not
- * libfeth's: the functions answer -ENXIO for them. The tap handle reads the I/O side through
- * an AF_PACKET socket with a TPACKET_V3 ring and sends on the same socket (FETH_TAP_SEND_SENDTO
- * and the paths after it).
+ * libfeth's: the functions answer -ENXIO for them. On the pairs it creates, the I/O side has
+ * IPv6 off, so the frames on it are only the tap's and the host side's. The tap handle reads
+ * the I/O side through an AF_PACKET socket with a receive ring (TPACKET_V2 or TPACKET_V3, see
+ * FETH_TAP_RX_*) and sends on the same socket (FETH_TAP_SEND_SENDTO and the paths after it).
  */
 #ifndef FETH_FETH_H
 #define FETH_FETH_H
@@ -120,7 +121,9 @@ struct feth_frame {
  *   -ERANGE        a unit over FETH_UNIT_MAX;
  *   -ENXIO         no such interface;
  *   -EPERM         the caller is not root (changing calls only);
- *   -EOPNOTSUPP    not available on this platform (see each function).
+ *   -EOPNOTSUPP    not available on this platform (see each function);
+ *   -EAGAIN        (Linux) the kernel's list of interfaces or addresses changed while each of
+ *                  ten successive reads of it was in progress: call again.
  * Other negative errno values are passed on from the kernel.
  */
 
@@ -169,7 +172,8 @@ FETH_API FETH_WARN_UNUSED int feth_if_clear_peer(const char *name);
  * @brief **feth_if_get_peer()** reads which interface @p name is peered with.
  * @param ret_peer receives the peer's name, or "" when not peered; FETH_IFNAMSIZ bytes.
  * @param ret_peer_len size of @p ret_peer, at least FETH_IFNAMSIZ (-EINVAL otherwise).
- * @return 1 when peered, 0 when not, or the common errors. Needs no privilege.
+ * @return 1 when peered, 0 when not, or the common errors. On Linux a peer that lives in
+ * another network namespace cannot be named here: the result is 0 and "". Needs no privilege.
  */
 FETH_API FETH_WARN_UNUSED int feth_if_get_peer(const char *name, char *ret_peer,
                                                size_t ret_peer_len);
@@ -177,8 +181,9 @@ FETH_API FETH_WARN_UNUSED int feth_if_get_peer(const char *name, char *ret_peer,
 /** MTU figures of an interface, see feth_if_get_mtu(). */
 struct feth_mtu {
 	uint32_t current; /**< the MTU in force */
-	uint32_t min;     /**< the smallest the interface accepts (72) */
-	uint32_t max;     /**< the largest it accepts, fixed when it was created */
+	uint32_t min;     /**< the smallest feth_if_set_mtu() accepts: FETH_MTU_MIN (72) */
+	uint32_t max;     /**< the largest it accepts, fixed when the interface was created
+	                       (Linux: FETH_MTU_MAX, or the kernel's maximum if lower) */
 };
 
 /**
@@ -191,7 +196,9 @@ struct feth_mtu {
 FETH_API FETH_WARN_UNUSED int feth_if_set_mtu(const char *name, uint32_t mtu);
 
 /**
- * @brief **feth_if_get_mtu()** reads the current, smallest and largest MTU of @p name.
+ * @brief **feth_if_get_mtu()** reads the current MTU of @p name and the range
+ * feth_if_set_mtu() accepts for it (on Linux a veth's own range, 68..65535, narrowed to
+ * [FETH_MTU_MIN, FETH_MTU_MAX]).
  * @return 0 on success, or the common errors. Needs no privilege.
  */
 FETH_API FETH_WARN_UNUSED int feth_if_get_mtu(const char *name, struct feth_mtu *ret_mtu);
@@ -339,14 +346,19 @@ struct feth_pair {
  * function raises that sysctl before creating the pair and restores its previous value
  * afterwards (feth interfaces other processes create meanwhile may get the raised maximum).
  * macOS 10.13/10.14 have no such sysctl and allow 16370 anyway. On Linux the pair is a veth
- * pair, created in one step; no sysctl is involved.
+ * pair, created in one step. Its I/O side gets IPv6 turned off
+ * (/proc/sys/net/ipv6/conf/<io>/disable_ipv6 set to 1) before it comes up, so that it sends no
+ * MLD report, DAD probe or router solicitation of its own; the host side keeps IPv6. If IPv6
+ * cannot be turned off (for any reason but a kernel without IPv6), the pair is destroyed and
+ * the error returned. A wildcard unit that another process creates first is chosen anew (up to
+ * 32 times), so concurrent callers do not fail; a named side that exists is -EEXIST.
  *
  * @param opts options, or NULL for defaults.
  * @param ret_pair receives the two names.
  * @return 0 on success. Errors: -EINVAL: NULL @p ret_pair, bad names, same host and I/O name,
  * an MTU outside [FETH_MTU_MIN, FETH_MTU_MAX], a multicast MAC, two equal MACs, unknown flags,
- * or an unknown non-zero option; the errors of feth_if_create(), feth_if_set_peer(),
- * feth_if_set_mtu(), feth_if_set_mac() and feth_if_set_up().
+ * or an unknown non-zero option; -EEXIST: a named side exists; the errors of feth_if_create(),
+ * feth_if_set_peer(), feth_if_set_mtu(), feth_if_set_mac() and feth_if_set_up().
  */
 FETH_API FETH_WARN_UNUSED int feth_pair_create(const struct feth_pair_opts *opts,
                                                struct feth_pair *ret_pair);
@@ -401,9 +413,11 @@ struct feth_tap_opts {
 	 * one with the last byte's low bit flipped). All zero with FETH_TAP_ADOPT. */
 	uint8_t mac[FETH_MAC_LEN];
 	uint8_t reserved[2]; /**< zero */
-	/** Receive buffer in bytes; 0: the default (macOS: 512 KiB; Linux: 8 MiB, a ring of 16
-	 * blocks). The kernel may lower it (to 512 KiB before macOS 13); Linux rounds it to whole
-	 * blocks, at most 128 MiB: feth_tap_get_info() reports the size in force. */
+	/** Receive buffer in bytes; 0: the default (macOS: 512 KiB; Linux: 8 MiB: in the
+	 * low-latency mode a slot per frame, each holding the largest frame, 5184 of them at MTU
+	 * 1500; in the batch mode 128 blocks of 64 KiB). The kernel may lower it (to 512 KiB before
+	 * macOS 13); Linux rounds it to whole blocks, at most 128 MiB: feth_tap_get_info() reports
+	 * the size in force. */
 	uint32_t rx_bufsize;
 	/** FETH_TAP_SEND_*: how frames are sent. */
 	uint32_t send_path;
@@ -412,15 +426,19 @@ struct feth_tap_opts {
 	uint32_t reserved2; /**< zero */
 };
 /** Use an existing, peered pair instead of creating one. It is left in place at close (only
- * the I/O side's up state is restored if the tap brought it up). */
+ * the I/O side's up state is restored if the tap brought it up; on Linux its offloads stay off,
+ * see feth_tap_open()). */
 #define FETH_TAP_ADOPT 0x1u
 
-/** Receive mode: the platform's default (Linux: RX_DEFAULT_DOC; macOS:
- * FETH_TAP_RX_LOW_LATENCY). */
+/** Receive mode: the platform's default, FETH_TAP_RX_LOW_LATENCY on both (on Linux chosen by
+ * measurement: round trips nine times shorter and TCP through a tunnel at least as fast, see
+ * docs/linux-io.md). */
 #define FETH_TAP_RX_AUTO 0u
-/** Receive mode (Linux): frames are handed over a block at a time, a block when it is full or at
- * most 2 ms after its first frame (TPACKET_V3). The least CPU per frame and the longest stall
- * a ring of a given size absorbs; a frame on a quiet link waits up to those 2 ms. */
+/** Receive mode (Linux): frames are handed over a block at a time (TPACKET_V3), a block when
+ * it is full or within 2 ms of its first frame (the kernel's retire timer ticks every 1 ms).
+ * The least CPU per frame (4x less under a flood of small frames) and the most small frames a
+ * ring of a given size holds while the reader stalls; a frame on a quiet link waits up to those
+ * 2 ms. -EOPNOTSUPP on macOS. */
 #define FETH_TAP_RX_BATCH 1u
 /** Receive mode: each frame is handed over as soon as it arrives (Linux: TPACKET_V2, a slot per
  * frame; macOS: BPF in immediate mode, the only mode there). The shortest round trip. */
@@ -452,20 +470,30 @@ struct feth_tap_opts {
  * for frames.
  *
  * It creates the two interfaces and peers them (as feth_pair_create() does: registered as this
- * process's, MTU, two different MACs, both up), opens the receive ring on the I/O side and the
- * send path, and returns only when frames can flow. Any failure part-way undoes every step and
- * returns the first error: nothing is left behind.
+ * process's, MTU, two different MACs, IPv6 off on the I/O side on Linux, both up), opens the
+ * receive ring on the I/O side and the send path, and returns only when frames can flow. Any
+ * failure part-way undoes every step and returns the first error: nothing is left behind.
+ *
+ * Frames are received as a wire would carry them: whole, at most `max_frame` bytes, with
+ * complete checksums. On Linux that takes turning off, on created and adopted pairs alike, the
+ * host side's TX checksum and segmentation offloads and the I/O side's receive coalescing
+ * (otherwise the host stack would hand over partial checksums and 64 KiB GSO frames); they are
+ * not turned on again at close. If someone turns them on again later, the tap completes the
+ * checksums, drops frames longer than `max_frame` (see feth_tap_get_stats()) and turns them off
+ * again (docs/linux-io.md).
  *
  * @param opts options, or NULL for all defaults.
  * @param ret_tap receives the handle, for feth_tap_close().
  * @return 0 on success. Errors: -EINVAL: NULL @p ret_tap, a bad name, equal names, an MTU out
  * of range, a multicast MAC, unknown flags or send path, non-zero `reserved`, an unknown
  * non-zero option, FETH_TAP_ADOPT without `host_name` or with `mtu` or `mac` set, or an
- * `io_name` that is not the adopted host side's peer; -ENOTCONN: the adopted interface has no
- * peer; -EPERM: not root; -EEXIST: a named unit exists; -ENXIO: an adopted interface does not
- * exist; -EBUSY: every /dev/bpf device is in use; -EOPNOTSUPP: FETH_TAP_SEND_BPF_BATCH on a
- * kernel without batch write, a send path of the other platform, or a platform without the
- * tap; -ENOMEM; the errors of feth_pair_create(). Thread safety: any thread.
+ * `io_name` that is not the adopted host side's peer, an unknown receive mode, non-zero
+ * `reserved2`; -ENOTCONN: the adopted interface has no peer (on Linux also a peer in another
+ * network namespace); -EPERM: not root; -EEXIST: a named unit exists; -ENXIO: an adopted
+ * interface does not exist; -EBUSY: (macOS) every /dev/bpf device is in use; -EOPNOTSUPP:
+ * FETH_TAP_SEND_BPF_BATCH on a kernel without batch write, a send path or receive mode of the
+ * other platform, or a platform without the tap; -ENOMEM; the errors of feth_pair_create().
+ * Thread safety: any thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_open(const struct feth_tap_opts *opts,
                                             struct feth_tap **ret_tap);
@@ -504,8 +532,12 @@ FETH_API int feth_tap_shutdown(struct feth_tap *tap);
  * When it reports readable, call feth_tap_recv() until it returns 0: one read of the kernel
  * buffer may yield more frames than fit in your array, and the rest are handed out without
  * the descriptor being readable again. With edge-triggered notification (EPOLLET, EV_CLEAR)
- * draining to 0 is required. On macOS, a descriptor whose interface is destroyed does not
- * report it while waiting: use a timeout (or feth_tap_wait()) and watch for -ENXIO.
+ * draining to 0 is required. A descriptor whose interface is destroyed may not report it while
+ * waiting (macOS; on Linux when the interface had gone down first): use a timeout (or
+ * feth_tap_wait(), which looks at least every 100 ms) and watch for -ENXIO from
+ * feth_tap_recv(). In the low-latency mode under a flood, a program that waits on the
+ * descriptor itself wakes for nearly every frame; feth_tap_wait() instead pauses 200 us after
+ * a large drain so that a batch gathers (see docs/linux-io.md).
  * @return the descriptor (>= 0), or -EINVAL for a NULL @p tap. Thread safety: any thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_fd(const struct feth_tap *tap);
@@ -514,13 +546,16 @@ FETH_API FETH_WARN_UNUSED int feth_tap_fd(const struct feth_tap *tap);
  * @brief **feth_tap_wait()** waits until frames may be received, feth_tap_wake() is called,
  * or @p timeout_ms milliseconds pass, for programs without an event loop of their own.
  * @param timeout_ms the longest wait; 0 only checks; negative waits with no limit.
- * @return 1: frames wait (call feth_tap_recv()); 0: the time ran out, or a wake or a signal
- * interrupted the wait; -ESHUTDOWN after feth_tap_shutdown(); -EINVAL for a NULL @p tap.
+ * @return 1: frames wait, or the receive call has news (call feth_tap_recv()); 0: the time ran
+ * out, or a wake or a signal interrupted the wait; -ESHUTDOWN after feth_tap_shutdown();
+ * -EINVAL for a NULL @p tap. After a receive that handed out many frames, the low-latency mode
+ * first sleeps 200 us (at most that long, even for a wake) so that the next receive takes a
+ * batch.
  * A wake that comes while nobody waits makes the next wait return 0 at once (wakes are never
  * lost, and several coalesce into one). After a feth_tap_recv() that did not return 0, a wait
  * may return 1 once with nothing to receive (on Linux, while the views of that receive keep
- * its ring block from the kernel): the next feth_tap_recv() returns 0 and gives the block
- * back, and the wait after it blocks. Draining to 0 before waiting avoids it.
+ * their ring block or slots from the kernel): the next feth_tap_recv() returns 0 and gives
+ * them back, and the wait after it blocks. Draining to 0 before waiting avoids it.
  * Thread safety: the receiving thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_wait(struct feth_tap *tap, int timeout_ms);
@@ -602,10 +637,13 @@ struct feth_tap_stats {
 	uint64_t rx_frames;       /**< frames received (views handed out) */
 	uint64_t rx_bytes;        /**< bytes of those frames, as captured */
 	uint64_t rx_truncated;    /**< frames captured shorter than they were */
-	uint64_t rx_malformed;    /**< kernel buffers whose records ended in a malformed one */
+	uint64_t rx_malformed;    /**< kernel buffers whose records ended in a malformed one
+	                               (Linux: ring blocks or slots whose description did not fit
+	                               them) */
 	uint64_t rx_kernel_drops; /**< frames the kernel dropped for want of buffer space */
 	uint64_t rx_reads;        /**< reads of the kernel buffer that returned frames (Linux:
-	                               ring blocks handed over) */
+	                               batch mode, ring blocks taken; low-latency mode, receives
+	                               that returned frames) */
 	uint64_t tx_frames;       /**< frames the kernel accepted */
 	uint64_t tx_bytes;        /**< bytes of those frames */
 	uint64_t tx_syscalls;     /**< system calls made to send */
@@ -616,7 +654,7 @@ struct feth_tap_stats {
 	uint64_t tx_err_other;    /**< sends that failed otherwise */
 	uint64_t rx_oversized;    /**< frames longer than `max_frame`, dropped (Linux: only when
 	                               someone turned the host side's segmentation offload back on
-	                               after open, see docs/linux-io.md) */
+	                               after open, see feth_tap_open()) */
 	uint64_t rx_csum_completed; /**< frames whose TCP or UDP checksum the kernel had left to
 	                                 hardware, completed by the library (Linux, as above) */
 };
