@@ -535,9 +535,9 @@ FETH_API int feth_tap_shutdown(struct feth_tap *tap);
  * draining to 0 is required. A descriptor whose interface is destroyed may not report it while
  * waiting (macOS; on Linux when the interface had gone down first): use a timeout (or
  * feth_tap_wait(), which looks at least every 100 ms) and watch for -ENXIO from
- * feth_tap_recv(). In the low-latency mode under a flood, a program that waits on the
- * descriptor itself wakes for nearly every frame; feth_tap_wait() instead pauses 200 us after
- * a large drain so that a batch gathers (see docs/linux-io.md).
+ * feth_tap_recv(). Under a flood, a program that waits on the descriptor itself wakes for
+ * nearly every frame (Linux, low-latency mode) or block (batch mode); feth_tap_wait() instead
+ * pauses 200 us after a large drain so that a batch gathers (see docs/linux-io.md).
  * @return the descriptor (>= 0), or -EINVAL for a NULL @p tap. Thread safety: any thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_fd(const struct feth_tap *tap);
@@ -548,9 +548,10 @@ FETH_API FETH_WARN_UNUSED int feth_tap_fd(const struct feth_tap *tap);
  * @param timeout_ms the longest wait; 0 only checks; negative waits with no limit.
  * @return 1: frames wait, or the receive call has news (call feth_tap_recv()); 0: the time ran
  * out, or a wake or a signal interrupted the wait; -ESHUTDOWN after feth_tap_shutdown();
- * -EINVAL for a NULL @p tap. After a receive that handed out many frames, the low-latency mode
- * first sleeps 200 us (at most that long, even for a wake) so that the next receive takes a
- * batch.
+ * -EINVAL for a NULL @p tap. On Linux, after a drain (receives up to one that returned 0)
+ * that handed out many frames (32 or more in the low-latency mode, two ring blocks or more in
+ * the batch mode), it first sleeps 200 us (that long even for a wake) so that the next receive
+ * takes a batch rather than a wake-up per frame or block.
  * A wake that comes while nobody waits makes the next wait return 0 at once (wakes are never
  * lost, and several coalesce into one). After a feth_tap_recv() that did not return 0, a wait
  * may return 1 once with nothing to receive (on Linux, while the views of that receive keep
