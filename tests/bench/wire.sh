@@ -24,9 +24,10 @@ work=$(mktemp -d /tmp/feth-wire-XXXXXX)
 a=feth-wire-$$-a
 b=feth-wire-$$-b
 pids=""
+server=""
 cleanup() {
-  for p in $pids; do kill -TERM "$p" 2> /dev/null; done
-  for p in $pids; do wait "$p" 2> /dev/null; done
+  for p in $pids $server; do kill -TERM "$p" 2> /dev/null; done
+  for p in $pids $server; do wait "$p" 2> /dev/null; done
   ip netns del "$a" 2> /dev/null
   ip netns del "$b" 2> /dev/null
   rm -rf "$work"
@@ -39,17 +40,13 @@ for n in $a $b; do
   ip -n "$n" link set lo up
   ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
-ip netns exec "$b" iperf3 -s -D -I "$work/iperf3.pid" > /dev/null 2>&1
+# The server as a job of this script, so that it goes with it (a namespace's deletion does not
+# end its processes).
+ip netns exec "$b" iperf3 -s > /dev/null 2>&1 &
+server=$!
 
-# wait_for FILE PATTERN: up to 5 s.
-wait_for() {
-  i=0
-  until grep -q "$2" "$1" 2> /dev/null; do
-    i=$((i + 1))
-    [ "$i" -gt 50 ] && return 1
-    sleep 0.1
-  done
-}
+# wait_for FILE PATTERN
+. "$(dirname "$0")/../linux/lib.sh"
 
 # start MODE: the two relays, joined, in receive mode MODE.
 start() {

@@ -77,15 +77,8 @@ in_ns() {
   shift
   ip netns exec "$ns" "$@"
 }
-# wait_for FILE PATTERN: up to 5 s for PATTERN to appear in FILE.
-wait_for() {
-  i=0
-  until grep -q "$2" "$1" 2> /dev/null; do
-    i=$((i + 1))
-    [ "$i" -gt 50 ] && return 1
-    sleep 0.1
-  done
-}
+# wait_for FILE PATTERN
+. "$(dirname "$0")/lib.sh"
 # stop PID: SIGTERM (a background job of a script ignores SIGINT), then wait for it; its
 # exit status.
 stop() {

@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "linux/procfs.h"
 
 struct lenv {
 	char dir[64];
@@ -183,17 +184,6 @@ static void read_line(const char *path, char *buf, size_t len)
 		buf[strcspn(buf, "\n")] = '\0';
 	if (f)
 		fclose(f);
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	int r;
-
-	if (!f)
-		return -1;
-	r = fputs(text, f) < 0;
-	return fclose(f) != 0 || r ? -1 : 0;
 }
 
 /* How many interfaces named feth* exist, of any kind. */

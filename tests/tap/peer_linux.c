@@ -25,6 +25,7 @@
 #include "faulty_sys.h"
 #include "internal.h"
 #include "linux/tap.h"
+#include "linux/procfs.h"
 #include "peer.h"
 
 #define MAX_HOSTS 4
@@ -102,17 +103,6 @@ static int count_fds(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n - 1; /* the directory's own */
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	int r;
-
-	if (!f)
-		return -1;
-	r = fputs(text, f) < 0;
-	return fclose(f) != 0 || r ? -1 : 0;
 }
 
 /* A network namespace of our own, without IPv6 (no neighbour discovery, no MLD). */
