@@ -73,6 +73,12 @@ static struct tpacket2_hdr *kslot(struct kern *k, uint32_t i)
 	                                       (size_t)(i % k->per_blk) * SLOT);
 }
 
+/* A frame length from 14 to MAXLEN bytes. */
+static uint32_t rand_len(void)
+{
+	return 14 + (uint32_t)rand() % (MAXLEN - 13);
+}
+
 /* The bytes of frame `id` of `len` bytes. */
 static void pattern(uint8_t *f, uint32_t id, uint32_t len)
 {
@@ -331,7 +337,7 @@ static void test_v3_lost_place_found_again(void **state)
 			kern_init(&k, 1, nr);
 			reader_init(&rd, &k);
 			for (int i = 0; i < 40; i++) {
-				k_frame(&k, 14 + (uint32_t)rand() % MAXLEN);
+				k_frame(&k, rand_len());
 				if (i % 3 == 0)
 					k_timer(&k);
 				if (i % 5 == 0)
@@ -344,7 +350,7 @@ static void test_v3_lost_place_found_again(void **state)
 			assert_int_equal(rd.r.pkt_left, 0);
 			rd.r.next = rd.r.rel = (rd.r.next + wrong) % nr;
 			for (int i = 0; i < 200; i++) {
-				k_frame(&k, 14 + (uint32_t)rand() % MAXLEN);
+				k_frame(&k, rand_len());
 				if (i % 2 == 0)
 					k_timer(&k);
 				if (i % 3 == 0)
@@ -378,7 +384,7 @@ static void random_runs(int v3)
 
 			if (op < 6)
 				for (int j = 0; j < burst; j++)
-					k_frame(&k, 14 + (uint32_t)rand() % MAXLEN);
+					k_frame(&k, rand_len());
 			else if (op < 8)
 				k_timer(&k);
 			else
