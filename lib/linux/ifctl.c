@@ -661,12 +661,13 @@ static int units_attr(const struct nlattr *a, void *data)
 
 	if (mnl_attr_get_type(a) == IFLA_IFNAME)
 		units_name(data, a);
-	if (mnl_attr_get_type(a) == IFLA_PROP_LIST)
-		mnl_attr_for_each_nested(i, a)
-		{
-			if (mnl_attr_get_type(i) == IFLA_ALT_IFNAME)
-				units_name(data, i);
-		}
+	if (mnl_attr_get_type(a) != IFLA_PROP_LIST)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(i, a)
+	{
+		if (mnl_attr_get_type(i) == IFLA_ALT_IFNAME)
+			units_name(data, i);
+	}
 	return MNL_CB_OK;
 }
 
