@@ -23,11 +23,12 @@ static int unsupported_list(const struct feth__env *env, char (*ret_names)[FETH_
 	return -EOPNOTSUPP;
 }
 
-static int unsupported_mtu_prepare(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore)
+static int unsupported_mtu_prepare(const struct feth__env *env, uint32_t mtu,
+                                   struct feth__mtu_token *tok)
 {
 	(void)env;
 	(void)mtu;
-	(void)ret_restore;
+	(void)tok;
 	return -EOPNOTSUPP;
 }
 

@@ -38,6 +38,12 @@ int feth__result_copy(void *dst, const void *src, size_t known_size);
 
 struct feth__env;
 /* A backend's receive ring and send path of one tap. */
+/* What a backend's mtu_prepare() did, for its mtu_restore(): the value of the setting it found
+ * and the one it set (0: it set none), and the lock it holds (-1: none). */
+struct feth__mtu_token {
+	uint32_t found, set;
+	int lock;
+};
 struct feth__tap_io;
 
 /* What a backend's tap_open is asked for (checked by lib/tap.c: the send path and receive mode
@@ -92,10 +98,10 @@ struct feth__backend {
 	/* Names of the platform's interfaces of our kind, sorted; returns how many exist
 	 * (possibly more than max). */
 	int (*if_list)(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max);
-	/* Make interfaces created from now on accept `mtu`; *ret_restore receives what
-	 * mtu_restore needs to undo it (0: nothing to undo). */
-	int (*mtu_prepare)(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore);
-	void (*mtu_restore)(const struct feth__env *env, uint32_t restore);
+	/* Make interfaces created from now on accept `mtu`, until mtu_restore(), which must
+	 * follow a successful mtu_prepare() (it releases what the token holds). */
+	int (*mtu_prepare)(const struct feth__env *env, uint32_t mtu, struct feth__mtu_token *tok);
+	void (*mtu_restore)(const struct feth__env *env, struct feth__mtu_token *tok);
 
 	/* The tap's receive ring and send path; NULL where there is none yet. */
 	const struct feth__tap_ops *tap;
@@ -111,13 +117,17 @@ struct feth__tap_ops {
 	            struct feth__tap_io **ret, struct feth__tap_io_info *ret_info);
 	void (*close)(struct feth__tap_io *io);
 	int (*fd)(const struct feth__tap_io *io);
-	/* 1 when frames of the last read are still to be handed out (no system call needed), or
-	 * when the next receive has news (an error) to report. */
+	/* 1 when frames of the last read are still to be handed out, or when the next receive
+	 * has news (an error) it already knows of. No system call. */
 	int (*pending)(struct feth__tap_io *io);
-	/* How long feth_tap_wait() may sleep in poll() before asking pending() again, in ms
-	 * (-1: as long as it likes), and how long it first pauses, in us, so that frames gather
-	 * for one receive (0: none). NULL: -1 and 0. */
+	/* How long feth_tap_wait() may sleep in poll() before calling idle(), in ms (-1: as long
+	 * as it likes), and how long it first pauses, in us, so that frames gather for one
+	 * receive (0: none). NULL: -1 and 0. */
 	int (*wait_limits)(const struct feth__tap_io *io, int *ret_pause_us);
+	/* After a quiet slice of feth_tap_wait(): may make system calls to learn what the
+	 * descriptor does not signal (the interface gone); 1 when the receive has news. NULL: as
+	 * pending(). */
+	int (*idle)(struct feth__tap_io *io);
 	int (*recv)(struct feth__tap_io *io, struct feth_frame *out, size_t max);
 	int (*send)(struct feth__tap_io *io, const void *frame, size_t len);
 	int (*send_batch)(struct feth__tap_io *io, const struct iovec *frames, size_t n);
@@ -168,6 +178,10 @@ int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry
  * wait at most 3 s for the registry lock: -ETIMEDOUT after that. */
 int feth__registry_remove(const struct feth__env *env, const char *name, int32_t owner,
                           struct feth__reg_entry *ret_removed);
+/* An exclusive lock on the file `name` in the registry's directory (both made when missing),
+ * for what must not interleave across processes; waits at most 3 s (-ETIMEDOUT). Returns the
+ * descriptor that holds it: closing it releases the lock. */
+int feth__registry_lock(const struct feth__env *env, const char *name);
 /* Reads every record into *ret (malloc'd, caller frees); returns the count. No registry: 0,
  * *ret NULL. -EACCES/-EPERM when the caller may not read it (not root). */
 int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret);

@@ -63,8 +63,8 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 	struct feth_pair_opts o;
 	struct feth_pair p;
 	uint8_t io_mac[FETH_MAC_LEN];
-	uint32_t restore = 0;
-	int r, have_host = 0, have_io = 0;
+	struct feth__mtu_token tok = {0, 0, -1};
+	int r, prepared = 0, have_host = 0, have_io = 0;
 
 	if (!env->be->supported)
 		return -EOPNOTSUPP;
@@ -86,11 +86,12 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 		io_mac[5] ^= 0x01;
 	}
 
-	/* feth fixes its maximum MTU at creation (darwin-kernel.md §2.4): raise it first. */
+	/* feth fixes its maximum MTU at creation (docs/darwin-notes.md): raise it first. */
 	if (o.mtu) {
-		r = env->be->mtu_prepare(env, o.mtu, &restore);
+		r = env->be->mtu_prepare(env, o.mtu, &tok);
 		if (r < 0)
 			return r;
+		prepared = 1;
 	}
 	if (env->be->pair_create) {
 		r = pair_create_both(env, &o, &p);
@@ -107,9 +108,9 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 			goto fail;
 		have_io = 1;
 	}
-	if (restore) {
-		env->be->mtu_restore(env, restore);
-		restore = 0;
+	if (prepared) {
+		env->be->mtu_restore(env, &tok);
+		prepared = 0;
 	}
 
 	if (!env->be->pair_create) {
@@ -152,7 +153,7 @@ fail:
 		r = r ? r : -EIO;
 	if (have_host && feth_if_destroy(p.host_name) < 0)
 		r = r ? r : -EIO;
-	if (restore)
-		env->be->mtu_restore(env, restore);
+	if (prepared)
+		env->be->mtu_restore(env, &tok);
 	return r;
 }

@@ -82,12 +82,13 @@ static void reg_close(const struct feth__env *env, int fd)
 }
 
 /*
- * Takes the writers' lock: an exclusive flock on <dir>/lock, a file that is never replaced (the
- * registry itself is, by rename, so a lock on it would be lost with the old inode). The lock
- * file is made when missing; the directory only with `mkdir_too` (otherwise a missing directory
- * is -ENOENT: there is no registry). Returns the fd that holds the lock; closing it releases it.
+ * Takes an exclusive flock on <dir>/<file>, a file that is never replaced (the registry itself
+ * is, by rename, so a lock on it would be lost with the old inode): <dir>/lock is the writers'
+ * lock. The lock file is made when missing; the directory only with `mkdir_too` (otherwise a
+ * missing directory is -ENOENT: there is no registry). Returns the fd that holds the lock;
+ * closing it releases it.
  */
-static int reg_lock(const struct feth__env *env, int mkdir_too)
+static int lock_file(const struct feth__env *env, const char *file, int mkdir_too)
 {
 	const struct feth__sys *s = env->sys;
 	int fd, r;
@@ -104,7 +105,7 @@ static int reg_lock(const struct feth__env *env, int mkdir_too)
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
-	fd = reg_open(env, REG_LOCK, O_RDWR | O_CREAT);
+	fd = reg_open(env, file, O_RDWR | O_CREAT);
 	if (fd < 0)
 		return fd;
 	/* Bounded: a writer holds the lock for one small read-modify-write, so a lock held for
@@ -125,6 +126,16 @@ static int reg_lock(const struct feth__env *env, int mkdir_too)
 		return r;
 	}
 	return fd;
+}
+
+static int reg_lock(const struct feth__env *env, int mkdir_too)
+{
+	return lock_file(env, REG_LOCK, mkdir_too);
+}
+
+int feth__registry_lock(const struct feth__env *env, const char *name)
+{
+	return lock_file(env, name, 1);
 }
 
 /* Parses one line; 1 if it is a valid record. */

@@ -278,13 +278,14 @@ static void wake_drain(struct feth_tap *tap)
 	while (r > 0 || r == -EINTR);
 }
 
-/* The backend's pending() under the receive lock; its wait limits too when asked. */
-static int rx_pending(struct feth_tap *tap, int *ret_limit_ms, int *ret_pause_us)
+/* The backend's pending() (or, after a quiet slice, its idle()) under the receive lock; its
+ * wait limits too when asked. */
+static int rx_pending(struct feth_tap *tap, int quiet, int *ret_limit_ms, int *ret_pause_us)
 {
 	int r;
 
 	pthread_mutex_lock(&tap->rx_lock);
-	r = tap->ops->pending(tap->io);
+	r = quiet && tap->ops->idle ? tap->ops->idle(tap->io) : tap->ops->pending(tap->io);
 	if (ret_limit_ms)
 		*ret_limit_ms =
 		    tap->ops->wait_limits ? tap->ops->wait_limits(tap->io, ret_pause_us) : -1;
@@ -296,13 +297,13 @@ int feth_tap_wait(struct feth_tap *tap, int timeout_ms)
 {
 	const struct feth__sys *s;
 	struct pollfd p[2];
-	int limit = -1, pause = 0, r;
+	int limit = -1, pause = 0, quiet, r;
 
 	if (!tap)
 		return -EINVAL;
 	if (is_shut(tap))
 		return -ESHUTDOWN;
-	if (rx_pending(tap, &limit, &pause))
+	if (rx_pending(tap, 0, &limit, &pause))
 		return 1; /* frames of the last read still to hand out, or news */
 	s = tap->env->sys;
 	if (pause > 0 && timeout_ms != 0) {
@@ -335,12 +336,14 @@ int feth_tap_wait(struct feth_tap *tap, int timeout_ms)
 		if (p[0].revents)
 			return 1;
 		/* The slice ran out: news the descriptor does not signal (the backend knows). */
+		/* Quiet for a whole slice: time to look at what the descriptor does not signal. */
+		quiet = limit >= 0 && t >= limit;
 		if (timeout_ms >= 0) {
 			timeout_ms -= t;
 			if (timeout_ms <= 0)
-				return rx_pending(tap, NULL, NULL) ? 1 : 0;
+				return rx_pending(tap, quiet, NULL, NULL) ? 1 : 0;
 		}
-		if (rx_pending(tap, &limit, NULL))
+		if (rx_pending(tap, quiet, &limit, NULL))
 			return 1;
 	}
 }

@@ -76,6 +76,13 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 #define DARWIN_FETH_SYSCTL_MAX_MTU         "net.link.fake.max_mtu"
 #define DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT 2048
 #define DARWIN_FETH_SYSCTL_MAX_MTU_MIN     1500
+/* Up to macOS 14 feth copies every outgoing packet into one buffer of at most 16 KiB; a longer
+ * packet is parked and the side never transmits again, while sends report success
+ * (if_fake.c@10063:3373-3400, 3538-3545, 3582). macOS 15 (Darwin 24, xnu-11215) copies
+ * nothing. */
+#define DARWIN_FETH_COPY_MAX          16384
+#define DARWIN_SYSCTL_OSRELEASE       "kern.osrelease"
+#define DARWIN_OSRELEASE_FETH_NO_COPY 24
 
 /* ---- structs (LP64 layouts, darwin-abi.md §1.1 and the address addendum) ------------------- */
 

@@ -10,6 +10,7 @@
 
 #include "../internal.h"
 #include "abi.h"
+#include "ifctl.h"
 
 /* xnu's own test helper retries a create that fails EBUSY (the same unit is still being torn
  * down after a destroy) every 10 ms, 600 times (tests/net_test_lib.c@xnu-11417:476-512). */
@@ -34,9 +35,8 @@ static int darwin_check_name(const char *name, int wildcard)
  * One ioctl on a fresh control socket. Any socket carries group-'i' ioctls (§5); address
  * ioctls are handled by the socket's protocol, so they need an AF_INET or AF_INET6 socket.
  */
-static int ctl_ioctl(const struct feth__env *env, int family, unsigned long req, void *arg)
+static int sys_ctl_ioctl(const struct feth__sys *s, int family, unsigned long req, void *arg)
 {
-	const struct feth__sys *s = env->sys;
 	int fd, r;
 
 	fd = s->socket(s->ctx, family, DARWIN_SOCK_DGRAM, 0);
@@ -47,20 +47,86 @@ static int ctl_ioctl(const struct feth__env *env, int family, unsigned long req,
 	return r < 0 ? r : 0;
 }
 
+static int ctl_ioctl(const struct feth__env *env, int family, unsigned long req, void *arg)
+{
+	return sys_ctl_ioctl(env->sys, family, req, arg);
+}
+
 static void ifreq_init(struct darwin_ifreq *ifr, const char *name)
 {
 	memset(ifr, 0, sizeof(*ifr));
 	feth__name_copy(ifr->ifr_name, name);
 }
 
+int feth__darwin_if_exists(const struct feth__sys *s, const char *name)
+{
+	struct darwin_ifreq ifr;
+	int r;
+
+	ifreq_init(&ifr, name);
+	r = sys_ctl_ioctl(s, DARWIN_AF_INET, DARWIN_SIOCGIFFLAGS, &ifr);
+	return r == -ENXIO ? 0 : r < 0 ? r : 1;
+}
+
+int feth__darwin_if_mtu(const struct feth__sys *s, const char *name)
+{
+	struct darwin_ifreq ifr;
+	int r;
+
+	ifreq_init(&ifr, name);
+	r = sys_ctl_ioctl(s, DARWIN_AF_INET, DARWIN_SIOCGIFMTU, &ifr);
+	if (r < 0)
+		return r;
+	return ifr.ifr_ifru.ifru_mtu < 0 ? -EPROTO : ifr.ifr_ifru.ifru_mtu;
+}
+
 /* ---- create, destroy ------------------------------------------------------------------------ */
+
+/*
+ * net.link.fake.* settings that a feth takes when it is created and that change what a tap
+ * sees (darwin-notes.md F8.2; if_fake.c@xnu-11417:146-207, 280, 286, 3561-3562): not the
+ * Skywalk native path (bsd_mode 0: output dropped), the up check on output (txstart 0), no
+ * bytes after each frame (fcs, trailer_length), checksums computed (hwcsum 0), no large
+ * segments (tso_support, lro). Another program may have changed them; a feth made then would
+ * silently misbehave, so creation refuses. A sysctl the kernel lacks (older releases) is fine.
+ */
+static const struct {
+	const char *name;
+	int32_t safe;
+} creation_sysctls[] = {
+    {"net.link.fake.bsd_mode", 1}, {"net.link.fake.txstart", 1},
+    {"net.link.fake.fcs", 0},      {"net.link.fake.trailer_length", 0},
+    {"net.link.fake.hwcsum", 0},   {"net.link.fake.tso_support", 0},
+    {"net.link.fake.lro", 0},
+};
+
+static int creation_sysctls_safe(const struct feth__env *env)
+{
+	const struct feth__sys *s = env->sys;
+
+	for (size_t i = 0; i < FETH_ARRAY_SIZE(creation_sysctls); i++) {
+		int32_t v = 0;
+		size_t len = sizeof(v);
+		int r = s->sysctlbyname(s->ctx, creation_sysctls[i].name, &v, &len, NULL, 0);
+
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		if (len != sizeof(v) || v != creation_sysctls[i].safe)
+			return -EOPNOTSUPP;
+	}
+	return 0;
+}
 
 static int darwin_if_create(const struct feth__env *env, const char *name,
                             char ret_name[FETH_IFNAMSIZ])
 {
 	struct darwin_ifreq ifr;
-	int r;
+	int r = creation_sysctls_safe(env);
 
+	if (r < 0)
+		return r;
 	for (int tries = 0;; tries++) {
 		ifreq_init(&ifr, name);
 		/* SIOCIFCREATE and SIOCIFCREATE2 behave the same for feth (§2.2); xnu's tests use
@@ -466,42 +532,82 @@ static int darwin_if_get_mac(const struct feth__env *env, const char *name,
 
 /* ---- the max_mtu sysctl (§2.4) -------------------------------------------------------------- */
 
-static int darwin_mtu_prepare(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore)
+/* The file whose lock keeps the sysctl's raise, the creations and the restore of one process
+ * from interleaving with another's (in the registry's directory). */
+#define MAX_MTU_LOCK "max_mtu.lock"
+
+static int max_mtu_read(const struct feth__sys *s, int32_t *ret)
+{
+	size_t len = sizeof(*ret);
+	int r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, ret, &len, NULL, 0);
+
+	if (r == 0 && (len != sizeof(*ret) || *ret < 0))
+		return -EPROTO;
+	return r;
+}
+
+/*
+ * The sysctl is read when a feth is created (if_fake.c@xnu-11417:309-375, the value frozen
+ * into the new interface), and it is global: two processes that each raise it, create and
+ * restore it can interleave so that one restores it under the other's creation (a pair with the
+ * low maximum, whose MTU change then fails) or leaves it raised for good. So the whole
+ * raise-create-restore runs under a lock every libfeth process takes, and the restore puts
+ * back the old value only if the sysctl still holds the one this process set: a change someone
+ * else made meanwhile is theirs to keep.
+ */
+static int darwin_mtu_prepare(const struct feth__env *env, uint32_t mtu,
+                              struct feth__mtu_token *tok)
 {
 	const struct feth__sys *s = env->sys;
 	int32_t cur = 0, want;
-	size_t len = sizeof(cur);
 	int r;
 
-	*ret_restore = 0;
-	r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, &cur, &len, NULL, 0);
+	*tok = (struct feth__mtu_token){0, 0, -1};
+	r = max_mtu_read(s, &cur);
 	if (r == -ENOENT)
 		return 0; /* macOS 10.13/10.14: no sysctl, every feth allows 16370 */
 	if (r < 0)
 		return r;
-	if (len != sizeof(cur) || cur < 0)
-		return -EPROTO;
-	if ((uint32_t)cur >= mtu)
+	/* No value the sysctl can take is below its minimum: such an MTU fits whatever anyone
+	 * sets or restores meanwhile. */
+	if (mtu <= DARWIN_FETH_SYSCTL_MAX_MTU_MIN)
 		return 0;
-	/* The sysctl accepts 1500..16370 (if_fake.c@xnu-11417:309-375). */
-	want =
-	    (int32_t)(mtu < DARWIN_FETH_SYSCTL_MAX_MTU_MIN ? DARWIN_FETH_SYSCTL_MAX_MTU_MIN : mtu);
-	r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &want, sizeof(want));
-	if (r < 0)
-		return r;
-	*ret_restore = (uint32_t)cur;
-	return 0;
+	tok->lock = feth__registry_lock(env, MAX_MTU_LOCK);
+	if (tok->lock < 0)
+		return tok->lock;
+	/* Under the lock: what another process restored while we waited counts. */
+	r = max_mtu_read(s, &cur);
+	if (r == 0 && (uint32_t)cur < mtu) {
+		/* The sysctl accepts 1500..16370 (if_fake.c@xnu-11417:309-375). */
+		want =
+		    (int32_t)(mtu < DARWIN_FETH_SYSCTL_MAX_MTU_MIN ? DARWIN_FETH_SYSCTL_MAX_MTU_MIN
+		                                                   : mtu);
+		r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &want,
+		                    sizeof(want));
+		if (r == 0) {
+			tok->found = (uint32_t)cur;
+			tok->set = (uint32_t)want;
+		}
+	}
+	if (r < 0) {
+		(void)s->close(s->ctx, tok->lock);
+		tok->lock = -1;
+	}
+	return r;
 }
 
-static void darwin_mtu_restore(const struct feth__env *env, uint32_t restore)
+static void darwin_mtu_restore(const struct feth__env *env, struct feth__mtu_token *tok)
 {
 	const struct feth__sys *s = env->sys;
-	int32_t v = (int32_t)restore;
+	int32_t cur = 0, v = (int32_t)tok->found;
 
 	/* Best effort: only interfaces created later are affected by a failure here. */
-	if (restore)
+	if (tok->set && max_mtu_read(s, &cur) == 0 && (uint32_t)cur == tok->set)
 		(void)s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v,
 		                      sizeof(v));
+	if (tok->lock >= 0)
+		(void)s->close(s->ctx, tok->lock);
+	*tok = (struct feth__mtu_token){0, 0, -1};
 }
 
 const struct feth__backend feth__backend_darwin = {

@@ -74,8 +74,8 @@ int feth__ndrv_send(struct feth__ndrv *n, const void *frame, size_t len)
 	/* sendto with the bound address: plain send() on an unconnected NDRV socket is
 	 * EDESTADDRREQ. The address itself is ignored (§4.4). */
 	FETH_SYS_RETRY(r, s->sendto(s->ctx, n->fd, frame, len, 0, &n->addr, sizeof(n->addr)));
-	if (r == -EPIPE)
-		return -ENXIO; /* the interface was destroyed; the socket never recovers (§4.6) */
+	/* -EPIPE: the socket is dead for good (darwin-notes.md N5): its interface was destroyed,
+	 * or another of the same family and unit was (an `en1` for a `feth1`). */
 	if (r < 0)
 		return (int)r;
 	return (size_t)r == len ? 0 : -EIO; /* PR_ATOMIC: all or nothing */

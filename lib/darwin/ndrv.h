@@ -34,8 +34,10 @@ void feth__ndrv_close(struct feth__ndrv *n);
 /*
  * Sends one frame, Ethernet header included. Returns 0, or: -EINVAL shorter than 14 bytes and
  * -EMSGSIZE longer than max_frame (both before any system call); -ENOBUFS the interface queue
- * was full and the frame dropped; -ENETDOWN the interface is down; -ENXIO the interface is
- * gone (Darwin's EPIPE after a destroy, or ENXIO while it detaches); others from sendto().
+ * was full and the frame dropped; -ENETDOWN the interface is down; -EPIPE the socket is dead
+ * (the kernel killed it when an interface of the same family and unit detached: its own, or
+ * an unrelated `en<unit>`, darwin-notes.md N5); -ENXIO the interface is detaching; others from
+ * sendto().
  */
 int feth__ndrv_send(struct feth__ndrv *n, const void *frame, size_t len);
 

@@ -6,9 +6,30 @@
 
 #include "../bpf_records.h"
 #include "../internal.h"
+#include "ifctl.h"
 #include "send.h"
 
 #define ETHER_HDR_LEN 14
+
+/*
+ * The longest frame this kernel's feth carries without wedging: DARWIN_FETH_COPY_MAX up to
+ * macOS 14, no limit of its own from macOS 15 (Darwin 24) on. The release comes from
+ * kern.osrelease ("23.6.0" is macOS 14); when it cannot be read, the old kernels' limit holds.
+ */
+static uint32_t feth_frame_ceiling(const struct feth__sys *s)
+{
+	char rel[32];
+	size_t len = sizeof(rel) - 1;
+	long major = 0;
+
+	if (s->sysctlbyname(s->ctx, DARWIN_SYSCTL_OSRELEASE, rel, &len, NULL, 0) == 0 &&
+	    len < sizeof(rel)) {
+		rel[len] = '\0';
+		for (size_t i = 0; i < len && rel[i] >= '0' && rel[i] <= '9' && major < 1000; i++)
+			major = major * 10 + (rel[i] - '0');
+	}
+	return major >= DARWIN_OSRELEASE_FETH_NO_COPY ? UINT32_MAX : DARWIN_FETH_COPY_MAX;
+}
 
 int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
                   enum feth__tx_path path, struct feth__bpf *bpf, struct feth__tx **ret)
@@ -25,6 +46,7 @@ int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
 		return -ENOMEM;
 	tx->sys = sys;
 	tx->bpf = bpf;
+	feth__name_copy(tx->ifname, ifname);
 	if (path != FETH__TX_NDRV && bpf) {
 		/* Batch write: macOS 14.1+ (§3.8). Where it is missing, AUTO falls back to NDRV
 		 * and BPF to one frame per write. */
@@ -44,8 +66,15 @@ int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
 		 * 802.1Q tag, as BPF's write leeway does. */
 		tx->mode = FETH__TX_MODE_NDRV;
 		tx->max_frame = mtu + DARWIN_BPF_WRITE_LEEWAY;
-		r = feth__ndrv_open(sys, ifname, tx->max_frame, &tx->ndrv);
 	}
+	if (r >= 0) {
+		/* Whatever the path, never a frame the kernel's feth would wedge on. */
+		tx->ceiling = feth_frame_ceiling(sys);
+		if (tx->max_frame > tx->ceiling)
+			tx->max_frame = tx->ceiling;
+	}
+	if (r == 0 && tx->mode == FETH__TX_MODE_NDRV)
+		r = feth__ndrv_open(sys, ifname, tx->max_frame, &tx->ndrv);
 	if (r < 0) {
 		free(tx);
 		return r;
@@ -62,11 +91,19 @@ void feth__tx_close(struct feth__tx *tx)
 	free(tx);
 }
 
-/* Counts a failure by kind and maps Darwin's answers to the documented errors. */
+/*
+ * Counts a failure by kind and maps Darwin's answers to the documented errors. A destroyed
+ * interface answers ENETDOWN to BPF writes until its BPF descriptors are detached, later, on
+ * the kernel's detacher thread (darwin-notes.md F5.4, B10.3), and kills NDRV sockets at once
+ * (EPIPE; N5): whether it is gone or only down (or, for EPIPE, another interface of its family
+ * and unit went), its name tells.
+ */
 static int failed(struct feth__tx *tx, int r)
 {
+	if ((r == -ENETDOWN || r == -EPIPE) && feth__darwin_if_exists(tx->sys, tx->ifname) == 0)
+		r = -ENXIO;
 	if (r == -EPIPE)
-		r = -ENXIO; /* NDRV after a destroy (§4.6) */
+		r = -ENXIO; /* the socket could not be replaced: no way out but the tap's close */
 	switch (-r) {
 	case ENOBUFS:
 		tx->stats.err_nobufs++;
@@ -94,6 +131,27 @@ static int check_len(struct feth__tx *tx, size_t len)
 	return 0;
 }
 
+/*
+ * The kernel killed the NDRV socket because an interface of the same family and unit went
+ * away (an `en1` for our `feth1`, darwin-notes.md N5.1): while ours still exists, a new socket
+ * bound to it carries on. 0 replaced; -ENXIO ours is gone; or the new socket's -errno.
+ */
+static int ndrv_renew(struct feth__tx *tx)
+{
+	struct feth__ndrv *n;
+	int r = feth__darwin_if_exists(tx->sys, tx->ifname);
+
+	if (r <= 0)
+		return r == 0 ? -ENXIO : r;
+	r = feth__ndrv_open(tx->sys, tx->ifname, tx->max_frame, &n);
+	if (r < 0)
+		return r == -EADDRNOTAVAIL ? -ENXIO : r;
+	feth__ndrv_close(tx->ndrv);
+	tx->ndrv = n;
+	tx->stats.ndrv_renewed++;
+	return 0;
+}
+
 static int send_one(struct feth__tx *tx, const void *frame, size_t len)
 {
 	ssize_t w;
@@ -102,6 +160,13 @@ static int send_one(struct feth__tx *tx, const void *frame, size_t len)
 	tx->stats.syscalls++;
 	if (tx->mode == FETH__TX_MODE_NDRV) {
 		r = feth__ndrv_send(tx->ndrv, frame, len);
+		if (r == -EPIPE) {
+			r = ndrv_renew(tx);
+			if (r == 0) {
+				tx->stats.syscalls++;
+				r = feth__ndrv_send(tx->ndrv, frame, len);
+			}
+		}
 	} else {
 		w = feth__bpf_write(tx->bpf, frame, len);
 		r = w < 0 ? (int)w : (size_t)w == len ? 0 : -EIO;
@@ -170,20 +235,54 @@ int feth__tx_send(struct feth__tx *tx, const void *frame, size_t len)
 	return send_one(tx, frame, len);
 }
 
+/*
+ * The interface's limit is lower than at open (another program lowered its MTU): the kernel
+ * refuses a whole batch holding a frame over it with EMSGSIZE (darwin-notes.md B9.3). 1 when
+ * the limit, read again, came down (frames up to it still go), 0 when it did not.
+ */
+static int limit_lowered(struct feth__tx *tx)
+{
+	int mtu = feth__darwin_if_mtu(tx->sys, tx->ifname);
+	uint32_t limit;
+
+	if (mtu < 0)
+		return 0;
+	if (tx->mode == FETH__TX_MODE_BPF)
+		limit = (uint32_t)mtu + ETHER_HDR_LEN < DARWIN_MCLBYTES
+		            ? (uint32_t)mtu + ETHER_HDR_LEN
+		            : DARWIN_MCLBYTES;
+	else
+		limit = (uint32_t)mtu + DARWIN_BPF_WRITE_LEEWAY;
+	if (limit > tx->ceiling)
+		limit = tx->ceiling;
+	if (limit >= tx->max_frame)
+		return 0;
+	tx->max_frame = limit;
+	return 1;
+}
+
+/* How many of frames[0..n) pass the size rules, from the first (*ret_err: why the next does
+ * not). */
+static size_t valid_run(struct feth__tx *tx, const struct iovec *frames, size_t n, int *ret_err)
+{
+	size_t ok = 0;
+
+	*ret_err = 0;
+	while (ok < n && (*ret_err = check_len(tx, frames[ok].iov_len)) == 0)
+		ok++;
+	return ok;
+}
+
 int feth__tx_send_batch(struct feth__tx *tx, const struct iovec *frames, size_t n)
 {
 	size_t ok, sent = 0;
-	int r = 0;
+	int r = 0, bad;
 
 	if (n > INT32_MAX)
 		n = INT32_MAX;
 	/* The kernel discards a whole batch for one bad record: validate first, send up to the
 	 * first bad frame, and let the count say where it stopped. */
-	for (ok = 0; ok < n; ok++) {
-		r = check_len(tx, frames[ok].iov_len);
-		if (r < 0)
-			break;
-	}
+	ok = valid_run(tx, frames, n, &bad);
 	while (sent < ok) {
 		size_t chunk = ok - sent;
 
@@ -191,6 +290,25 @@ int feth__tx_send_batch(struct feth__tx *tx, const struct iovec *frames, size_t 
 			if (chunk > FETH__TX_BATCH_MAX)
 				chunk = FETH__TX_BATCH_MAX;
 			r = write_batch(tx, frames + sent, chunk);
+			if (r == -ENOBUFS) {
+				/*
+				 * The kernel took every record and sent them one by one, and what
+				 * writev() reports is the last one's fate alone (darwin-notes.md
+				 * B9.4): that one was dropped by the interface's queue; any before
+				 * it are gone as far as the caller can tell, dropped or not. So the
+				 * count stops before the last: resuming from it sends again only
+				 * what certainly did not leave.
+				 */
+				tx->stats.frames += chunk - 1;
+				sent += chunk - 1;
+				r = failed(tx, r);
+				break;
+			}
+			if (r == -EMSGSIZE && limit_lowered(tx)) {
+				ok = sent + valid_run(tx, frames + sent, ok - sent, &bad);
+				r = 0;
+				continue;
+			}
 			if (r < 0) {
 				r = failed(tx, r);
 				break;
@@ -204,10 +322,17 @@ int feth__tx_send_batch(struct feth__tx *tx, const struct iovec *frames, size_t 
 			}
 		} else {
 			r = send_one(tx, frames[sent].iov_base, frames[sent].iov_len);
+			if (r == -EMSGSIZE && limit_lowered(tx)) {
+				ok = sent + valid_run(tx, frames + sent, ok - sent, &bad);
+				r = 0;
+				continue;
+			}
 			if (r < 0)
 				break;
 			sent++;
 		}
 	}
+	if (sent == 0 && r == 0)
+		r = bad;
 	return sent == 0 && r < 0 ? r : (int)sent;
 }

@@ -43,12 +43,17 @@ struct feth__tx_stats {
 	uint64_t err_netdown; /* the interface was down */
 	uint64_t err_gone;    /* the interface was destroyed */
 	uint64_t err_other;
+	uint64_t ndrv_renewed; /* NDRV sockets replaced after the kernel killed one for another
+	                          interface's detach */
 };
 
 struct feth__tx {
 	const struct feth__sys *sys;
+	char ifname[16];
 	enum feth__tx_mode mode;
 	uint32_t max_frame; /* the largest frame accepted, Ethernet header included */
+	uint32_t
+	    ceiling; /* the largest this kernel's feth carries (DARWIN_FETH_COPY_MAX or none) */
 	struct feth__ndrv *ndrv;
 	struct feth__bpf *bpf; /* borrowed from the receive side; not closed here */
 	struct feth__tx_stats stats;

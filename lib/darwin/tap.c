@@ -8,12 +8,20 @@
 
 #include "../internal.h"
 #include "bpf.h"
+#include "ifctl.h"
 #include "send.h"
 
+/* How often a waiting receiver looks whether the I/O side still exists (ms). */
+#define GONE_POLL_MS 100
+
 struct feth__tap_io {
+	const struct feth__sys *sys;
 	struct feth__bpf *bpf;
 	struct feth__tx *tx;
 	uint32_t kernel_drops; /* the last figure the kernel gave */
+	char ioname[FETH_IFNAMSIZ];
+	int gone;           /* the I/O side was destroyed */
+	int64_t checked_at; /* when an empty receive last looked (seconds) */
 };
 
 static int darwin_tap_open(const struct feth__env *env, const struct feth__tap_io_req *req,
@@ -35,6 +43,8 @@ static int darwin_tap_open(const struct feth__env *env, const struct feth__tap_i
 
 	if (!io)
 		return -ENOMEM;
+	io->sys = env->sys;
+	feth__name_copy(io->ioname, req->io_name);
 	/* Receive first: the BPF descriptor is also a send path (§3.8). */
 	r = feth__bpf_open(env->sys, req->io_name, req->rx_bufsize, &io->bpf);
 	if (r == 0)
@@ -74,12 +84,53 @@ static int darwin_tap_fd(const struct feth__tap_io *io)
 
 static int darwin_tap_pending(struct feth__tap_io *io)
 {
-	return feth__bpf_walk_more(&io->bpf->walk);
+	return feth__bpf_walk_more(&io->bpf->walk) || io->gone;
+}
+
+/*
+ * A destroyed interface leaves the kernel's list at once, but its BPF descriptors are detached
+ * later, on the detacher thread: until then a read finds nothing (EAGAIN, not ENXIO) and the
+ * descriptor signals nothing (darwin-notes.md F5.4, B10.3). Its name tells (ifctl.h).
+ */
+static int check_gone(struct feth__tap_io *io)
+{
+	if (!io->gone && feth__darwin_if_exists(io->sys, io->ioname) == 0)
+		io->gone = 1;
+	return io->gone;
+}
+
+static int darwin_tap_idle(struct feth__tap_io *io)
+{
+	return feth__bpf_walk_more(&io->bpf->walk) || check_gone(io);
+}
+
+static int darwin_tap_wait_limits(const struct feth__tap_io *io, int *ret_pause_us)
+{
+	(void)io;
+	if (ret_pause_us)
+		*ret_pause_us = 0; /* BPF hands over a whole buffer per read already */
+	return GONE_POLL_MS;
 }
 
 static int darwin_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_t max)
 {
-	return feth__bpf_recv(io->bpf, out, max);
+	int r = feth__bpf_recv(io->bpf, out, max);
+
+	if (r == -ENXIO)
+		io->gone = 1;
+	if (r != 0)
+		return r;
+	/* Nothing: at most once a second, an empty receive looks whether the interface is gone,
+	 * so that a program with its own event loop learns of it too. */
+	if (!io->gone) {
+		int64_t now = io->sys->time_now(io->sys->ctx);
+
+		if (now != io->checked_at) {
+			io->checked_at = now;
+			(void)check_gone(io);
+		}
+	}
+	return io->gone ? -ENXIO : 0;
 }
 
 static int darwin_tap_send(struct feth__tap_io *io, const void *frame, size_t len)
@@ -124,6 +175,8 @@ const struct feth__tap_ops feth__tap_ops_darwin = {
     .close = darwin_tap_close,
     .fd = darwin_tap_fd,
     .pending = darwin_tap_pending,
+    .wait_limits = darwin_tap_wait_limits,
+    .idle = darwin_tap_idle,
     .recv = darwin_tap_recv,
     .send = darwin_tap_send,
     .send_batch = darwin_tap_send_batch,

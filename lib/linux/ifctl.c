@@ -811,18 +811,18 @@ static int linux_pair_create(const struct feth__env *env, const char *host, cons
 	return r;
 }
 
-static int linux_mtu_prepare(const struct feth__env *env, uint32_t mtu, uint32_t *ret_restore)
+static int linux_mtu_prepare(const struct feth__env *env, uint32_t mtu, struct feth__mtu_token *tok)
 {
 	(void)env;
 	(void)mtu;
-	*ret_restore = 0; /* a veth's MTU range is fixed (68..65535): nothing to raise */
+	*tok = (struct feth__mtu_token){0, 0, -1}; /* a veth's MTU range is fixed: nothing to do */
 	return 0;
 }
 
-static void linux_mtu_restore(const struct feth__env *env, uint32_t restore)
+static void linux_mtu_restore(const struct feth__env *env, struct feth__mtu_token *tok)
 {
 	(void)env;
-	(void)restore;
+	(void)tok;
 }
 
 const struct feth__backend feth__backend_linux = {

@@ -358,10 +358,14 @@ static int check_gone(struct feth__tap_io *io)
 
 static int linux_tap_pending(struct feth__tap_io *io)
 {
-	if (feth__ring_pending(&io->ring))
-		return 1;
-	/* A destroyed interface is news for the receiver (-ENXIO) that poll() never signals. */
-	return io->gone || (io->down && check_gone(io));
+	return feth__ring_pending(&io->ring) || io->gone;
+}
+
+/* A destroyed interface is news for the receiver (-ENXIO) that poll() does not signal once
+ * the interface went down first. */
+static int linux_tap_idle(struct feth__tap_io *io)
+{
+	return linux_tap_pending(io) || (io->down && check_gone(io));
 }
 
 static int linux_tap_wait_limits(const struct feth__tap_io *io, int *ret_pause_us)
@@ -712,6 +716,7 @@ const struct feth__tap_ops feth__tap_ops_linux = {
     .fd = linux_tap_fd,
     .pending = linux_tap_pending,
     .wait_limits = linux_tap_wait_limits,
+    .idle = linux_tap_idle,
     .recv = linux_tap_recv,
     .send = linux_tap_send,
     .send_batch = linux_tap_send_batch,

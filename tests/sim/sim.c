@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The simulated Darwin kernel's world: the seam table, descriptors, fault injection, the
- * net.link.fake.max_mtu sysctl, processes and the clock. Interfaces live in sim_if.c.
+ * net.link.fake sysctls and kern.osrelease, processes, the clock and the detacher thread.
+ * Interfaces live in sim_if.c, their send path in sim_tx.c.
  * Section numbers (§) refer to docs/darwin-kernel.md.
  */
 #define _GNU_SOURCE /* pipe2 */
@@ -42,6 +43,61 @@ bool sim__macos_at_least(const struct sim *sim, int major, int minor)
 	return sim->macos_major > major || (sim->macos_major == major && sim->macos_minor >= minor);
 }
 
+/* ---- the detacher thread ------------------------------------------------------------------- */
+
+/*
+ * ifnet_detach queues the interface for the detacher thread, which runs ifnet_detach_final
+ * (bpfdetach first) soon after, on its own (dlil.c@11417:5588-5593, 5630-5701). Here that
+ * thread runs when a test asks (sim_run_detacher), and otherwise when the simulated clock has
+ * advanced teardown_us past the destroy: every seam call first finishes what has come due, and
+ * a wait that would outlast the due time (sleep_us, a blocking BPF read, poll) lets it happen.
+ */
+unsigned sim__run_detacher(struct sim *sim, bool all)
+{
+	unsigned done = 0;
+
+	for (size_t i = 0; i < sim->n_detaching;) {
+		struct sim_ifnet *ifp = sim->detaching[i];
+
+		if (!all &&
+		    (ifp->detach_due_us == UINT64_MAX || ifp->detach_due_us > sim->now_us)) {
+			i++;
+			continue;
+		}
+		memmove(&sim->detaching[i], &sim->detaching[i + 1],
+		        (sim->n_detaching - i - 1) * sizeof(*sim->detaching));
+		sim->n_detaching--;
+		sim__if_detach_final(sim, ifp);
+		done++;
+	}
+	return done;
+}
+
+uint64_t sim__next_detach_us(const struct sim *sim)
+{
+	uint64_t due = UINT64_MAX;
+
+	for (size_t i = 0; i < sim->n_detaching; i++)
+		if (sim->detaching[i]->detach_due_us < due)
+			due = sim->detaching[i]->detach_due_us;
+	return due;
+}
+
+unsigned sim_run_detacher(struct sim *sim)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&sim->lock);
+	n = sim__run_detacher(sim, true);
+	pthread_mutex_unlock(&sim->lock);
+	return n;
+}
+
+int sim_detaching(const struct sim *sim)
+{
+	return (int)sim->n_detaching;
+}
+
 /* ---- accounting and faults ------------------------------------------------------------------ */
 
 static unsigned long *ioctl_counter(struct sim *sim, unsigned long req)
@@ -77,6 +133,7 @@ static int enter(struct sim *sim, enum sim_call kind, unsigned long req)
 {
 	int r;
 
+	sim__run_detacher(sim, false);
 	sim->calls++;
 	sim->calls_of[kind]++;
 	if (kind == SIM_CALL_IOCTL) {
@@ -130,8 +187,22 @@ void sim_fail_ioctl(struct sim *sim, unsigned long req, int err, unsigned count)
 void sim_fail_clear(struct sim *sim)
 {
 	sim->fail_at = 0;
+	sim->enq_fail_at = 0;
 	memset(sim->fail_kind, 0, sizeof(sim->fail_kind));
 	memset(sim->fail_ioctl, 0, sizeof(sim->fail_ioctl));
+}
+
+void sim_fail_enqueue(struct sim *sim, unsigned long k, int err)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->enq_fail_at = k ? sim->enqueues + k : 0;
+	sim->enq_fail_err = err;
+	pthread_mutex_unlock(&sim->lock);
+}
+
+unsigned long sim_enqueues(const struct sim *sim)
+{
+	return sim->enqueues;
 }
 
 unsigned long sim_calls(const struct sim *sim)
@@ -190,6 +261,8 @@ static void fd_release(struct sim *sim, struct sim_fd *f)
 {
 	if (f->kind == SIM_FD_BPF)
 		sim__bpf_close(sim, f->minor);
+	if (f->kind == SIM_FD_SOCKET && f->domain == DARWIN_AF_NDRV)
+		sim__ndrv_close(sim, f);
 	close(f->fd);
 	*f = sim->fds[--sim->n_fds];
 }
@@ -510,46 +583,198 @@ static int k_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 
 /* ---- sysctl --------------------------------------------------------------------------------- */
 
+/* How the kernel handles a sysctl's value. */
+enum fake_kind {
+	FAKE_INT,     /* SYSCTL_INT, CTLFLAG_RW: any int (sysctl_handle_int) */
+	FAKE_MAX_MTU, /* feth_max_mtu_sysctl (if_fake.c@11417:351-373) */
+	FAKE_TRAILER, /* feth_trailer_length_sysctl (if_fake.c@11417:284-308) */
+};
+
+/* net.link.fake.*: name, the first macOS that has it (the SYSCTL_* lines of if_fake.c in
+ * xnu-4570.71.2, -6153.141.1, -7195.141.2, -8792.41.9, -10002.1.13), default, handler. */
+static const struct fake_sysctl {
+	const char *name;
+	int major, minor;
+	int32_t def;
+	enum fake_kind kind;
+} fake_sysctls[SIM_FAKE__COUNT] = {
+    [SIM_FAKE_BSD_MODE] = {"net.link.fake.bsd_mode", 10, 13, 1, FAKE_INT},
+    [SIM_FAKE_TXSTART] = {"net.link.fake.txstart", 10, 13, 1, FAKE_INT},
+    [SIM_FAKE_HWCSUM] = {"net.link.fake.hwcsum", 10, 13, 0, FAKE_INT},
+    [SIM_FAKE_FCS] = {"net.link.fake.fcs", 11, 0, 0, FAKE_INT},
+    [SIM_FAKE_TRAILER_LENGTH] = {"net.link.fake.trailer_length", 11, 0, 0, FAKE_TRAILER},
+    [SIM_FAKE_TSO_SUPPORT] = {"net.link.fake.tso_support", 13, 0, 0, FAKE_INT},
+    [SIM_FAKE_LRO] = {"net.link.fake.lro", 14, 0, 0, FAKE_INT},
+    [SIM_FAKE_MAX_MTU] = {DARWIN_FETH_SYSCTL_MAX_MTU, 10, 15, DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT,
+                          FAKE_MAX_MTU},
+};
+
+static int fake_find(const struct sim *sim, const char *name)
+{
+	for (int i = 0; i < SIM_FAKE__COUNT; i++)
+		if (strcmp(name, fake_sysctls[i].name) == 0)
+			return sim__macos_at_least(sim, fake_sysctls[i].major,
+			                           fake_sysctls[i].minor)
+			           ? i
+			           : -ENOENT;
+	return -ENOENT;
+}
+
+/* A handler's range check on a new value: 0, or the errno it returns. */
+static int fake_check(enum fake_kind kind, int32_t v)
+{
+	/* feth_max_mtu_sysctl: 1500 <= v <= 16384 - 14 and v > buflet_size (512); the trailer:
+	 * at most FETH_TRAILER_LENGTH_MAX, compared unsigned. */
+	if (kind == FAKE_MAX_MTU &&
+	    ((uint32_t)v > DARWIN_FETH_MTU_CEILING || (uint32_t)v < DARWIN_FETH_SYSCTL_MAX_MTU_MIN))
+		return EINVAL;
+	if (kind == FAKE_TRAILER && (uint32_t)v > SIM_FETH_TRAILER_MAX)
+		return EINVAL;
+	return 0;
+}
+
+/*
+ * One net.link.fake value through sysctl_io_number (kern_newsysctl.c@11417:428-492): the
+ * old value out, 4 bytes or ENOMEM; the new one in, 4 bytes (EINVAL when fewer) or 8 checked
+ * to fit (ERANGE). The two SYSCTL_PROC handlers return 0 whatever sysctl_io_number said, so
+ * with them a short buffer is no error: nothing is copied, nothing is set
+ * (if_fake.c@11417:288-304, 351-369).
+ */
+static int fake_sysctl(struct sim *sim, int k, void *oldp, size_t *oldlenp, const void *newp,
+                       size_t newlen)
+{
+	const struct fake_sysctl *fs = &fake_sysctls[k];
+	size_t oldlen = oldlenp ? *oldlenp : 0, oldidx = 0;
+	int32_t v = sim->fake[k];
+	int err = 0;
+
+	/* sysctl_root: a write to a CTLFLAG_RW node without CTLFLAG_ANYBODY needs root
+	 * (kern_newsysctl.c@11417:1821-1860). */
+	if (newp && !sim->root)
+		return -EPERM;
+	if (oldp) {
+		if (oldlen < sizeof(v)) {
+			err = ENOMEM; /* sysctl_old_user refuses before it counts anything */
+		} else {
+			memcpy(oldp, &v, sizeof(v));
+			oldidx = sizeof(v);
+		}
+	} else {
+		oldidx = sizeof(v);
+	}
+	if (!err && newp) {
+		if (newlen == sizeof(int64_t)) {
+			int64_t big;
+
+			memcpy(&big, newp, sizeof(big));
+			if (big != (int32_t)big)
+				err = ERANGE;
+			v = (int32_t)big;
+		} else if (newlen < sizeof(v)) {
+			err = EINVAL;
+		} else {
+			memcpy(&v, newp, sizeof(v));
+		}
+		if (!err && fs->kind != FAKE_INT) {
+			int bad = fake_check(fs->kind, v);
+
+			if (bad)
+				return -bad;
+		}
+		if (!err)
+			sim->fake[k] = v;
+	}
+	if (fs->kind != FAKE_INT)
+		err = 0;
+	/* userland_sysctl reports the bytes counted, also with ENOMEM
+	 * (kern_newsysctl.c@11417:2147-2177); sysctl_old_user counts nothing it refused
+	 * (kern_newsysctl.c@11417:1636-1660). */
+	if (oldlenp && (!err || err == ENOMEM))
+		*oldlenp = oldidx;
+	return -err;
+}
+
+/* kern.osrelease: the Darwin release of the simulated macOS, "24.0.0" for 15.0 (Darwin is the
+ * macOS major + 9 from macOS 11, minor + 4 for 10.x, major - 1 from macOS 26). The minor is
+ * the simulator's approximation; the major is exact. */
+static int osrelease(struct sim *sim, void *oldp, size_t *oldlenp, const void *newp)
+{
+	char rel[32];
+	int major = sim->macos_major, dmaj;
+	size_t need;
+
+	dmaj = major >= 26 ? major - 1 : major >= 11 ? major + 9 : sim->macos_minor + 4;
+	snprintf(rel, sizeof(rel), "%d.%d.0", dmaj, major >= 11 ? sim->macos_minor : 0);
+	need = strlen(rel) + 1;
+	if (newp)
+		return -EPERM; /* CTLFLAG_RD (kern_newsysctl.c@11417:1821-1823) */
+	if (oldp) {
+		if (!oldlenp || *oldlenp < need) {
+			if (oldlenp)
+				*oldlenp = 0;
+			return -ENOMEM;
+		}
+		memcpy(oldp, rel, need);
+	}
+	if (oldlenp)
+		*oldlenp = need;
+	return 0;
+}
+
 static int k_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
                           const void *newp, size_t newlen)
 {
 	struct sim *sim = ctx;
 	int r = enter(sim, SIM_CALL_SYSCTLBYNAME, 0);
-	uint32_t v;
 
 	if (r)
 		return r;
-	/* net.link.fake.max_mtu exists from 10.15 (xnu-6153) on (§2.4). */
-	if (strcmp(name, DARWIN_FETH_SYSCTL_MAX_MTU) != 0 || !sim__macos_at_least(sim, 10, 15))
-		return -ENOENT;
-	if (oldp) {
-		/* sysctl_io_number: the old value needs room for all of it (ENOMEM). */
-		if (!oldlenp || *oldlenp < sizeof(v))
-			return -ENOMEM;
+	if (strcmp(name, "kern.osrelease") == 0)
+		return osrelease(sim, oldp, oldlenp, newp);
+	r = fake_find(sim, name);
+	if (r < 0)
+		return r;
+	return fake_sysctl(sim, r, oldp, oldlenp, newp, newlen);
+}
+
+int sim_set_fake_sysctl(struct sim *sim, const char *name, int32_t value)
+{
+	int k, r = 0;
+
+	pthread_mutex_lock(&sim->lock);
+	k = fake_find(sim, name);
+	if (k < 0)
+		r = k;
+	else if ((r = fake_check(fake_sysctls[k].kind, value)) == 0)
+		sim->fake[k] = value;
+	else
+		r = -r;
+	pthread_mutex_unlock(&sim->lock);
+	return r;
+}
+
+int sim_race_fake_sysctl(struct sim *sim, const char *name, int32_t value)
+{
+	int k, r = 0;
+
+	pthread_mutex_lock(&sim->lock);
+	k = fake_find(sim, name);
+	if (k < 0) {
+		r = k;
+	} else if ((r = -fake_check(fake_sysctls[k].kind, value)) == 0) {
+		sim->fake_race[k].armed = true;
+		sim->fake_race[k].value = value;
 	}
-	if (newp) {
-		/* A write needs root (CTLFLAG_RW without CTLFLAG_ANYBODY) and a whole int
-		 * (SYSCTL_IN: EINVAL when shorter). */
-		if (!sim->root)
-			return -EPERM;
-		if (newlen < sizeof(v))
-			return -EINVAL;
-	}
-	if (oldp) {
-		v = sim->sysctl_max_mtu;
-		memcpy(oldp, &v, sizeof(v));
-	}
-	if (oldlenp)
-		*oldlenp = sizeof(v);
-	if (newp) {
-		memcpy(&v, newp, sizeof(v));
-		/* feth_max_mtu_sysctl: 1500 <= v <= 16384 - 14 and v > buflet_size (512)
-		 * (if_fake.c@11417:351-369). */
-		if (v > DARWIN_FETH_MTU_CEILING || v < DARWIN_FETH_SYSCTL_MAX_MTU_MIN)
-			return -EINVAL;
-		sim->sysctl_max_mtu = v;
-	}
-	return 0;
+	pthread_mutex_unlock(&sim->lock);
+	return r;
+}
+
+int32_t sim_fake_sysctl(const struct sim *sim, const char *name)
+{
+	for (int i = 0; i < SIM_FAKE__COUNT; i++)
+		if (strcmp(name, fake_sysctls[i].name) == 0)
+			return sim->fake[i];
+	return -1;
 }
 
 /* ---- processes and time ------------------------------------------------------------------- */
@@ -584,7 +809,10 @@ static int64_t k_time_now(void *ctx)
 
 static void k_sleep_us(void *ctx, uint32_t usec)
 {
-	((struct sim *)ctx)->now_us += usec;
+	struct sim *sim = ctx;
+
+	sim->now_us += usec;
+	sim__run_detacher(sim, false);
 }
 
 /* ---- the seam table: every call under the world's lock ------------------------------------ */
@@ -636,7 +864,9 @@ static void s_sleep_us(void *ctx, uint32_t usec)
 }
 
 /* Counted and faulted under the lock; the wait itself is the host's poll() on the host
- * descriptors that stand for the simulated ones (BPF readiness follows §3.6 through them). */
+ * descriptors that stand for the simulated ones (BPF readiness follows §3.6 through them).
+ * A wait that would last past the time a pending detach comes due lets the detacher run at
+ * that time first (the simulated clock moves there), as it would while the caller sleeps. */
 static int s_poll(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms)
 {
 	struct sim *sim = ctx;
@@ -647,7 +877,29 @@ static int s_poll(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms)
 	pthread_mutex_unlock(&sim->lock);
 	if (r)
 		return r;
-	r = poll(fds, (nfds_t)nfds, timeout_ms);
+	for (;;) {
+		uint64_t due, waited;
+
+		r = poll(fds, (nfds_t)nfds, 0);
+		if (r != 0 || timeout_ms == 0)
+			break;
+		pthread_mutex_lock(&sim->lock);
+		due = sim__next_detach_us(sim);
+		waited = due > sim->now_us ? due - sim->now_us : 0;
+		if (due == UINT64_MAX || (timeout_ms > 0 && waited > (uint64_t)timeout_ms * 1000)) {
+			pthread_mutex_unlock(&sim->lock);
+			r = poll(fds, (nfds_t)nfds, timeout_ms);
+			break;
+		}
+		sim->now_us += waited;
+		sim__run_detacher(sim, false);
+		pthread_mutex_unlock(&sim->lock);
+		if (timeout_ms > 0) {
+			int ms = (int)((waited + 999) / 1000);
+
+			timeout_ms = ms < timeout_ms ? timeout_ms - ms : 0;
+		}
+	}
 	return r < 0 ? -errno : r;
 }
 
@@ -689,7 +941,8 @@ struct sim *sim_new(void)
 	sim->macos_minor = 0;
 	sim->pid = 4242;
 	sim->teardown_us = 30000;
-	sim->sysctl_max_mtu = DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT;
+	for (int i = 0; i < SIM_FAKE__COUNT; i++)
+		sim->fake[i] = fake_sysctls[i].def;
 	sim->next_index = 1;
 	sim->bpf_nodes = SIM_BPF_BOOT_NODES;
 	for (int i = 0; i < SIM_BPF_MAX_DEVICES; i++)
@@ -705,7 +958,10 @@ void sim_free(struct sim *sim)
 	sim__bpf_free_all(sim);
 	free(sim->ioctl_log);
 	free(sim->wbuf);
-	free(sim->teardowns);
+	free(sim->wlens);
+	free(sim->obuf);
+	free(sim->sbuf);
+	free(sim->ndrv_ext);
 	free(sim->fds); /* host descriptors still open are the test's to report, not to close */
 	free(sim->ioctls);
 	free(sim->dead);

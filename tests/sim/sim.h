@@ -4,9 +4,11 @@
  * with the semantics and errno values of docs/darwin-kernel.md (and cited xnu source where the
  * doc is silent), so the Darwin backend runs unchanged against it.
  *
- * What it models: the feth cloner, peering, destroy, MTU, MAC, flags, IPv4/IPv6 addresses,
- * SIOCGIFCONF, the net.link.fake.max_mtu sysctl, root checks, control sockets, and BPF devices
- * (/dev/bpfN, buffers, reads, statistics, detach, poll readiness; sim_bpf.c).
+ * What it models: the feth cloner, peering, destroy (asynchronous: the detacher thread),
+ * MTU, MAC, flags, IPv4/IPv6 addresses, SIOCGIFCONF, the net.link.fake sysctls read at
+ * creation, kern.osrelease, root checks, control sockets, AF_NDRV sockets (sim_ndrv.c), the
+ * feth send path (send queue, start, trailer/FCS, the peer's host stack; sim_tx.c) and BPF
+ * devices (/dev/bpfN, buffers, reads, writes, statistics, detach, poll readiness; sim_bpf.c).
  * Regular files (the ownership registry) pass through to the host file system, so the
  * simulator can count and fault them like every other call.
  *
@@ -52,7 +54,8 @@ enum sim_call {
 };
 
 /* A new, empty world: no interfaces, caller is root, macOS 15, pid 4242, clock at 1.7e9 s,
- * net.link.fake.max_mtu = 2048. */
+ * net.link.fake: max_mtu 2048, bsd_mode 1, txstart 1, hwcsum 0, fcs 0, trailer_length 0,
+ * tso_support 0, lro 0. */
 struct sim *sim_new(void);
 /* Frees the world. Does not close host fds that are still open (tests check sim_open_fds). */
 void sim_free(struct sim *sim);
@@ -67,8 +70,11 @@ void sim_set_root(struct sim *sim, bool root); /* false: privileged calls fail E
 void sim_set_macos(struct sim *sim, int major, int minor);
 void sim_set_pid(struct sim *sim, pid_t pid);                   /* what getpid() returns */
 void sim_set_pid_alive(struct sim *sim, pid_t pid, bool alive); /* default: every pid alive */
-/* After a destroy, re-creating the same unit fails EBUSY until this many simulated
- * microseconds have passed (default 30000). The clock advances only through sleep_us. */
+/* The detacher thread finishes a destroy this many simulated microseconds after it (default
+ * 30000): until then re-creating the same unit fails EBUSY and the interface's BPF descriptors
+ * stay attached to it (see sim_run_detacher). The clock advances only through sleep_us, BPF
+ * reads that time out, and waits that a pending detach ends (a blocking BPF read, poll).
+ * UINT64_MAX: only sim_run_detacher finishes destroys. */
 void sim_set_teardown_us(struct sim *sim, uint64_t usec);
 uint64_t sim_now_us(const struct sim *sim);
 
@@ -80,7 +86,21 @@ void sim_fail_nth(struct sim *sim, unsigned long n, int err);
 void sim_fail_kind(struct sim *sim, enum sim_call kind, int err, unsigned count);
 /* Fail every ioctl with this request number with -err, `count` times (0 = for ever). */
 void sim_fail_ioctl(struct sim *sim, unsigned long req, int err, unsigned count);
+/* Clears every fault above, and sim_fail_enqueue's. */
 void sim_fail_clear(struct sim *sim);
+
+/* What the send queue's scheduler answers besides a host errno: xnu's EQFULL and EQSUSPENDED
+ * (bsd/sys/errno.h: 106 and -106), which dlil_output turns into success. */
+#define SIM_EQFULL      0x10001
+#define SIM_EQSUSPENDED 0x10002
+/* The k-th enqueue from now (1 = the next) into any feth's send queue (from NDRV, a BPF write,
+ * one packet of a batch write, the host stack) is dropped with `err`: a host errno (ENOBUFS is
+ * what a full queue gives) is returned to the sender as -err; SIM_EQFULL and SIM_EQSUSPENDED
+ * are reported as success, the packet lost all the same. One shot; k = 0 cancels. */
+void sim_fail_enqueue(struct sim *sim, unsigned long k, int err);
+/* Enqueues into feth send queues so far (every packet that passed the IFF_UP check of the
+ * start model; txstart-0 interfaces have no queue). */
+unsigned long sim_enqueues(const struct sim *sim);
 
 /* Number of fallible seam calls made so far (all kinds), and of one kind. */
 unsigned long sim_calls(const struct sim *sim);
@@ -111,6 +131,19 @@ struct sim_if_state {
 	int n_ipv6;
 	uint8_t ipv6[8][16];
 	uint8_t ipv6_prefix[8];
+	uint16_t index; /* if_index; a re-created feth gets its predecessor's back */
+	/* feth: the net.link.fake values it was created with */
+	bool bsd_mode, txstart, hwcsum, fcs, tso, lro;
+	uint32_t trailer_len;
+	/* feth: the send path */
+	uint32_t txq_len;        /* packets in the send queue */
+	uint64_t txq_head_drops; /* queued packets dropped to make room (the queue full) */
+	uint64_t txq_drops;      /* enqueues refused (ENOBUFS, or sim_fail_enqueue) */
+	bool stalled;            /* output disabled (sim_if_stall, SET_DEQUEUE_STALL) */
+	bool wedged;             /* macOS <= 14: a packet over 16 KiB parked (sim_if_wedged) */
+	/* the host stack */
+	uint64_t host_filtered; /* unicast frames for another MAC it dropped (sim_host_recv) */
+	bool ndrv_attached;     /* PF_NDRV attached: NDRV hears of this interface's detach */
 };
 int sim_if_state(const struct sim *sim, const char *name, struct sim_if_state *out);
 
@@ -120,25 +153,77 @@ int sim_if_create_external(struct sim *sim, const char *name);
 /* Peer two existing interfaces externally; 0 or -errno. */
 int sim_if_peer_external(struct sim *sim, const char *a, const char *b);
 /* Add a non-feth interface (e.g. "en0", "lo0") that appears in SIOCGIFCONF and can be the
- * target of ioctls; `ether` selects IFT_ETHER (like en0) or not (like lo0). */
+ * target of ioctls; `ether` selects IFT_ETHER and the Ethernet family (like en0) or not (like
+ * lo0). */
 int sim_if_add_other(struct sim *sim, const char *name, bool ether);
+/* A non-feth interface goes away (a USB adapter unplugged): ifnet_detach, as a destroy does.
+ * NDRV sockets bound to any interface of the same family and unit die with it (EPIPE) when
+ * PF_NDRV is attached to it (an NDRV socket is or was bound to it: sim_ndrv_bind_external).
+ * 0; -ENXIO no such interface; -EINVAL it is a feth. */
+int sim_if_detach_other(struct sim *sim, const char *name);
+/* Another process binds an AF_NDRV socket to `ifname` (exact name) and keeps it: PF_NDRV is
+ * attached to that interface. 0, or -EADDRNOTAVAIL. Not counted in sim_open_fds. */
+int sim_ndrv_bind_external(struct sim *sim, const char *ifname);
+
+/* ---- destroy, the detacher thread ----------------------------------------------------------- */
+
+/*
+ * A destroy takes the interface down, removes its name and kills the NDRV sockets at once;
+ * the rest (BPF descriptors detached: ENXIO; the unit free for a new create) is the detacher
+ * thread's, which runs teardown_us later (sim_set_teardown_us). Until then a BPF write on a
+ * descriptor attached to it gets ENETDOWN and a non-blocking read EAGAIN. This runs every
+ * pending detach now; returns how many.
+ */
+unsigned sim_run_detacher(struct sim *sim);
+/* Destroyed interfaces whose detach is still pending. */
+int sim_detaching(const struct sim *sim);
+
+/* ---- the send path ----------------------------------------------------------------------- */
+
+/* Disable (stall) or enable (release) a feth's output, as IF_FAKE_S_CMD_SET_DEQUEUE_STALL
+ * does: while stalled, frames wait in the send queue (2048 at most; past that, the oldest is
+ * dropped for each new one, which is a success, or the new one with ENOBUFS when the queue
+ * holds under 15000 bytes); release sends what waits. 0; -ENXIO no such interface or one
+ * without a send queue (txstart 0); -EINVAL not a feth. */
+int sim_if_stall(struct sim *sim, const char *ifname, bool stall);
+/* macOS <= 14: whether a frame over 16384 bytes has wedged ifname's output. While peered it
+ * never transmits again, every send reporting success; a start while unpeered (the next send
+ * after an unpeer) clears it, as does a destroy. */
+bool sim_if_wedged(const struct sim *sim, const char *ifname);
+
+/* ---- net.link.fake sysctls ------------------------------------------------------------------ */
+
+/* Someone else sets net.link.fake.<name> (full name, e.g. "net.link.fake.fcs") now: no seam
+ * call, no root check. 0; -ENOENT not on the simulated macOS; -EINVAL out of its range. */
+int sim_set_fake_sysctl(struct sim *sim, const char *name, int32_t value);
+/* Someone else sets it between the caller's last look and the next feth creation: the value
+ * lands just before that creation reads the sysctls. Same returns. */
+int sim_race_fake_sysctl(struct sim *sim, const char *name, int32_t value);
+/* The value it holds (-1: no such name). */
+int32_t sim_fake_sysctl(const struct sim *sim, const char *name);
 
 /* ---- the host stack ------------------------------------------------------------------------ */
 
 /*
  * The host sends a frame out of `ifname` (e.g. an ARP request leaving the host side of a pair):
  * BPF devices attached to ifname see it outbound, those attached to its peer inbound, byte for
- * byte (§2.8). Delivery is immediate here (on Darwin it is asynchronous to the send). Without a
- * peer the frame vanishes, tapped nowhere. Returns 0; -ENXIO no such interface; -ENETDOWN
- * ifname is not up. No seam call is counted.
+ * byte (§2.8), with any trailer or FCS the sender was created with. Delivery is immediate here
+ * unless the sender's output is stalled (on Darwin it is asynchronous to the send). Without a
+ * peer the frame vanishes, tapped nowhere. The stack's offloads apply: created with hwcsum, an
+ * IPv4 frame leaves with a zero header checksum and TCP/UDP ones with only their pseudo-header
+ * sum; without TSO, an IPv4/IPv6 TCP frame longer than MTU + 14 leaves as MTU-sized segments.
+ * Returns 0; -ENXIO no such interface; -ENETDOWN ifname is not up; -ENOBUFS (or the error
+ * given to sim_fail_enqueue) the send queue dropped it. No seam call is counted.
  */
 int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len);
 
 /*
  * The next frame the host stack of `ifname` received from its peer (whatever sent it: NDRV,
  * BPF write, sim_host_send on the peer), oldest first: copies up to len bytes and returns the
- * frame's length; -EAGAIN when none waits; -ENXIO no such interface. Up to 4096 frames wait;
- * more are counted by sim_host_dropped. No seam call is counted.
+ * frame's length; -EAGAIN when none waits; -ENXIO no such interface. Unicast frames for
+ * another MAC address than ifname's never get here (promiscuous or not; BPF saw them), nor do
+ * frames shorter than an Ethernet header; a trailer stays, an FCS is stripped. Up to 4096
+ * frames wait; more are counted by sim_host_dropped. No seam call is counted.
  */
 ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len);
 uint64_t sim_host_dropped(const struct sim *sim, const char *ifname);

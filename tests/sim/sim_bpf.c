@@ -5,8 +5,10 @@
  * through a real descriptor. Section numbers (§) refer to docs/darwin-kernel.md.
  *
  * What the simulator cannot do: block. A read that would sleep with no timeout and nothing
- * buffered returns -EDEADLK instead, so a test that relies on it fails loudly. A read with a
- * timeout advances the simulated clock by the timeout. The select/kqueue timer of
+ * buffered returns -EDEADLK instead, so a test that relies on it fails loudly, unless the
+ * interface's detach is pending: then the read sleeps until the detacher runs (the simulated
+ * clock moves to that time) and wakes to ENXIO. A read with a timeout advances the simulated
+ * clock by the timeout (or to the detach, when that comes first). The select/kqueue timer of
  * non-immediate descriptors is not modelled: they are readable when a hold buffer is full.
  */
 #include <errno.h>
@@ -226,6 +228,8 @@ ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len)
 	if (len != d->bufsize)
 		return -EINVAL;
 	while (d->hlen == 0) {
+		uint64_t wake;
+
 		if ((d->immediate || d->nonblock) && d->slen != 0) {
 			rotate(d);
 			break;
@@ -234,6 +238,16 @@ ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len)
 			return -ENXIO;
 		if (d->nonblock)
 			return -EAGAIN;
+		/* Sleep until the timeout, or until bpfdetach wakes the reader when the detacher
+		 * finishes the interface first (bpf.c@11417:4473-4528; dlil.c@11417:5701). */
+		wake = d->rtout_us ? sim->now_us + d->rtout_us : UINT64_MAX;
+		if (d->ifp->detaching && d->ifp->detach_due_us != UINT64_MAX &&
+		    d->ifp->detach_due_us <= wake) {
+			if (d->ifp->detach_due_us > sim->now_us)
+				sim->now_us = d->ifp->detach_due_us;
+			sim__run_detacher(sim, false);
+			continue;
+		}
 		if (d->rtout_us == 0)
 			return -EDEADLK; /* would sleep for ever: see the top of this file */
 		/* The timeout passes: data is returned, else 0 bytes, which is not end of file. */
@@ -253,98 +267,187 @@ ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-/* The largest frame a BPF write may carry on the simulated macOS, hdrcmplt 1 (§3.8). */
-static int frame_size_ok(const struct sim *sim, const struct sim_ifnet *ifp, size_t len,
-                         size_t hlen)
+/*
+ * bpf_movein's size checks for a frame of len bytes written with hdrcmplt 1 (§3.8). From macOS
+ * 14: more than BPF_WRITE_MAX (65535 on 14.0, 16 MiB from 14.1) or than MTU + BPF_WRITE_LEEWAY
+ * is EMSGSIZE (bpf.c@11417:466-487). Up to 13 the link header length (14) counts however the
+ * header is written: fewer than 14 bytes or more than MCLBYTES is EIO first (bpf.c@8796.141.3:
+ * 368-372), and only then more than MTU + 14 is EMSGSIZE (bpfwrite, @8796.141.3:1480-1486).
+ */
+static int movein_len_ok(const struct sim *sim, const struct sim_ifnet *ifp, size_t len)
 {
 	if (sim__macos_at_least(sim, 14, 0)) {
-		/* 14.0 capped a write at 65535, 14.1 at 16 MiB; the frame at MTU + 18. */
 		size_t max = sim__macos_at_least(sim, 14, 1) ? DARWIN_BPF_WRITE_MAX : 65535;
 
-		if (len < hlen || len > max ||
-		    len - hlen > (size_t)ifp->mtu + DARWIN_BPF_WRITE_LEEWAY)
+		if (len > max || len > (size_t)ifp->mtu + DARWIN_BPF_WRITE_LEEWAY)
 			return -EMSGSIZE;
 		return 0;
 	}
-	/* Up to 13: the payload after the 14-byte header at most the MTU, and one cluster. */
-	(void)hlen;
-	if (len > (size_t)ifp->mtu + 14)
-		return -EMSGSIZE;
-	if (len > DARWIN_MCLBYTES)
+	if (len < 14 || len > DARWIN_MCLBYTES)
 		return -EIO;
+	if (len - 14 > (size_t)ifp->mtu)
+		return -EMSGSIZE;
 	return 0;
 }
 
 /*
- * bpf_movein_batch (§3.8): records of a header (bh_hdrlen >= 18, caplen == datalen), the
- * frame, padding to 4; while at least 20 bytes remain. Any bad record discards the whole
- * batch. Returns the bytes consumed, having sent every frame, or -errno having sent none.
+ * The write's uio as the kernel walks it (kern_subr.c@11417:1208-1285). uiomove copies across
+ * iovecs, bounded by what the current ones hold (uio_copyin_user, kern_subr.c@11417:313-345);
+ * uio_update(n) advances only within the current iovec, but takes all of n off the residual
+ * count (uio_update_user, kern_subr.c@11417:1251-1285): a skip that crosses an iovec boundary
+ * leaves the next iovec's bytes to be read as what follows the skip, and the residual short.
  */
-static ssize_t write_batch(struct sim *sim, struct sim_bpf *d, const uint8_t *buf, size_t len)
+struct kuio {
+	struct iovec *v;
+	int cnt, cur; /* iovecs left (the current one included), the current one */
+	size_t resid;
+};
+
+static void uio_update(struct kuio *u, size_t n)
 {
-	size_t off = 0;
-	int pass;
+	if (n) {
+		struct iovec *v = &u->v[u->cur];
+		size_t step = n > v->iov_len ? v->iov_len : n;
 
-	for (pass = 0; pass < 2; pass++) {
-		for (off = 0; len - off >= DARWIN_BPF_HDR_SIZE;) {
-			uint32_t caplen, datalen;
-			uint16_t hdrlen;
-			size_t step;
-			int r;
-
-			memcpy(&caplen, buf + off + 8, 4);
-			memcpy(&datalen, buf + off + 12, 4);
-			memcpy(&hdrlen, buf + off + 16, 2);
-			if (hdrlen < BPF_HDRLEN || hdrlen > len - off || caplen != datalen ||
-			    caplen > len - off - hdrlen)
-				return -EINVAL;
-			if (caplen && (r = frame_size_ok(sim, d->ifp, caplen, 0)) < 0)
-				return r;
-			if (pass == 1 && caplen)
-				sim__if_output(sim, d->ifp, buf + off + hdrlen, caplen);
-			step = BPF_WORDALIGN((size_t)hdrlen + caplen);
-			off = step < len - off ? off + step : len;
-		}
+		v->iov_base = (uint8_t *)v->iov_base + step;
+		v->iov_len -= step;
+		u->resid = n > u->resid ? 0 : u->resid - n;
 	}
-	return (ssize_t)off;
+	while (u->cnt > 0 && u->v[u->cur].iov_len == 0) {
+		u->cnt--;
+		if (u->cnt > 0)
+			u->cur++;
+	}
 }
 
+static void uiomove_in(struct kuio *u, uint8_t *dst, size_t n)
+{
+	while (n > 0 && u->cnt > 0 && u->resid) {
+		size_t a;
+
+		uio_update(u, 0);
+		a = u->v[u->cur].iov_len;
+		if (a == 0)
+			continue;
+		if (a > n)
+			a = n;
+		memcpy(dst, u->v[u->cur].iov_base, a);
+		uio_update(u, a);
+		dst += a;
+		n -= a;
+	}
+}
+
+/* Room for one more frame of `len` bytes in the write buffer, after `used`. */
+static bool wbuf_room(struct sim *sim, size_t used, size_t len, size_t nframes)
+{
+	return sim__reserve((void **)&sim->wbuf, &sim->cap_wbuf, used + len + 1, 1) &&
+	       sim__reserve((void **)&sim->wlens, &sim->cap_wlens, nframes + 1,
+	                    sizeof(*sim->wlens));
+}
+
+/*
+ * bpf_movein_batch (§3.8; bpf.c@11417:560-650): while at least sizeof(struct bpf_hdr) = 20 bytes
+ * are left, 18 header bytes are read (uiomove); bh_hdrlen under 18, bh_caplen != bh_datalen, or
+ * bh_hdrlen over what was left is EINVAL; the header bytes past 18 are skipped (uio_update);
+ * a frame (caplen > 0) goes through bpf_movein's checks, a caplen over what is left being
+ * EMSGSIZE (bpf.c@11417:466-470); then the padding to BPF_WORDALIGN(hdrlen + caplen) is
+ * skipped (uio_update). Any error discards the whole batch. Collects the frames in sim->wbuf.
+ */
+static int movein_batch(struct sim *sim, struct sim_bpf *d, struct kuio *u, size_t *ret_n)
+{
+	size_t used = 0, n = 0;
+
+	while (u->resid >= DARWIN_BPF_HDR_SIZE) {
+		size_t resid = u->resid, pad;
+		uint8_t h[BPF_HDRLEN];
+		uint32_t caplen, datalen;
+		uint16_t hdrlen;
+		int r;
+
+		uiomove_in(u, h, BPF_HDRLEN);
+		memcpy(&caplen, h + 8, 4);
+		memcpy(&datalen, h + 12, 4);
+		memcpy(&hdrlen, h + 16, 2);
+		if (hdrlen < BPF_HDRLEN || caplen != datalen || hdrlen > resid)
+			return -EINVAL;
+		if (hdrlen > BPF_HDRLEN)
+			uio_update(u, hdrlen - BPF_HDRLEN);
+		if (caplen > 0) {
+			if (u->resid < caplen)
+				return -EMSGSIZE;
+			r = movein_len_ok(sim, d->ifp, caplen);
+			if (r < 0)
+				return r;
+			if (!wbuf_room(sim, used, caplen, n))
+				return -ENOBUFS;
+			uiomove_in(u, sim->wbuf + used, caplen);
+			sim->wlens[n++] = caplen;
+			used += caplen;
+		}
+		pad = BPF_WORDALIGN((size_t)hdrlen + caplen) - ((size_t)hdrlen + caplen);
+		if (pad)
+			uio_update(u, pad);
+	}
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * bpfwrite (§3.8; bpf.c@11417:1598-1735): not attached ENXIO, interface down ENETDOWN
+ * (ifnet_detach takes it down before the detacher detaches BPF), nothing to write 0. One frame,
+ * or a whole batch validated first, then dlil_output sends the chain packet by packet and keeps
+ * only the last packet's error (dlil_output.c@11417:380-481), which write/writev return
+ * although every byte was consumed (fp_writev, sys_generic.c@11417:578-617): an earlier
+ * packet's drop is invisible, a last packet's error hides that the others went. Otherwise the
+ * bytes consumed (a batch's unread tail of under 20 bytes, and what crossing skips took off the
+ * count, not included); fp_writev also reports that count for EINTR and EWOULDBLOCK.
+ */
 ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int iovcnt)
 {
 	struct sim_bpf *d = &sim->bpf[minor];
-	size_t len = 0, at = 0;
-	uint8_t *buf;
-	ssize_t r;
+	struct kuio u = {.v = sim->uio, .cnt = iovcnt, .cur = 0, .resid = 0};
+	size_t len = 0, n = 0, off = 0;
+	int r = 0;
 
 	if (iovcnt < 0 || iovcnt > DARWIN_IOV_MAX)
 		return -EINVAL;
-	for (int i = 0; i < iovcnt; i++)
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > (size_t)INT64_MAX - len)
+			return -EINVAL;
 		len += iov[i].iov_len;
-	/* bpfwrite: attached, up, then an empty write is 0 (§3.8). */
+		sim->uio[i] = iov[i];
+	}
+	u.resid = len;
+	uio_update(&u, 0); /* past leading empty iovecs (kern_subr.c@11417:1230-1237) */
 	if (!d->ifp)
 		return -ENXIO;
 	if (!(d->ifp->flags & DARWIN_IFF_UP))
 		return -ENETDOWN;
 	if (len == 0)
 		return 0;
-	if (!sim__reserve((void **)&sim->wbuf, &sim->cap_wbuf, len, 1))
-		return -ENOMEM;
-	buf = sim->wbuf;
-	for (int i = 0; i < iovcnt; i++) {
-		memcpy(buf + at, iov[i].iov_base, iov[i].iov_len);
-		at += iov[i].iov_len;
-	}
 	if (d->batch_write) {
-		r = write_batch(sim, d, buf, len);
+		r = movein_batch(sim, d, &u, &n);
 	} else if (!d->hdrcmplt) {
 		/* hdrcmplt 0 goes through the IPv4 framer, which rewrites the source MAC and needs
 		 * IPv4 attached (§3.8); libfeth always writes complete headers. Not modelled. */
 		r = -EOPNOTSUPP;
-	} else if ((r = frame_size_ok(sim, d->ifp, len, 0)) == 0) {
-		sim__if_output(sim, d->ifp, buf, len);
-		r = (ssize_t)len;
+	} else if ((r = movein_len_ok(sim, d->ifp, len)) == 0) {
+		if (!wbuf_room(sim, 0, len, 0))
+			return -ENOBUFS;
+		uiomove_in(&u, sim->wbuf, len);
+		sim->wlens[0] = len;
+		n = 1;
 	}
-	return r;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = sim__if_send(sim, d->ifp, sim->wbuf + off, sim->wlens[i]);
+		off += sim->wlens[i];
+	}
+	if (r == -EINTR || r == -EAGAIN)
+		r = 0;
+	return r < 0 ? r : (ssize_t)(len - u.resid);
 }
 
 /* ---- ioctl (§3.7) --------------------------------------------------------------------------- */

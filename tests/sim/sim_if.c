@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Simulated Darwin interfaces: the feth cloner, peering, destroy, MTU, MAC, flags, IPv4/IPv6
- * addresses and SIOCGIFCONF, with the errno values and the order of checks of xnu. Section
- * numbers (§) refer to docs/darwin-kernel.md; where the doc is silent, the xnu source read
- * (xnu-11417.101.15) is cited at the place it decides.
+ * Simulated Darwin interfaces: the feth cloner, peering, destroy (and the detacher's part of
+ * it), MTU, MAC, flags, IPv4/IPv6 addresses and SIOCGIFCONF, with the errno values and the
+ * order of checks of xnu. Section numbers (§) refer to docs/darwin-kernel.md; where the doc is
+ * silent, the xnu source read (xnu-11417.101.15) is cited at the place it decides.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,70 +69,141 @@ static struct sim_ifnet *if_attach(struct sim *sim, const char *family, int unit
 	snprintf(ifp->family, sizeof(ifp->family), "%s", family);
 	snprintf(ifp->name, sizeof(ifp->name), "%s%d", family, unit);
 	ifp->unit = unit;
-	ifp->index = sim->next_index++;
 	ifp->mtu = 1500;
 	ifp->max_mtu = 1500;
 	sim->ifs[sim->n_ifs++] = ifp;
 	return ifp;
 }
 
-static void inbox_free(struct sim_inbox *in)
+/* ifnet_attach gives an index only to an ifnet that has none (dlil.c@11417:4987-5011): a fresh
+ * one gets the next, a recycled one keeps its own. */
+static void if_set_index(struct sim *sim, struct sim_ifnet *ifp)
 {
-	if (!in)
-		return;
-	for (size_t k = 0; k < in->count; k++)
-		free(in->frame[(in->head + k) % SIM_INBOX_CAP]);
-	free(in);
+	for (size_t i = 0; ifp->feth && i < sim->n_recycled; i++) {
+		if (strcmp(sim->recycled[i].name, ifp->name) == 0) {
+			ifp->index = sim->recycled[i].index;
+			sim->recycled[i] = sim->recycled[--sim->n_recycled];
+			return;
+		}
+	}
+	ifp->index = sim->next_index++;
 }
 
-static void if_detach(struct sim *sim, struct sim_ifnet *ifp)
+static void if_unlist(struct sim *sim, struct sim_ifnet *ifp)
 {
 	size_t i;
 
-	sim__bpf_ifdetach(sim, ifp);
-	sim__ndrv_ifdetach(sim, ifp);
-	inbox_free(ifp->inbox);
 	for (i = 0; i < sim->n_ifs && sim->ifs[i] != ifp; i++)
 		;
+	if (i == sim->n_ifs)
+		return;
 	memmove(&sim->ifs[i], &sim->ifs[i + 1], (sim->n_ifs - i - 1) * sizeof(*sim->ifs));
 	sim->n_ifs--;
+}
+
+/*
+ * ifnet_detach (dlil.c@11417:5399-5593): the interface is marked down first (5415), leaves the
+ * list and the index table so no name finds it (5486-5495), KEV_DL_IF_DETACHING goes to its
+ * protocols at once, NDRV among them (5588), and the rest waits for the detacher thread
+ * (5590-5593). Until then its BPF descriptors stay attached to a down interface.
+ */
+void sim__if_detach(struct sim *sim, struct sim_ifnet *ifp)
+{
+	ifp->flags &= (uint16_t) ~(DARWIN_IFF_UP | DARWIN_IFF_RUNNING);
+	if_unlist(sim, ifp);
+	if (ifp->ndrv_attached)
+		sim__ndrv_ifdetach(sim, ifp);
+	ifp->detaching = true;
+	ifp->detach_due_us = sim->teardown_us > UINT64_MAX - sim->now_us
+	                         ? UINT64_MAX
+	                         : sim->now_us + sim->teardown_us;
+	if (!sim__reserve((void **)&sim->detaching, &sim->cap_detaching, sim->n_detaching + 1,
+	                  sizeof(*sim->detaching))) {
+		sim__if_detach_final(sim, ifp); /* out of memory: finish at once */
+		return;
+	}
+	sim->detaching[sim->n_detaching++] = ifp;
+}
+
+/* ifnet_detach_final (dlil.c@11417:5689-5760): bpfdetach first, then the send queue is purged
+ * (ifclassq_teardown); the ifnet stays for the next interface of the same unique id, a feth's
+ * being its name (if_fake.c@11417:3565-3570, 3620-3621), which gets its index back. */
+void sim__if_detach_final(struct sim *sim, struct sim_ifnet *ifp)
+{
+	/* No NDRV socket can still be bound here: binding attached PF_NDRV, whose detach event
+	 * killed every socket of this family and unit. Kept safe all the same. */
+	for (size_t i = 0; i < sim->n_fds; i++) {
+		if (sim->fds[i].nd_if == ifp) {
+			sim->fds[i].nd_if = NULL;
+			sim->fds[i].nd_cantsend = true;
+		}
+	}
+	for (size_t i = 0; i < sim->n_ndrv_ext; i++)
+		if (sim->ndrv_ext[i].nd_if == ifp)
+			sim->ndrv_ext[i].nd_if = NULL;
+	sim__bpf_ifdetach(sim, ifp);
+	sim__txq_purge(ifp);
+	sim__inbox_free(ifp->inbox);
+	if (ifp->feth && sim__reserve((void **)&sim->recycled, &sim->cap_recycled,
+	                              sim->n_recycled + 1, sizeof(*sim->recycled))) {
+		memcpy(sim->recycled[sim->n_recycled].name, ifp->name, DARWIN_IFNAMSIZ);
+		sim->recycled[sim->n_recycled++].index = ifp->index;
+	}
+	free(ifp);
+}
+
+static void if_free(struct sim_ifnet *ifp)
+{
+	sim__txq_purge(ifp);
+	sim__inbox_free(ifp->inbox);
 	free(ifp);
 }
 
 void sim__if_free_all(struct sim *sim)
 {
-	for (size_t i = 0; i < sim->n_ifs; i++) {
-		inbox_free(sim->ifs[i]->inbox);
-		free(sim->ifs[i]);
-	}
+	for (size_t i = 0; i < sim->n_ifs; i++)
+		if_free(sim->ifs[i]);
+	for (size_t i = 0; i < sim->n_detaching; i++)
+		if_free(sim->detaching[i]);
 	free(sim->ifs);
-	sim->ifs = NULL;
-	sim->n_ifs = sim->cap_ifs = 0;
+	free(sim->detaching);
+	free(sim->recycled);
+	sim->ifs = sim->detaching = NULL;
+	sim->recycled = NULL;
+	sim->n_ifs = sim->cap_ifs = sim->n_detaching = sim->cap_detaching = 0;
+	sim->n_recycled = sim->cap_recycled = 0;
 }
 
-/* Whether the ifnet of a destroyed unit is still being torn down (§2.7). */
+/* Whether an ifnet of this feth unit is still in use (§2.7): detached, its final part pending
+ * (dlil_if_acquire's EBUSY, dlil_ctl.c@11417:73-96). */
 static bool tearing_down(struct sim *sim, int unit)
 {
-	bool busy = false;
-
-	for (size_t i = 0; i < sim->n_teardowns;) {
-		if (sim->teardowns[i].until_us <= sim->now_us) {
-			sim->teardowns[i] = sim->teardowns[--sim->n_teardowns];
-			continue;
-		}
-		if (sim->teardowns[i].unit == unit)
-			busy = true;
-		i++;
-	}
-	return busy;
+	for (size_t i = 0; i < sim->n_detaching; i++)
+		if (sim->detaching[i]->feth && sim->detaching[i]->unit == unit)
+			return true;
+	return false;
 }
 
 /* ---- the feth cloner (§2.2, §2.3) ----------------------------------------------------------- */
+
+/* The net.link.fake values a new feth takes (if_fake.c@11417:3504-3562): what the sysctls say
+ * now, after any write someone else makes at this very moment (sim_race_fake_sysctl). A knob
+ * the simulated macOS does not have yet keeps its default. */
+static int32_t knob(struct sim *sim, enum sim_fake_knob k, int major, int minor, int32_t def)
+{
+	if (sim->fake_race[k].armed) {
+		sim->fake_race[k].armed = false;
+		sim->fake[k] = sim->fake_race[k].value;
+	}
+	return sim__macos_at_least(sim, major, minor) ? sim->fake[k] : def;
+}
 
 /* feth_clone_create: EBUSY while the same unit's old ifnet tears down (dlil_if_acquire). */
 static int feth_create(struct sim *sim, int unit)
 {
 	struct sim_ifnet *ifp;
+	int32_t max_mtu;
+	bool bsd_mode;
 
 	if (tearing_down(sim, unit))
 		return -EBUSY;
@@ -141,12 +212,26 @@ static int feth_create(struct sim *sim, int unit)
 		return -ENOMEM;
 	ifp->feth = true;
 	ifp->ether = true;
+	ifp->if_family = SIM_IFNET_FAMILY_ETHERNET; /* if_fake.c@11417:3624 */
 	ifp->flags = FETH_FLAGS_NEW;
-	/* The maximum MTU is frozen now (§2.4): min(16370, net.link.fake.max_mtu) from 10.15,
-	 * always 16370 before. */
+	if_set_index(sim, ifp);
+	bsd_mode = knob(sim, SIM_FAKE_BSD_MODE, 10, 13, 1) != 0;
+	ifp->bsd_mode = bsd_mode;
+	ifp->txstart = knob(sim, SIM_FAKE_TXSTART, 10, 13, 1) != 0;
+	ifp->hwcsum = knob(sim, SIM_FAKE_HWCSUM, 10, 13, 0) != 0;
+	ifp->fcs = knob(sim, SIM_FAKE_FCS, 11, 0, 0) != 0;
+	ifp->trailer_len = (uint32_t)knob(sim, SIM_FAKE_TRAILER_LENGTH, 11, 0, 0);
+	/* TSO is set up in both modes (if_fake.c@11417:3582-3584, 3602-3604); only BSD mode
+	 * carries frames here. */
+	ifp->tso = bsd_mode && knob(sim, SIM_FAKE_TSO_SUPPORT, 13, 0, 0) != 0;
+	ifp->lro = knob(sim, SIM_FAKE_LRO, 14, 0, 0) != 0;
+	/* The maximum MTU is frozen now (§2.4): get_max_mtu(bsd_mode, max_mtu), 16370 capped by
+	 * the sysctl in BSD mode, the sysctl alone otherwise (if_fake.c@11417:959-973, 3561);
+	 * always 16370 before 10.15. */
+	max_mtu = knob(sim, SIM_FAKE_MAX_MTU, 10, 15, DARWIN_FETH_MTU_CEILING);
 	ifp->max_mtu = DARWIN_FETH_MTU_CEILING;
-	if (sim__macos_at_least(sim, 10, 15) && sim->sysctl_max_mtu < (uint32_t)ifp->max_mtu)
-		ifp->max_mtu = (int)sim->sysctl_max_mtu;
+	if (!bsd_mode || max_mtu < ifp->max_mtu)
+		ifp->max_mtu = max_mtu;
 	/* "feth" in ASCII, then the unit big-endian. */
 	memcpy(ifp->mac, "feth", 4);
 	ifp->mac[4] = (uint8_t)(unit >> 8);
@@ -220,14 +305,9 @@ static int if_clone_destroy(struct sim *sim, const char *name)
 		return -ENXIO;
 	if (!ifp->feth)
 		return -EOPNOTSUPP;
+	/* feth_clone_destroy: unpeer, then ifnet_detach (if_fake.c@11417:3686-3713). */
 	feth_unpeer(ifp);
-	if (!sim__reserve((void **)&sim->teardowns, &sim->cap_teardowns, sim->n_teardowns + 1,
-	                  sizeof(*sim->teardowns)))
-		return -ENOMEM;
-	sim->teardowns[sim->n_teardowns].unit = ifp->unit;
-	sim->teardowns[sim->n_teardowns].until_us = sim->now_us + sim->teardown_us;
-	sim->n_teardowns++;
-	if_detach(sim, ifp);
+	sim__if_detach(sim, ifp);
 	return 0;
 }
 
@@ -276,8 +356,10 @@ static int drvspec(struct sim *sim, bool set, struct darwin_ifdrv *ifd)
 			return iffr.iffr_u.iffru_media.iffm_count > DARWIN_IF_FAKE_MEDIA_LIST_MAX
 			           ? -EINVAL
 			           : 0;
+		/* feth_enable_dequeue_stall: ifnet_disable_output / ifnet_enable_output
+		 * (if_fake.c@11417:826-837, 4074-4080). */
 		if (cmd == DARWIN_IF_FAKE_S_CMD_SET_DEQUEUE_STALL)
-			return 0;
+			return sim__if_set_stall(sim, ifp, iffr.iffr_u.iffru_dequeue_stall != 0);
 		if (iffr.iffr_u.iffru_peer_name[0] == '\0')
 			return feth_config(ifp, NULL);
 		iffr.iffr_u.iffru_peer_name[DARWIN_IFNAMSIZ - 1] = '\0';
@@ -440,13 +522,18 @@ static int mask_len(const uint8_t *m, size_t len)
 	return bits;
 }
 
-/* Adding an address sends SIOCSIFADDR down to the driver, and feth's answer is to set IFF_UP,
- * without IFF_RUNNING (in_ifinit, in.c@11417:1696-1720; in6_ifinit, in6.c@11417:2955-2961;
- * feth_ioctl, if_fake.c@11417:4151-4153; ifnet_set_flags, kpi_interface.c@11417:650-680). */
+/* Adding an address sends SIOCSIFADDR down the interface (in_ifinit, in.c@11417:1696-1720;
+ * in6_ifinit, in6.c@11417:2955-2961). The Ethernet protocol modules see it before the driver:
+ * an interface that is not RUNNING gets IFF_UP and a SIOCSIFFLAGS, to which feth answers by
+ * setting RUNNING (ether_inet_pr_module.c@11417:341-344, ether_inet6_pr_module.c@11417:
+ * 234-237; feth_ioctl, if_fake.c@11417:4238-4249). */
 static void address_added(struct sim_ifnet *ifp)
 {
+	if (!ifp->ether || (ifp->flags & DARWIN_IFF_RUNNING))
+		return;
+	ifp->flags |= DARWIN_IFF_UP;
 	if (ifp->feth)
-		ifp->flags |= DARWIN_IFF_UP;
+		ifp->flags |= DARWIN_IFF_RUNNING;
 }
 
 static int in_aifaddr(struct sim_ifnet *ifp, const struct darwin_ifaliasreq *ifra)
@@ -504,6 +591,26 @@ static int find_ipv6(const struct sim_ifnet *ifp, const uint8_t a[16])
 	return i < ifp->n_ipv6 ? i : -1;
 }
 
+/*
+ * in6_update_ifa's mask checks (in6.c@11417:2453-2467): sin6_len 0 or over 28 is EINVAL; the
+ * length is counted over the mask bytes up to sin6_len (in6_mask2len, in6.c@11417:409-448,
+ * whose limit falls back to the whole address when sin6_len ends before it starts, the
+ * difference being compared unsigned), and a length of 0, an all-zero mask, is EINVAL. A
+ * non-contiguous mask is refused here as well. Returns the prefix length or -1.
+ */
+static int in6_prefix_len(const struct darwin_sockaddr_in6 *mask)
+{
+	size_t at = offsetof(struct darwin_sockaddr_in6, sin6_addr), n = 16;
+	int plen;
+
+	if (mask->sin6_len == 0 || mask->sin6_len > sizeof(*mask))
+		return -1;
+	if (mask->sin6_len >= at && mask->sin6_len - at <= 16)
+		n = mask->sin6_len - at;
+	plen = mask_len(mask->sin6_addr, n);
+	return plen <= 0 ? -1 : plen;
+}
+
 static int in6_aifaddr(struct sim_ifnet *ifp, const struct darwin_in6_aliasreq *ifra)
 {
 	const uint8_t *a = ifra->ifra_addr.sin6_addr;
@@ -520,7 +627,7 @@ static int in6_aifaddr(struct sim_ifnet *ifp, const struct darwin_in6_aliasreq *
 	/* :: is unspecified, ::a.b.c.d (other than ::1) v4-compatible. */
 	if (memcmp(a, zero, 12) == 0 && !(a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 1))
 		return -EINVAL;
-	plen = ifra->ifra_prefixmask.sin6_len ? mask_len(ifra->ifra_prefixmask.sin6_addr, 16) : 128;
+	plen = in6_prefix_len(&ifra->ifra_prefixmask);
 	if (plen < 0)
 		return -EINVAL;
 	i = find_ipv6(ifp, a);
@@ -746,7 +853,58 @@ int sim_if_state(const struct sim *sim, const char *name, struct sim_if_state *o
 	out->n_ipv6 = ifp->n_ipv6;
 	memcpy(out->ipv6, ifp->ipv6, sizeof(out->ipv6));
 	memcpy(out->ipv6_prefix, ifp->ipv6_prefix, sizeof(out->ipv6_prefix));
+	out->index = ifp->index;
+	out->bsd_mode = ifp->bsd_mode;
+	out->txstart = ifp->txstart;
+	out->hwcsum = ifp->hwcsum;
+	out->fcs = ifp->fcs;
+	out->tso = ifp->tso;
+	out->lro = ifp->lro;
+	out->trailer_len = ifp->trailer_len;
+	out->txq_len = (uint32_t)ifp->txq.count;
+	out->txq_head_drops = ifp->txq.head_drops;
+	out->txq_drops = ifp->txq.drops;
+	out->stalled = ifp->stalled;
+	out->wedged = ifp->parked.data != NULL;
+	out->host_filtered = ifp->host_filtered;
+	out->ndrv_attached = ifp->ndrv_attached;
 	return 0;
+}
+
+bool sim_if_wedged(const struct sim *sim, const char *name)
+{
+	struct sim_if_state st;
+
+	return sim_if_state(sim, name, &st) == 0 && st.wedged;
+}
+
+int sim_if_stall(struct sim *sim, const char *name, bool stall)
+{
+	struct sim_ifnet *ifp;
+	int r;
+
+	pthread_mutex_lock(&sim->lock);
+	ifp = sim__ifunit(sim, name);
+	r = !ifp ? -ENXIO : !ifp->feth ? -EINVAL : sim__if_set_stall(sim, ifp, stall);
+	pthread_mutex_unlock(&sim->lock);
+	return r;
+}
+
+int sim_if_detach_other(struct sim *sim, const char *name)
+{
+	struct sim_ifnet *ifp;
+	int r = 0;
+
+	pthread_mutex_lock(&sim->lock);
+	ifp = sim__ifunit(sim, name);
+	if (!ifp)
+		r = -ENXIO;
+	else if (ifp->feth)
+		r = -EINVAL;
+	else
+		sim__if_detach(sim, ifp);
+	pthread_mutex_unlock(&sim->lock);
+	return r;
 }
 
 int sim_if_create_external(struct sim *sim, const char *name)
@@ -756,6 +914,7 @@ int sim_if_create_external(struct sim *sim, const char *name)
 	if (strlen(name) >= sizeof(n))
 		return -EINVAL;
 	snprintf(n, sizeof(n), "%s", name);
+	sim__run_detacher(sim, false);
 	return sim__if_clone_create(sim, n);
 }
 
@@ -776,11 +935,7 @@ static int host_send(struct sim *sim, const char *ifname, const void *frame, siz
 
 	if (!ifp)
 		return -ENXIO;
-	/* The sender must be up; the peer need not be (§2.8). */
-	if (!(ifp->flags & DARWIN_IFF_UP))
-		return -ENETDOWN;
-	sim__if_output(sim, ifp, frame, len);
-	return 0;
+	return sim__host_output(sim, ifp, frame, len);
 }
 
 int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len)
@@ -788,42 +943,10 @@ int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t
 	int r;
 
 	pthread_mutex_lock(&sim->lock);
+	sim__run_detacher(sim, false);
 	r = host_send(sim, ifname, frame, len);
 	pthread_mutex_unlock(&sim->lock);
 	return r;
-}
-
-static void inbox_put(struct sim_inbox *in, const uint8_t *frame, size_t len)
-{
-	uint8_t *copy;
-
-	if (in->count == SIM_INBOX_CAP || !(copy = malloc(len ? len : 1))) {
-		in->dropped++;
-		return;
-	}
-	memcpy(copy, frame, len);
-	in->frame[(in->head + in->count) % SIM_INBOX_CAP] = copy;
-	in->len[(in->head + in->count) % SIM_INBOX_CAP] = (uint32_t)len;
-	in->count++;
-}
-
-void sim__if_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len)
-{
-	struct sim_ifnet *peer = ifp->peer;
-
-	/* Without a peer feth_start frees the packet: no tap on either side (§2.8 step 3). */
-	if (!ifp->feth || !peer)
-		return;
-	/* The sender's BPF sees it outbound, then the peer's inbound, then ifnet_input gives it to
-	 * the peer's stack (§2.8 step 4). */
-	sim__bpf_tap(sim, ifp, true, frame, len);
-	sim__bpf_tap(sim, peer, false, frame, len);
-	if (sim->inbox_off)
-		return;
-	if (!peer->inbox)
-		peer->inbox = calloc(1, sizeof(*peer->inbox));
-	if (peer->inbox)
-		inbox_put(peer->inbox, frame, len);
 }
 
 static ssize_t host_recv(struct sim *sim, const char *ifname, void *buf, size_t len)
@@ -850,6 +973,7 @@ ssize_t sim_host_recv(struct sim *sim, const char *ifname, void *buf, size_t len
 	ssize_t r;
 
 	pthread_mutex_lock(&sim->lock);
+	sim__run_detacher(sim, false);
 	r = host_recv(sim, ifname, buf, len);
 	pthread_mutex_unlock(&sim->lock);
 	return r;
@@ -886,7 +1010,9 @@ int sim_if_add_other(struct sim *sim, const char *name, bool ether)
 	ifp = if_attach(sim, family, unit);
 	if (!ifp)
 		return -ENOMEM;
+	if_set_index(sim, ifp);
 	ifp->ether = ether;
+	ifp->if_family = ether ? SIM_IFNET_FAMILY_ETHERNET : SIM_IFNET_FAMILY_LOOPBACK;
 	ifp->flags = ether ? 0x8863 : 0x8049; /* en0 UP|BROADCAST|SMART|RUNNING|SIMPLEX|
 	                                        MULTICAST; lo0 UP|LOOPBACK|RUNNING|MULTICAST */
 	ifp->mtu = ether ? 1500 : 16384;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The simulator's internals, shared by its modules: sim.c (the world, descriptors, fault
- * injection, sysctl, processes) and sim_if.c (interfaces and their ioctls).
+ * injection, sysctl, processes), sim_if.c (interfaces, their ioctls, create and destroy),
+ * sim_tx.c (the feth send path: send queue, start, output to the peer, the host stack),
+ * sim_bpf.c (BPF devices) and sim_ndrv.c (AF_NDRV sockets).
  */
 #ifndef FETH_SIM_INTERNAL_H
 #define FETH_SIM_INTERNAL_H
@@ -29,12 +31,64 @@
 /* Per-family address slots: a limit of the simulator, not of Darwin (-ENOSPC past it). */
 #define SIM_MAX_ADDRS 8
 
+/* ifnet families (bsd/net/kpi_interface.h): what NDRV compares (ndrv.c@11417:906-943). */
+#define SIM_IFNET_FAMILY_LOOPBACK 1
+#define SIM_IFNET_FAMILY_ETHERNET 2
+
+/* The feth send queue: FQ-CoDel's drop limit over all its flows (IFCQ_DEFAULT_PKT_DROP_LIMIT,
+ * classq/if_classq.h@11417:39; set by kpi_interface.c@11417:544), and the byte count from
+ * which a flow is the "large flow" that pays for an overflow with its head packet
+ * (FQ_IF_LARGE_FLOW_BYTE_LIMIT, pktsched/pktsched_fq_codel.h@11417:88). */
+#define SIM_TXQ_DROP_LIMIT 2048
+#define SIM_FQ_LARGE_FLOW  15000
+/* Up to macOS 14 feth_start copies each packet into one mbuf of at most a 16 KiB cluster
+ * (copy_mbuf, if_fake.c@10063:3373-3427). */
+#define SIM_FETH_COPY_MAX 16384
+/* feth_trailer's length, the longest trailer_length (if_fake.c@11417:284-285). */
+#define SIM_FETH_TRAILER_MAX 28
+
+/* The net.link.fake sysctls read when a feth is created (if_fake.c@11417:146-207, 280-373,
+ * 3504-3563). */
+enum sim_fake_knob {
+	SIM_FAKE_BSD_MODE,
+	SIM_FAKE_TXSTART,
+	SIM_FAKE_HWCSUM,
+	SIM_FAKE_FCS,
+	SIM_FAKE_TRAILER_LENGTH,
+	SIM_FAKE_TSO_SUPPORT,
+	SIM_FAKE_LRO,
+	SIM_FAKE_MAX_MTU,
+	SIM_FAKE__COUNT
+};
+
+/* One packet held by the simulator (a send queue entry, a parked packet). */
+struct sim_pkt {
+	uint8_t *data;
+	uint32_t len;
+};
+
+/* An interface's send queue (if_snd), one FQ-CoDel flow: every simulated sender hands down
+ * raw frames without a flow id, so they share one flow (fq_addq hashes the packet's flow id
+ * and service class, classq_fq_codel.c@11417:338-382). */
+struct sim_txq {
+	struct sim_pkt *ring; /* SIM_TXQ_DROP_LIMIT entries, allocated on first use */
+	size_t head, count;
+	uint64_t bytes;
+	uint64_t head_drops; /* overflow paid by the queue's oldest packet */
+	uint64_t drops;      /* enqueues refused (ENOBUFS, or a fault injected) */
+};
+
 struct sim_ifnet {
 	char name[DARWIN_IFNAMSIZ];
 	char family[DARWIN_IFNAMSIZ]; /* "feth", "en", "lo": the name without its unit */
 	int unit;
-	bool feth;  /* created by the feth cloner */
-	bool ether; /* IFT_ETHER */
+	bool feth;      /* created by the feth cloner */
+	bool ether;     /* IFT_ETHER */
+	int if_family;  /* SIM_IFNET_FAMILY_* */
+	bool detaching; /* ifnet_detach done, the detacher's final part pending
+	                   (dlil.c@11417:5588-5593, 5689-5701) */
+	uint64_t detach_due_us;
+	bool ndrv_attached; /* PF_NDRV attached: NDRV hears of this interface's detach */
 	uint16_t index;
 	uint16_t flags;
 	int mtu;
@@ -49,12 +103,23 @@ struct sim_ifnet {
 	int n_ipv6;
 	uint8_t ipv6[SIM_MAX_ADDRS][16];
 	uint8_t ipv6_prefix[SIM_MAX_ADDRS];
+	uint64_t host_filtered; /* unicast frames for another MAC the host stack dropped */
+
+	/* feth: the net.link.fake values read at creation (if_fake.c@11417:3504-3562) */
+	bool bsd_mode, txstart, hwcsum, fcs, tso, lro;
+	uint32_t trailer_len;
+	/* feth: the send path */
+	struct sim_txq txq;
+	bool stalled;          /* ifnet_disable_output (dlil.c@11417:7203-7223) */
+	struct sim_pkt parked; /* macOS <= 14: the packet copy_mbuf failed on, retried first by
+	                          every start (if_fake.c@10063:3538-3545, 3578-3590) */
 };
 
-/* A unit whose destroyed ifnet is still being torn down (§2.7): EBUSY until `until_us`. */
-struct sim_teardown {
-	int unit;
-	uint64_t until_us;
+/* The index a destroyed feth's ifnet keeps for the next feth of its name (dlil_if_acquire,
+ * dlil_ctl.c@11417:44-110; dlil.c@11417:4987-5011). */
+struct sim_recycled {
+	char name[DARWIN_IFNAMSIZ];
+	uint16_t index;
 };
 
 enum sim_fd_kind { SIM_FD_FILE, SIM_FD_SOCKET, SIM_FD_BPF };
@@ -67,6 +132,7 @@ struct sim_fd {
 	int minor; /* BPF: N of /dev/bpfN */
 	/* AF_NDRV sockets (§4) */
 	struct sim_ifnet *nd_if; /* bound interface */
+	int nd_family, nd_unit;  /* of the bound interface; 0 once it went away */
 	bool nd_addr_set;        /* a bind was tried: every later bind is EINVAL (§4.2) */
 	bool nd_cantsend;        /* the bound interface went away (§4.6) */
 	bool nosigpipe;
@@ -128,14 +194,24 @@ struct sim {
 	size_t n_dead, cap_dead;
 	uint64_t now_us;
 	uint64_t teardown_us;
-	uint32_t sysctl_max_mtu;
+	int32_t fake[SIM_FAKE__COUNT]; /* net.link.fake.* */
+	struct {
+		bool armed;
+		int32_t value;
+	} fake_race[SIM_FAKE__COUNT]; /* written by "someone else" just before the next create */
 
 	/* interfaces, in attach order (the order SIOCGIFCONF walks) */
 	struct sim_ifnet **ifs;
 	size_t n_ifs, cap_ifs;
 	uint16_t next_index;
-	struct sim_teardown *teardowns;
-	size_t n_teardowns, cap_teardowns;
+	/* detached, waiting for the detacher thread, oldest first */
+	struct sim_ifnet **detaching;
+	size_t n_detaching, cap_detaching;
+	struct sim_recycled *recycled;
+	size_t n_recycled, cap_recycled;
+	/* NDRV sockets of other processes (sim_ndrv_bind_external) */
+	struct sim_fd *ndrv_ext;
+	size_t n_ndrv_ext, cap_ndrv_ext;
 
 	/* BPF devices */
 	struct sim_bpf bpf[SIM_BPF_MAX_DEVICES];
@@ -151,6 +227,13 @@ struct sim {
 	bool inbox_off;    /* sim_set_inbox(false): host stacks keep nothing */
 	uint8_t *wbuf;     /* BPF write gathers here (grown, never shrunk) */
 	size_t cap_wbuf;
+	size_t *wlens; /* a batch write's frame lengths (grown, never shrunk) */
+	size_t cap_wlens;
+	uint8_t *obuf; /* a frame with its trailer and FCS (grown, never shrunk) */
+	size_t cap_obuf;
+	uint8_t *sbuf; /* the host stack's segments (grown, never shrunk) */
+	size_t cap_sbuf;
+	struct iovec uio[DARWIN_IOV_MAX]; /* a write's iovecs as the kernel walks them */
 
 	/* accounting and faults */
 	unsigned long calls;
@@ -164,6 +247,9 @@ struct sim {
 		unsigned long req;
 		struct sim_fault f;
 	} fail_ioctl[16];
+	unsigned long enqueues;    /* send-queue enqueues so far */
+	unsigned long enq_fail_at; /* the enqueue number that fails (0: none) */
+	int enq_fail_err;
 };
 
 /* Grows *arr (of elem-sized items) to hold at least n; false when out of memory. */
@@ -171,6 +257,12 @@ bool sim__reserve(void **arr, size_t *cap, size_t n, size_t elem);
 
 /* macOS version at least (major, minor). */
 bool sim__macos_at_least(const struct sim *sim, int major, int minor);
+
+/* The detacher thread: finishes the detach of every interface whose time has come (all of
+ * them when `all`), oldest first. Returns how many it finished. */
+unsigned sim__run_detacher(struct sim *sim, bool all);
+/* The earliest time a pending detach comes due (UINT64_MAX: none pending). */
+uint64_t sim__next_detach_us(const struct sim *sim);
 
 /* ---- sim_if.c ------------------------------------------------------------------------------ */
 
@@ -183,10 +275,25 @@ int sim__if_ioctl(struct sim *sim, int domain, unsigned long req, void *kbuf);
 int sim__if_clone_create(struct sim *sim, char name[DARWIN_IFNAMSIZ]);
 void sim__if_free_all(struct sim *sim);
 
-/* A frame leaves ifp (NDRV send, BPF write, the host stack): without a peer it vanishes;
- * otherwise ifp's BPF sees it outbound, the peer's inbound, and the peer's host stack gets it
- * (§2.8). The caller has checked that ifp is up. */
-void sim__if_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len);
+/* ifnet_detach of an attached interface: down, out of the list, NDRV told, the final part
+ * queued for the detacher (dlil.c@11417:5399-5593). */
+void sim__if_detach(struct sim *sim, struct sim_ifnet *ifp);
+/* The detacher's part (ifnet_detach_final, dlil.c@11417:5689-5760): BPF detached, the send
+ * queue purged, the ifnet freed (a feth's index kept for its name). */
+void sim__if_detach_final(struct sim *sim, struct sim_ifnet *ifp);
+
+/* ---- sim_tx.c ------------------------------------------------------------------------------ */
+
+/* dlil_output of one raw frame out of ifp (§2.8; NDRV send, one packet of a BPF write, the
+ * host stack): returns 0 or -errno as dlil_output would (EQFULL/EQSUSPENDED turned into 0). */
+int sim__if_send(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len);
+/* ifnet_disable_output / ifnet_enable_output (the latter starts the interface). */
+int sim__if_set_stall(struct sim *sim, struct sim_ifnet *ifp, bool stall);
+/* The host stack of ifp sends a frame (sim_host_send): offloads applied, then sim__if_send. */
+int sim__host_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len);
+/* Frees what the send path holds (queue, parked packet). */
+void sim__txq_purge(struct sim_ifnet *ifp);
+void sim__inbox_free(struct sim_inbox *in);
 
 /* ---- sim_ndrv.c ---------------------------------------------------------------------------- */
 
@@ -195,8 +302,12 @@ int sim__ndrv_setsockopt(struct sim *sim, struct sim_fd *f, int level, int name,
 int sim__ndrv_bind(struct sim *sim, struct sim_fd *f, const void *addr, size_t len);
 ssize_t sim__ndrv_sendto(struct sim *sim, struct sim_fd *f, const void *buf, size_t len, int flags,
                          const void *addr, size_t addrlen);
-/* The interface is going away: sockets bound to it can send no more (§4.6). */
+/* KEV_DL_IF_DETACHING reached NDRV for ifp (§4.6): sockets bound to an interface of its
+ * family and unit can send no more (ndrv.c@11417:345-356, 906-943). */
 void sim__ndrv_ifdetach(struct sim *sim, struct sim_ifnet *ifp);
+/* An NDRV socket is closed: PF_NDRV leaves its interface unless another socket has the same
+ * family and unit (ndrv_do_detach, ndrv.c@11417:614-637). */
+void sim__ndrv_close(struct sim *sim, struct sim_fd *f);
 
 /* ---- sim_bpf.c ----------------------------------------------------------------------------- */
 
@@ -209,7 +320,7 @@ int sim__bpf_ioctl(struct sim *sim, int minor, unsigned long req, void *kbuf);
 /* A frame crosses ifp: every descriptor attached to it sees it in that direction (§3.4). */
 void sim__bpf_tap(struct sim *sim, struct sim_ifnet *ifp, bool outbound, const uint8_t *frame,
                   size_t len);
-/* The interface is going away: its descriptors are detached (§3.9). */
+/* The detacher detaches the interface's descriptors (bpfdetach, §3.9). */
 void sim__bpf_ifdetach(struct sim *sim, struct sim_ifnet *ifp);
 void sim__bpf_free_all(struct sim *sim);
 

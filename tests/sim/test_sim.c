@@ -36,11 +36,18 @@ static int setup(void **state)
 	if (!w)
 		return -1;
 	w->sim = sim_new();
+	if (!w->sim) {
+		free(w);
+		return -1;
+	}
 	w->s = sim_sys(w->sim);
 	w->fd4 = w->s->socket(w->s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
 	w->fd6 = w->s->socket(w->s->ctx, DARWIN_AF_INET6, DARWIN_SOCK_DGRAM, 0);
-	if (w->fd4 < 0 || w->fd6 < 0)
+	if (w->fd4 < 0 || w->fd6 < 0) {
+		sim_free(w->sim);
+		free(w);
 		return -1;
+	}
 	*state = w;
 	return 0;
 }
@@ -411,14 +418,22 @@ static void test_max_mtu_frozen_at_creation(void **state)
 	assert_int_equal(sysctl_set(w, 16370), 0);
 	assert_int_equal(sysctl_set(w, 1500), 0);
 	assert_int_equal(sysctl_get(w), 1500);
-	/* A short read buffer. */
+	/* A short buffer: sysctl_io_number fails (ENOMEM, EINVAL), but feth_max_mtu_sysctl
+	 * returns 0 whatever it said: nothing copied, nothing set (if_fake.c@11417:351-369;
+	 * kern_newsysctl.c@11417:428-492). */
 	{
-		int16_t small;
+		int16_t small = 7;
 		size_t len = sizeof(small);
 
 		assert_int_equal(w->s->sysctlbyname(w->s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, &small,
 		                                    &len, NULL, 0),
-		                 -ENOMEM);
+		                 0);
+		assert_int_equal(small, 7);
+		assert_int_equal(len, 0);
+		assert_int_equal(w->s->sysctlbyname(w->s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL,
+		                                    NULL, &small, sizeof(small)),
+		                 0);
+		assert_int_equal(sysctl_get(w), 1500);
 	}
 	assert_int_equal(
 	    w->s->sysctlbyname(w->s->ctx, "net.link.fake.nonexistent", NULL, NULL, NULL, 0),
@@ -520,8 +535,10 @@ static void test_ipv4_addresses(void **state)
 	st = state_of(w, "feth0");
 	assert_int_equal(st.n_ipv4, 1);
 	assert_int_equal(st.ipv4_prefix[0], 24);
-	/* The first address sends SIOCSIFADDR to the driver, which sets UP but not RUNNING. */
-	assert_int_equal(st.flags, 0x8803);
+	/* The Ethernet IPv4 module sees the address first: the interface is not RUNNING, so it
+	 * sets UP and sends SIOCSIFFLAGS, to which feth answers RUNNING
+	 * (ether_inet_pr_module.c@11417:341-344; if_fake.c@11417:4238-4249). */
+	assert_int_equal(st.flags, 0x8843);
 	/* Re-adding updates the mask; the protocol is AF_INET's: an AF_INET6 socket's
 	 * in6_control does not know the request. */
 	sin_put(&ifra.ifra_mask, 255, 255, 0, 0);
@@ -865,6 +882,16 @@ static void frame_of(uint8_t *f, size_t len, uint8_t tag)
 		f[i] = (uint8_t)(tag + i);
 }
 
+/* Addresses a frame to fethN's MAC, 66:65:74:68:(N>>8):(N&0xff). */
+static void to_host(uint8_t *f, const char *feth)
+{
+	int unit = atoi(feth + 4);
+
+	memcpy(f, "feth", 4);
+	f[4] = (uint8_t)(unit >> 8);
+	f[5] = (uint8_t)unit;
+}
+
 struct rec {
 	int32_t sec, usec;
 	uint32_t caplen, datalen;
@@ -1147,9 +1174,12 @@ static void test_bpf_detach(void **state)
 
 	assert_int_equal(sim_host_send(w->sim, "feth0", f, sizeof(f)), 0);
 	assert_int_equal(destroy(w, "feth1"), 0);
-	/* What was buffered is still returned (immediate), then ENXIO; the fd polls ready. */
+	/* What was buffered is still returned (immediate); the detacher then detaches the
+	 * descriptor, after which it reads ENXIO and polls ready. */
 	assert_true(readable(fd));
 	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), 78);
+	assert_false(readable(fd));
+	assert_int_equal(sim_run_detacher(w->sim), 1);
 	assert_true(readable(fd));
 	assert_int_equal(w->s->read(w->s->ctx, fd, buf, sizeof(buf)), -ENXIO);
 	/* A new attachment revives it; the size can be set again while detached. */
@@ -1234,13 +1264,17 @@ static void test_ndrv_socket_and_bind(void **state)
 	sim_set_root(w->sim, true);
 	fd = ndrv_socket(w);
 	assert_true(fd >= 0);
-	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EADDRNOTAVAIL); /* no interface at all */
-	/* That failed bind poisoned the socket: every later bind is EINVAL. */
+	/* No interface at all: EADDRNOTAVAIL before the address is recorded, so the socket can
+	 * still bind (ndrv.c@11417:372-374). */
+	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EADDRNOTAVAIL);
 	assert_int_equal(create(w, "feth0"), 0);
-	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EINVAL);
+	assert_int_equal(ndrv_bind(w, fd, "feth0"), 0);
 	assert_int_equal(w->s->close(w->s->ctx, fd), 0);
+	/* An unknown name is found unknown after the address is recorded: poisoned, every later
+	 * bind is EINVAL (ndrv.c@11417:383-411). */
 	fd = ndrv_socket(w);
 	assert_int_equal(ndrv_bind(w, fd, "feth00"), -EADDRNOTAVAIL); /* exact names only */
+	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EINVAL);
 	w->s->close(w->s->ctx, fd);
 	fd = ndrv_socket(w);
 	assert_int_equal(ndrv_bind(w, fd, ""), -EINVAL);
@@ -1248,9 +1282,13 @@ static void test_ndrv_socket_and_bind(void **state)
 	fd = ndrv_socket(w);
 	assert_int_equal(ndrv_bind(w, fd, "feth0"), 0);       /* the interface may be down */
 	assert_int_equal(ndrv_bind(w, fd, "feth0"), -EINVAL); /* already bound */
-	/* Options: SO_SNDBUF up to kern.ipc.maxsockbuf, SO_NOSIGPIPE; nothing else. */
+	/* Options: SO_SNDBUF up to kern.ipc.maxsockbuf, SO_NOSIGPIPE; nothing else. From macOS
+	 * 14.4 a larger size is clamped to the 8 MiB sb_max, and refused once the buffer is that
+	 * large (uipc_socket2.c@11417:804-822). */
 	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 20000), 0);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, (int32_t)(9u << 20)), 0);
 	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, (int32_t)(9u << 20)), -ENOBUFS);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 0), -EINVAL);
 	assert_int_equal(setopt(w, fd, DARWIN_SO_NOSIGPIPE, 1), 0);
 	assert_int_equal(setopt(w, fd, 0x1007 /* SO_ERROR */, 1), -ENOPROTOOPT);
 	/* Control sockets have no options or addresses here. */
@@ -1269,6 +1307,7 @@ static void test_ndrv_send_rules(void **state)
 	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
 	fd = ndrv_socket(w);
 	frame_of(f, sizeof(f), 4);
+	to_host(f, "feth0"); /* the host stack keeps unicast frames for its own MAC only */
 	assert_int_equal(ndrv_send(w, fd, f, 60), -EINVAL); /* not bound */
 	assert_int_equal(ndrv_bind(w, fd, "feth1"), 0);
 	/* Unconnected: write() and a send without address are EDESTADDRREQ. */
@@ -1404,6 +1443,1117 @@ static void test_bpf_batch_write(void **state)
 	w->s->close(w->s->ctx, wr);
 }
 
+/* ---- the send path, destroy, NDRV, sysctls: the stricter rules, after xnu ----------------- */
+
+/* feth0 and feth1 created, peered and up (on the macOS the world simulates now). */
+static void pair_up(struct w *w)
+{
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	up(w, "feth0");
+	up(w, "feth1");
+}
+
+/* The first free BPF device, as libraries look for one. */
+static int bpf_any(struct w *w, int flags)
+{
+	int fd = -EBUSY;
+
+	for (int minor = 0; fd == -EBUSY; minor++)
+		fd = bpf_open(w, minor, flags);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* A non-blocking, immediate BPF descriptor on ifname with a buffer of `size`. */
+static int tap_sized(struct w *w, const char *ifname, uint32_t size)
+{
+	int fd = bpf_any(w, O_NONBLOCK);
+
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBLEN, size), 0);
+	assert_int_equal(bpf_setif(w, fd, ifname), 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCIMMEDIATE, 1), 0);
+	return fd;
+}
+
+static int tap_on(struct w *w, const char *ifname)
+{
+	return tap_sized(w, ifname, 65536);
+}
+
+/* Everything fd has buffered: the frames' lengths into lens (at most max), their bytes one
+ * after another into out; returns how many frames. */
+static int tapped(struct w *w, int fd, uint8_t *out, size_t cap, size_t *lens, int max)
+{
+	static uint8_t buf[1 << 20];
+	uint32_t size = 0;
+	size_t at = 0;
+	int n = 0;
+	ssize_t got;
+
+	assert_int_equal(bpf_u32(w, fd, DARWIN_BIOCGBLEN, &size), 0);
+	assert_true(size <= sizeof(buf));
+	while ((got = w->s->read(w->s->ctx, fd, buf, size)) > 0) {
+		for (size_t off = 0; off < (size_t)got;) {
+			struct rec r = rec_at(buf, off);
+
+			assert_true(n < max && at + r.caplen <= cap);
+			assert_int_equal(r.caplen, r.datalen);
+			memcpy(out + at, buf + off + r.hdrlen, r.caplen);
+			at += r.caplen;
+			lens[n++] = r.caplen;
+			off += (r.hdrlen + r.caplen + 3u) & ~3u;
+		}
+	}
+	assert_int_equal(got, -EAGAIN);
+	return n;
+}
+
+static int tapped_count(struct w *w, int fd)
+{
+	static uint8_t out[1 << 20];
+	size_t lens[4096];
+
+	return tapped(w, fd, out, sizeof(out), lens, 4096);
+}
+
+/* An NDRV socket bound to ifname, SO_NOSIGPIPE set, SO_SNDBUF raised to `sndbuf` if given. */
+static int ndrv_on(struct w *w, const char *ifname, int32_t sndbuf)
+{
+	int fd = ndrv_socket(w);
+
+	assert_true(fd >= 0);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_NOSIGPIPE, 1), 0);
+	if (sndbuf)
+		assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, sndbuf), 0);
+	assert_int_equal(ndrv_bind(w, fd, ifname), 0);
+	return fd;
+}
+
+/* A BPF descriptor that writes complete frames on ifname, see-sent 0. */
+static int writer_on(struct w *w, const char *ifname, bool batch)
+{
+	int fd = tap_on(w, ifname);
+
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSHDRCMPLT, 1), 0);
+	assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSSEESENT, 0), 0);
+	if (batch)
+		assert_int_equal(bpf_set(w, fd, DARWIN_BIOCSBATCHWRITE, 1), 0);
+	return fd;
+}
+
+static int drv_stall(struct w *w, const char *name, uint32_t on)
+{
+	struct darwin_if_fake_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.iffr_u.iffru_dequeue_stall = on;
+	return drv(w, DARWIN_SIOCSDRVSPEC, name, DARWIN_IF_FAKE_S_CMD_SET_DEQUEUE_STALL, sizeof(r),
+	           &r);
+}
+
+static int fake_set(struct w *w, const char *name, int32_t v)
+{
+	return w->s->sysctlbyname(w->s->ctx, name, NULL, NULL, &v, sizeof(v));
+}
+
+static int32_t fake_get(struct w *w, const char *name)
+{
+	int32_t v = -1;
+	size_t len = sizeof(v);
+
+	assert_int_equal(w->s->sysctlbyname(w->s->ctx, name, &v, &len, NULL, 0), 0);
+	return v;
+}
+
+/*
+ * Up to macOS 14 feth_start copies each packet into one mbuf of at most a 16 KiB cluster
+ * (copy_mbuf, if_fake.c@10063:3373-3427); a longer one is parked and every later start retries
+ * it first and gives up (if_fake.c@10063:3537-3549, 3563-3590): the side never transmits
+ * again while peered, sends still succeed, and only a start without a peer clears it.
+ */
+static void test_copy_wedge_up_to_macos14(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[16400];
+	int fd, rx, wr;
+
+	sim_set_macos(w->sim, 14, 6);
+	assert_int_equal(sysctl_set(w, 16370), 0);
+	pair_up(w);
+	assert_int_equal(set_mtu(w, "feth1", 16370), 0);
+	rx = tap_on(w, "feth0");
+	fd = ndrv_on(w, "feth1", 20000);
+	frame_of(f, sizeof(f), 1); /* an odd first byte: multicast, for any host stack */
+	/* 16384 bytes fit the cluster. */
+	assert_int_equal(ndrv_send(w, fd, f, 16384), 16384);
+	assert_int_equal(tapped_count(w, rx), 1);
+	assert_false(sim_if_wedged(w->sim, "feth1"));
+	/* One byte more: parked, success reported, and nothing after it goes either. */
+	assert_int_equal(ndrv_send(w, fd, f, 16385), 16385);
+	assert_true(sim_if_wedged(w->sim, "feth1"));
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(ndrv_send(w, fd, f, 61), 61);
+	assert_int_equal(tapped_count(w, rx), 0);
+	assert_int_equal(state_of(w, "feth1").txq_len, 2);
+	/* The other path is wedged the same way: a BPF write, here a batch (14.1+). */
+	wr = writer_on(w, "feth1", true);
+	{
+		static uint8_t b[16500];
+		size_t len = put_record(b, 0, f, 60, 60);
+
+		assert_int_equal(bpf_write(w, wr, b, len), (ssize_t)len);
+	}
+	assert_int_equal(tapped_count(w, rx), 0);
+	/* Unpeered, the wedge stays until a start runs without a peer: the next send, whose
+	 * frame goes nowhere, along with what was queued. */
+	assert_int_equal(set_peer(w, "feth1", ""), 0);
+	assert_true(sim_if_wedged(w->sim, "feth1"));
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_false(sim_if_wedged(w->sim, "feth1"));
+	assert_int_equal(state_of(w, "feth1").txq_len, 0);
+	assert_int_equal(set_peer(w, "feth1", "feth0"), 0);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(tapped_count(w, rx), 1);
+	/* Re-peered before any start: the parked packet is retried with the new peer and
+	 * still fails. */
+	assert_int_equal(ndrv_send(w, fd, f, 16385), 16385);
+	assert_int_equal(set_peer(w, "feth1", ""), 0);
+	assert_int_equal(set_peer(w, "feth1", "feth0"), 0);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_true(sim_if_wedged(w->sim, "feth1"));
+	assert_int_equal(tapped_count(w, rx), 0);
+	w->s->close(w->s->ctx, wr);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+}
+
+/* macOS 15 (xnu-11215+) moves the mbuf without a copy (if_fake.c@11417:3829-3876): any size
+ * goes; and txstart 0 (feth_output) drops an uncopyable packet alone on 14
+ * (if_fake.c@10063:3594-3631). */
+static void test_copy_no_wedge(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[16400];
+	int fd, rx;
+
+	assert_int_equal(sysctl_set(w, 16370), 0);
+	pair_up(w);
+	assert_int_equal(set_mtu(w, "feth1", 16370), 0);
+	rx = tap_on(w, "feth0");
+	fd = ndrv_on(w, "feth1", 20000);
+	frame_of(f, sizeof(f), 1);
+	assert_int_equal(ndrv_send(w, fd, f, 16388), 16388);
+	assert_false(sim_if_wedged(w->sim, "feth1"));
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(tapped_count(w, rx), 2);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	assert_int_equal(sim_run_detacher(w->sim), 2);
+	sim_set_macos(w->sim, 14, 6);
+	assert_int_equal(fake_set(w, "net.link.fake.txstart", 0), 0);
+	pair_up(w);
+	assert_int_equal(set_mtu(w, "feth1", 16370), 0);
+	rx = tap_on(w, "feth0");
+	fd = ndrv_on(w, "feth1", 20000);
+	assert_int_equal(ndrv_send(w, fd, f, 16385), 16385);
+	assert_false(sim_if_wedged(w->sim, "feth1"));
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(tapped_count(w, rx), 1);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+}
+
+/*
+ * The send queue is FQ-CoDel with a drop limit of 2048 packets (classq/if_classq.h@11417:39;
+ * kpi_interface.c@11417:544). Stalled (IF_FAKE_S_CMD_SET_DEQUEUE_STALL: ifnet_disable_output,
+ * if_fake.c@11417:826-837), it fills; at the limit the flow holding 15000 bytes or more pays
+ * with its head packet and the new one is queued, a success (classq_fq_codel.c@11417:477-512;
+ * pktsched_fq_codel.c@11417:2014-2035); a queue under 15000 bytes refuses the new packet,
+ * ENOBUFS (classq_fq_codel.c@11417:514-532; pktsched_fq_codel.c@11417:591-593). Released, it
+ * sends what waits, in order.
+ */
+static void test_send_queue_stall_and_limit(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[64], out[1 << 20];
+	static size_t lens[4096];
+	int fd, rx, wr, n;
+
+	pair_up(w);
+	rx = tap_sized(w, "feth0", 1u << 20);
+	fd = ndrv_on(w, "feth1", 0);
+	frame_of(f, sizeof(f), 1);
+	assert_int_equal(drv_stall(w, "feth1", 1), 0);
+	assert_true(state_of(w, "feth1").stalled);
+	for (int i = 0; i < 2048; i++) {
+		f[20] = (uint8_t)i;
+		f[21] = (uint8_t)(i >> 8);
+		assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	}
+	assert_int_equal(state_of(w, "feth1").txq_len, 2048);
+	assert_int_equal(tapped_count(w, rx), 0);
+	/* 2048 x 60 bytes is a large flow: the 2049th goes in, the first one out. */
+	f[20] = 0;
+	f[21] = 8;
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(state_of(w, "feth1").txq_len, 2048);
+	assert_int_equal(state_of(w, "feth1").txq_head_drops, 1);
+	assert_int_equal(drv_stall(w, "feth1", 0), 0);
+	assert_int_equal(state_of(w, "feth1").txq_len, 0);
+	n = tapped(w, rx, out, sizeof(out), lens, 4096);
+	assert_int_equal(n, 2048);
+	assert_int_equal(out[20] | out[21] << 8, 1);
+	assert_int_equal(out[60 * 2047 + 20] | out[60 * 2047 + 21] << 8, 2048);
+
+	/* Small packets (a BPF write may carry 7 bytes): 2048 of them are under 15000 bytes, so
+	 * the 2049th is refused. */
+	wr = writer_on(w, "feth1", false);
+	assert_int_equal(sim_if_stall(w->sim, "feth1", true), 0);
+	for (int i = 0; i < 2048; i++)
+		assert_int_equal(bpf_write(w, wr, f, 7), 7);
+	assert_int_equal(bpf_write(w, wr, f, 7), -ENOBUFS);
+	assert_int_equal(ndrv_send(w, fd, f, 60), -ENOBUFS);
+	assert_int_equal(state_of(w, "feth1").txq_drops, 2);
+	assert_int_equal(sim_if_stall(w->sim, "feth1", false), 0);
+	assert_int_equal(tapped_count(w, rx), 2048);
+	/* No queue to stall on a txstart-0 feth (ifnet_disable_output, dlil.c@11417:7203-7213),
+	 * nor on another driver's interface. */
+	assert_int_equal(sim_if_stall(w->sim, "feth9", true), -ENXIO);
+	assert_int_equal(sim_if_add_other(w->sim, "en0", true), 0);
+	assert_int_equal(sim_if_stall(w->sim, "en0", true), -EINVAL);
+	w->s->close(w->s->ctx, wr);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+}
+
+/* A dropped enqueue is ENOBUFS to the sender; EQFULL and EQSUSPENDED become success although
+ * the packet is gone (dlil_output.c@11417:453-461; pktsched_fq_codel.c@11417:578-601). */
+static void test_send_queue_injected_results(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60], got[64];
+	unsigned long e0;
+	int fd, rx;
+
+	pair_up(w);
+	rx = tap_on(w, "feth0");
+	fd = ndrv_on(w, "feth1", 0);
+	frame_of(f, sizeof(f), 1);
+	e0 = sim_enqueues(w->sim);
+	sim_fail_enqueue(w->sim, 2, ENOBUFS);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(ndrv_send(w, fd, f, 60), -ENOBUFS);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(sim_enqueues(w->sim) - e0, 3);
+	assert_int_equal(tapped_count(w, rx), 2);
+	sim_fail_enqueue(w->sim, 1, SIM_EQFULL);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	sim_fail_enqueue(w->sim, 1, SIM_EQSUSPENDED);
+	assert_int_equal(sim_host_send(w->sim, "feth1", f, 60), 0);
+	assert_int_equal(tapped_count(w, rx), 0);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 60);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 60);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), -EAGAIN);
+	/* sim_fail_clear cancels it. */
+	sim_fail_enqueue(w->sim, 1, ENOBUFS);
+	sim_fail_clear(w->sim);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+}
+
+/*
+ * A batch write is validated whole (bpf_movein_batch, bpf.c@11417:1663-1672), then dlil_output
+ * sends it packet by packet keeping only the last packet's error (bpf.c@11417:1697-1712;
+ * dlil_output.c@11417:380-481), and writev returns that error although every byte was
+ * consumed (fp_writev, sys_generic.c@11417:578-617).
+ */
+static void test_bpf_batch_last_error_wins(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[2000], buf[8192], out[8192];
+	size_t len = 0, lens[8];
+	int wr, rx;
+
+	pair_up(w);
+	rx = tap_on(w, "feth0");
+	wr = writer_on(w, "feth1", true);
+	frame_of(f, sizeof(f), 1);
+	for (uint32_t n = 100; n <= 102; n++)
+		len = put_record(buf, len, f, n, n);
+	/* The middle one dropped: invisible, the count is whole. */
+	sim_fail_enqueue(w->sim, 2, ENOBUFS);
+	assert_int_equal(bpf_write(w, wr, buf, len), (ssize_t)len);
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 8), 2);
+	assert_int_equal(lens[0], 100);
+	assert_int_equal(lens[1], 102);
+	/* The last one dropped: the error, although the first two went. */
+	sim_fail_enqueue(w->sim, 3, ENOBUFS);
+	assert_int_equal(bpf_write(w, wr, buf, len), -ENOBUFS);
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 8), 2);
+	assert_int_equal(lens[1], 101);
+	/* A frame over MTU + 18 anywhere: EMSGSIZE, nothing sent. */
+	len = put_record(buf, 0, f, 60, 60);
+	len = put_record(buf, len, f, 1519, 1519);
+	len = put_record(buf, len, f, 60, 60);
+	assert_int_equal(bpf_write(w, wr, buf, len), -EMSGSIZE);
+	assert_int_equal(tapped_count(w, rx), 0);
+	/* The interface's current limit: a larger MTU lets it through. */
+	assert_int_equal(set_mtu(w, "feth1", 2000), 0);
+	assert_int_equal(bpf_write(w, wr, buf, len), (ssize_t)len);
+	assert_int_equal(tapped_count(w, rx), 3);
+	w->s->close(w->s->ctx, wr);
+	w->s->close(w->s->ctx, rx);
+}
+
+/*
+ * Batch records are parsed per iovec: the skips over header bytes past 18 and over padding are
+ * uio_update calls, which move only within the current iovec but take the whole skip off the
+ * residual count (bpf.c@11417:609-611, 638-641; kern_subr.c@11417:1251-1285). A skip that
+ * crosses into the next iovec makes the kernel read the rest shifted.
+ */
+static void test_bpf_batch_skips_stay_in_their_iovec(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[200], buf[1024], out[1024];
+	size_t lens[8];
+	int wr, rx;
+
+	pair_up(w);
+	rx = tap_on(w, "feth0");
+	wr = writer_on(w, "feth1", true);
+	frame_of(f, sizeof(f), 1);
+	/* One record with a 24-byte header (6 bytes skipped) and 60 bytes of frame. */
+	{
+		uint32_t caplen = 60;
+		uint16_t hdrlen = 24;
+
+		memset(buf, 0xee, 24);
+		memcpy(buf + 8, &caplen, 4);
+		memcpy(buf + 12, &caplen, 4);
+		memcpy(buf + 16, &hdrlen, 2);
+		memcpy(buf + 24, f, 60);
+	}
+	/* In one iovec, the frame is the frame. */
+	assert_int_equal(bpf_write(w, wr, buf, 84), 84);
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 8), 1);
+	assert_memory_equal(out, f, 60);
+	/* The header split after 20 bytes: the skip of 6 ends the first iovec after 2, the frame
+	 * is read from the second one's start (the last 4 header bytes, then 56 of the frame). */
+	{
+		struct iovec iov[2] = {{buf, 20}, {buf + 20, 64}};
+
+		assert_int_equal(w->s->writev(w->s->ctx, wr, iov, 2), 84);
+	}
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 8), 1);
+	assert_int_equal(lens[0], 60);
+	assert_memory_equal(out, buf + 20, 60);
+	/* Padding split: record 1 (61 bytes, 3 of padding) ends its iovec after one padding
+	 * byte; the next header is then read 2 bytes early, its bh_hdrlen from record 2's
+	 * bh_datalen: 0, EINVAL, and the whole batch is discarded. */
+	{
+		size_t len = put_record(buf, 0, f, 61, 61);
+		struct iovec iov[2];
+
+		len = put_record(buf, len, f, 60, 60);
+		iov[0].iov_base = buf;
+		iov[0].iov_len = 82;
+		iov[1].iov_base = buf + 82;
+		iov[1].iov_len = len - 82;
+		assert_int_equal(w->s->writev(w->s->ctx, wr, iov, 2), -EINVAL);
+		assert_int_equal(tapped_count(w, rx), 0);
+		/* Header, frame and padding each in an iovec of their own: no skip crosses. */
+		{
+			struct iovec v[6] = {{buf, 20},      {buf + 20, 61},  {buf + 81, 3},
+			                     {buf + 84, 20}, {buf + 104, 60}, {buf + 164, 0}};
+
+			assert_int_equal(w->s->writev(w->s->ctx, wr, v, 6), (ssize_t)len);
+		}
+		assert_int_equal(tapped_count(w, rx), 2);
+	}
+	w->s->close(w->s->ctx, wr);
+	w->s->close(w->s->ctx, rx);
+}
+
+/*
+ * Destroy is asynchronous for BPF: ifnet_detach takes the interface down (dlil.c@11417:5415),
+ * tells NDRV at once (5588: EPIPE), and leaves bpfdetach to the detacher thread (5590-5593,
+ * 5689-5701). Until then a BPF write is ENETDOWN (bpf.c@11417:1647-1649) and a non-blocking
+ * read EAGAIN; ENXIO after. The unit is EBUSY for a create until then (dlil_ctl.c@11417:73-96).
+ */
+static void test_destroy_detaches_bpf_later(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60], buf[65536];
+	int rx, nd, blk;
+
+	frame_of(f, sizeof(f), 1);
+	sim_set_teardown_us(w->sim, UINT64_MAX); /* only sim_run_detacher */
+	pair_up(w);
+	rx = writer_on(w, "feth1", false);
+	nd = ndrv_on(w, "feth1", 0);
+	blk = bpf_any(w, 0);
+	assert_int_equal(bpf_set(w, blk, DARWIN_BIOCSBLEN, 65536), 0);
+	assert_int_equal(bpf_setif(w, blk, "feth1"), 0);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	assert_int_equal(sim_detaching(w->sim), 1);
+	assert_int_equal(ndrv_send(w, nd, f, 60), -EPIPE);
+	assert_int_equal(bpf_write(w, rx, f, 60), -ENETDOWN);
+	assert_int_equal(w->s->read(w->s->ctx, rx, buf, sizeof(buf)), -EAGAIN);
+	assert_false(readable(rx));
+	/* A blocking read would sleep until the detacher, which never runs here. */
+	assert_int_equal(w->s->read(w->s->ctx, blk, buf, sizeof(buf)), -EDEADLK);
+	assert_int_equal(create(w, "feth1"), -EBUSY);
+	w->s->sleep_us(w->s->ctx, 10000000);
+	assert_int_equal(w->s->read(w->s->ctx, rx, buf, sizeof(buf)), -EAGAIN);
+	assert_int_equal(sim_run_detacher(w->sim), 1);
+	assert_int_equal(sim_detaching(w->sim), 0);
+	assert_true(readable(rx));
+	assert_int_equal(w->s->read(w->s->ctx, rx, buf, sizeof(buf)), -ENXIO);
+	assert_int_equal(bpf_write(w, rx, f, 60), -ENXIO);
+	assert_int_equal(w->s->read(w->s->ctx, blk, buf, sizeof(buf)), -ENXIO);
+	assert_int_equal(create(w, "feth1"), 0);
+	w->s->close(w->s->ctx, blk);
+	w->s->close(w->s->ctx, nd);
+	w->s->close(w->s->ctx, rx);
+}
+
+/* Left alone, the detacher runs teardown_us after the destroy: code that sleeps sees it done,
+ * a blocking read sleeps until it and wakes to ENXIO, a poll that would outlast it sees the
+ * descriptor ready (bpfdetach wakes the reader, bpf.c@11417:4473-4528). */
+static void test_destroy_detacher_runs_in_time(void **state)
+{
+	struct w *w = W(state);
+	uint8_t buf[65536];
+	int rx, blk;
+	uint64_t t0;
+
+	pair_up(w);
+	rx = tap_on(w, "feth1");
+	blk = bpf_any(w, 0);
+	assert_int_equal(bpf_set(w, blk, DARWIN_BIOCSBLEN, 65536), 0);
+	assert_int_equal(bpf_setif(w, blk, "feth0"), 0);
+	/* Time: 30 ms by default. */
+	t0 = sim_now_us(w->sim);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	w->s->sleep_us(w->s->ctx, 29999);
+	assert_int_equal(w->s->read(w->s->ctx, rx, buf, sizeof(buf)), -EAGAIN);
+	w->s->sleep_us(w->s->ctx, 1);
+	assert_int_equal(w->s->read(w->s->ctx, rx, buf, sizeof(buf)), -ENXIO);
+	assert_int_equal(create(w, "feth1"), 0);
+	/* A blocking read on a destroyed interface: woken by the detach. */
+	t0 = sim_now_us(w->sim);
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(w->s->read(w->s->ctx, blk, buf, sizeof(buf)), -ENXIO);
+	assert_int_equal(sim_now_us(w->sim) - t0, 30000);
+	/* poll with a timeout past the due time. */
+	assert_int_equal(bpf_setif(w, rx, "feth1"), 0);
+	assert_false(readable(rx));
+	assert_int_equal(destroy(w, "feth1"), 0);
+	{
+		struct pollfd p = {.fd = rx, .events = POLLIN};
+
+		t0 = sim_now_us(w->sim);
+		assert_int_equal(w->s->poll(w->s->ctx, &p, 1, 0), 0);
+		assert_int_equal(w->s->poll(w->s->ctx, &p, 1, 100), 1);
+		assert_int_equal(sim_now_us(w->sim) - t0, 30000);
+	}
+	w->s->close(w->s->ctx, blk);
+	w->s->close(w->s->ctx, rx);
+}
+
+/*
+ * NDRV hears of a detach through the PF_NDRV protocol attached to the detaching interface
+ * (ndrv_event, ndrv.c@11417:345-356; dlil.c@11417:3724-3805) and then kills every socket whose
+ * interface has the same family and unit, whatever its name (ndrv.c@11417:906-943, 914): an
+ * en1 unplugged kills a socket bound to feth1, which lives on. The close-time cleanup uses the
+ * same match to decide whether PF_NDRV leaves an interface (ndrv.c@11417:614-637, 628).
+ */
+static void test_ndrv_killed_by_family_and_unit(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60];
+	int a, b, c, d;
+
+	frame_of(f, sizeof(f), 1);
+	pair_up(w);
+	assert_int_equal(create(w, "feth2"), 0);
+	assert_int_equal(create(w, "feth3"), 0);
+	up(w, "feth2");
+	up(w, "feth3");
+	assert_int_equal(sim_if_add_other(w->sim, "en1", true), 0);
+	assert_int_equal(sim_if_add_other(w->sim, "en2", true), 0);
+	assert_int_equal(sim_if_add_other(w->sim, "en3", true), 0);
+	assert_int_equal(sim_if_add_other(w->sim, "lo1", false), 0);
+	/* Someone has an NDRV socket on en1: en1 going away kills ours on feth1. */
+	a = ndrv_on(w, "feth1", 0);
+	assert_int_equal(sim_ndrv_bind_external(w->sim, "en1"), 0);
+	assert_int_equal(sim_ndrv_bind_external(w->sim, "en9"), -EADDRNOTAVAIL);
+	assert_int_equal(sim_if_detach_other(w->sim, "lo1"), 0); /* another family */
+	assert_int_equal(ndrv_send(w, a, f, 60), 60);
+	assert_int_equal(sim_if_detach_other(w->sim, "en1"), 0);
+	assert_int_equal(ndrv_send(w, a, f, 60), -EPIPE);
+	assert_string_equal(state_of(w, "feth1").name, "feth1");
+	/* Nobody's NDRV on en2: its detach reaches no NDRV code at all. */
+	b = ndrv_on(w, "feth2", 0);
+	assert_false(state_of(w, "en2").ndrv_attached);
+	assert_int_equal(sim_if_detach_other(w->sim, "en2"), 0);
+	assert_int_equal(ndrv_send(w, b, f, 60), 60);
+	/* Closing a socket on en3 while one on feth3 exists leaves PF_NDRV on en3 (same family
+	 * and unit), so en3's detach still kills the feth3 one. */
+	c = ndrv_on(w, "en3", 0);
+	d = ndrv_on(w, "feth3", 0);
+	assert_int_equal(w->s->close(w->s->ctx, c), 0);
+	assert_true(state_of(w, "en3").ndrv_attached);
+	assert_int_equal(sim_if_detach_other(w->sim, "en3"), 0);
+	assert_int_equal(ndrv_send(w, d, f, 60), -EPIPE);
+	/* The last socket of a family and unit closed, PF_NDRV leaves its interface. */
+	assert_true(state_of(w, "feth2").ndrv_attached);
+	assert_int_equal(w->s->close(w->s->ctx, b), 0);
+	assert_false(state_of(w, "feth2").ndrv_attached);
+	assert_int_equal(sim_if_detach_other(w->sim, "feth2"), -EINVAL);
+	assert_int_equal(sim_if_detach_other(w->sim, "en9"), -ENXIO);
+	w->s->close(w->s->ctx, a);
+	w->s->close(w->s->ctx, d);
+}
+
+/* The creation-time sysctls exist from the macOS that brought them (SYSCTL_* lines of
+ * if_fake.c in xnu-4570.71.2, -7195.141.2, -8792.41.9, -10002.1.13), default to the safe
+ * values, are root-only to write, and only trailer_length (<= 28) and max_mtu check a range
+ * (if_fake.c@11417:146-207, 284-308, 351-373). */
+static void test_fake_sysctls(void **state)
+{
+	struct w *w = W(state);
+	static const char *const names[] = {
+	    "net.link.fake.bsd_mode", "net.link.fake.txstart",        "net.link.fake.hwcsum",
+	    "net.link.fake.fcs",      "net.link.fake.trailer_length", "net.link.fake.tso_support",
+	    "net.link.fake.lro"};
+	static const int32_t defaults[] = {1, 1, 0, 0, 0, 0, 0};
+
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(fake_get(w, names[i]), defaults[i]);
+	assert_int_equal(fake_set(w, "net.link.fake.trailer_length", 28), 0);
+	assert_int_equal(fake_set(w, "net.link.fake.trailer_length", 29), -EINVAL);
+	assert_int_equal(fake_set(w, "net.link.fake.trailer_length", -1), -EINVAL);
+	assert_int_equal(fake_get(w, "net.link.fake.trailer_length"), 28);
+	assert_int_equal(fake_set(w, "net.link.fake.fcs", 7), 0); /* SYSCTL_INT: any value */
+	assert_int_equal(fake_get(w, "net.link.fake.fcs"), 7);
+	{
+		int16_t small = 0;
+		size_t len = sizeof(small);
+
+		/* A SYSCTL_INT with a short buffer: ENOMEM (kern_newsysctl.c@11417:1636-1660). */
+		assert_int_equal(
+		    w->s->sysctlbyname(w->s->ctx, "net.link.fake.fcs", &small, &len, NULL, 0),
+		    -ENOMEM);
+		assert_int_equal(fake_set(w, "net.link.fake.fcs", 0), 0);
+	}
+	sim_set_root(w->sim, false);
+	assert_int_equal(fake_set(w, "net.link.fake.hwcsum", 1), -EPERM);
+	assert_int_equal(fake_get(w, "net.link.fake.hwcsum"), 0);
+	sim_set_root(w->sim, true);
+	sim_set_macos(w->sim, 13, 6);
+	assert_int_equal(fake_get(w, "net.link.fake.tso_support"), 0);
+	assert_int_equal(fake_set(w, "net.link.fake.lro", 1), -ENOENT);
+	sim_set_macos(w->sim, 10, 15);
+	assert_int_equal(fake_set(w, "net.link.fake.fcs", 1), -ENOENT);
+	assert_int_equal(fake_get(w, "net.link.fake.txstart"), 1);
+	/* What someone else sets (no seam call) is what the seam reads. */
+	sim_set_macos(w->sim, 15, 0);
+	assert_int_equal(sim_set_fake_sysctl(w->sim, "net.link.fake.lro", 1), 0);
+	assert_int_equal(sim_set_fake_sysctl(w->sim, "net.link.fake.trailer_length", 40), -EINVAL);
+	assert_int_equal(sim_set_fake_sysctl(w->sim, "net.link.fake.nope", 1), -ENOENT);
+	assert_int_equal(fake_get(w, "net.link.fake.lro"), 1);
+	assert_int_equal(sim_fake_sysctl(w->sim, "net.link.fake.lro"), 1);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_true(state_of(w, "feth0").lro);
+	assert_false(state_of(w, "feth0").hwcsum);
+	/* kern.osrelease follows the simulated macOS: Darwin 24 is macOS 15. */
+	{
+		char rel[32];
+		size_t len = sizeof(rel);
+
+		assert_int_equal(
+		    w->s->sysctlbyname(w->s->ctx, "kern.osrelease", rel, &len, NULL, 0), 0);
+		assert_string_equal(rel, "24.0.0");
+		assert_int_equal(len, 7);
+		sim_set_macos(w->sim, 14, 6);
+		len = sizeof(rel);
+		assert_int_equal(
+		    w->s->sysctlbyname(w->s->ctx, "kern.osrelease", rel, &len, NULL, 0), 0);
+		assert_string_equal(rel, "23.6.0");
+		sim_set_macos(w->sim, 10, 13);
+		len = sizeof(rel);
+		assert_int_equal(
+		    w->s->sysctlbyname(w->s->ctx, "kern.osrelease", rel, &len, NULL, 0), 0);
+		assert_string_equal(rel, "17.0.0");
+		assert_int_equal(
+		    w->s->sysctlbyname(w->s->ctx, "kern.osrelease", NULL, NULL, rel, 3), -EPERM);
+	}
+}
+
+/* bsd_mode 0 makes a Skywalk native netif, whose BSD output goes nowhere without a channel
+ * (if_fake.c@11417:1505-1515, 2276-2295); txstart 0 the legacy feth_output, called without
+ * the IFF_UP check of the start model (if_fake.c@11417:3576-3580; dlil.c@11417:3381-3405). */
+static void test_fake_bsd_mode_and_txstart(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60];
+	int rx, fd;
+
+	frame_of(f, sizeof(f), 1);
+	assert_int_equal(fake_set(w, "net.link.fake.bsd_mode", 0), 0);
+	pair_up(w);
+	assert_int_equal(fake_set(w, "net.link.fake.bsd_mode", 1), 0);
+	assert_false(state_of(w, "feth1").bsd_mode);
+	rx = tap_on(w, "feth0");
+	fd = ndrv_on(w, "feth1", 0);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(sim_host_send(w->sim, "feth1", f, 60), 0);
+	assert_int_equal(tapped_count(w, rx), 0);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	assert_int_equal(sim_run_detacher(w->sim), 2);
+
+	assert_int_equal(fake_set(w, "net.link.fake.txstart", 0), 0);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	rx = tap_on(w, "feth0");
+	fd = ndrv_on(w, "feth1", 0);
+	/* feth1 is down: sent all the same. */
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(sim_host_send(w->sim, "feth1", f, 60), 0);
+	assert_int_equal(tapped_count(w, rx), 2);
+	/* bpfwrite's own IFF_UP check stays (bpf.c@11417:1647-1649). */
+	{
+		int wr = writer_on(w, "feth1", false);
+
+		assert_int_equal(bpf_write(w, wr, f, 60), -ENETDOWN);
+		w->s->close(w->s->ctx, wr);
+	}
+	assert_int_equal(drv_stall(w, "feth1", 1), -ENXIO);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+}
+
+/* IEEE CRC-32, bit by bit. */
+static uint32_t crc32_of(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1u) ? (c >> 1) ^ 0xedb88320u : c >> 1;
+	}
+	return ~c;
+}
+
+/* fcs / trailer_length: the trailer ("trailer..." cut to its length) and a CRC-32 follow each
+ * frame before the peer's BPF sees it (if_fake.c@11417:3727-3770, 3785-3790); the sender's BPF
+ * sees them from macOS 15 on, not before (@10063:3488-3495); the host stack has the FCS
+ * stripped (ether_if_module.c@11417:481-489). */
+static void test_fake_fcs_and_trailer(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60], out[256], got[256], want[80];
+	size_t lens[4];
+	int rx, own, fd;
+	uint32_t crc;
+
+	assert_int_equal(crc32_of((const uint8_t *)"123456789", 9), 0xcbf43926u);
+	frame_of(f, sizeof(f), 1);
+	to_host(f, "feth0");
+	memcpy(want, f, 60);
+	memcpy(want + 60, "traile", 6);
+	crc = crc32_of(want, 66);
+	for (int k = 0; k < 4; k++)
+		want[66 + k] = (uint8_t)(crc >> (8 * k));
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) {
+			sim_set_macos(w->sim, 14, 6);
+			assert_int_equal(destroy(w, "feth0"), 0);
+			assert_int_equal(destroy(w, "feth1"), 0);
+			assert_int_equal(sim_run_detacher(w->sim), 2);
+		}
+		assert_int_equal(fake_set(w, "net.link.fake.fcs", 1), 0);
+		assert_int_equal(fake_set(w, "net.link.fake.trailer_length", 6), 0);
+		assert_int_equal(create(w, "feth1"), 0);
+		assert_int_equal(fake_set(w, "net.link.fake.fcs", 0), 0);
+		assert_int_equal(fake_set(w, "net.link.fake.trailer_length", 0), 0);
+		assert_int_equal(create(w, "feth0"), 0);
+		assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+		up(w, "feth0");
+		up(w, "feth1");
+		assert_true(state_of(w, "feth1").fcs);
+		assert_int_equal(state_of(w, "feth1").trailer_len, 6);
+		rx = tap_on(w, "feth0");
+		own = tap_on(w, "feth1");
+		fd = ndrv_on(w, "feth1", 0);
+		assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+		assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 4), 1);
+		assert_int_equal(lens[0], 70);
+		assert_memory_equal(out, want, 70);
+		assert_int_equal(tapped(w, own, out, sizeof(out), lens, 4), 1);
+		assert_int_equal(lens[0], round == 0 ? 70 : 60);
+		assert_memory_equal(out, want, lens[0]);
+		assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 66);
+		assert_memory_equal(got, want, 66);
+		/* The other side was created without: nothing added to what it sends. */
+		assert_int_equal(sim_host_send(w->sim, "feth0", f, 60), 0);
+		assert_int_equal(tapped(w, own, out, sizeof(out), lens, 4), 1);
+		assert_int_equal(lens[0], 60);
+		w->s->close(w->s->ctx, fd);
+		w->s->close(w->s->ctx, own);
+		w->s->close(w->s->ctx, rx);
+	}
+}
+
+/* An IPv4 frame from feth0 to feth1's MAC: `payload` bytes of TCP (proto 6) or UDP (17) after
+ * a 20-byte IPv4 header; checksums right. Returns the frame's length. */
+static size_t ip4_frame(uint8_t *f, uint8_t proto, size_t payload)
+{
+	size_t l4 = (proto == 6 ? 20u : 8u) + payload, tot = 20 + l4;
+	uint32_t sum = 0;
+
+	memset(f, 0, 14 + tot);
+	to_host(f, "feth1");
+	memcpy(f + 6, "feth\0\0", 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)(tot >> 8);
+	f[17] = (uint8_t)tot;
+	f[18] = 0x12;
+	f[19] = 0x34;
+	f[20] = 0x40; /* DF */
+	f[22] = 64;
+	f[23] = proto;
+	memcpy(f + 26, (const uint8_t[]){10, 0, 0, 1, 10, 0, 0, 2}, 8);
+	for (size_t i = 0; i < payload; i++)
+		f[14 + 20 + l4 - payload + i] = (uint8_t)(i * 7);
+	if (proto == 6) {
+		f[34] = 0x30; /* ports 12345 -> 80 */
+		f[35] = 0x39;
+		f[37] = 80;
+		memcpy(f + 38, (const uint8_t[]){0, 0, 0x10, 0}, 4); /* seq 4096 */
+		f[46] = 0x50;
+		f[47] = 0x18; /* PSH|ACK */
+		f[48] = 0xff;
+	} else {
+		f[35] = 53;
+		f[37] = 53;
+		f[38] = (uint8_t)(l4 >> 8);
+		f[39] = (uint8_t)l4;
+	}
+	/* The checksums: header, then pseudo-header + transport. */
+	for (size_t i = 0; i < 20; i += 2)
+		sum += (uint32_t)(f[14 + i] << 8 | f[15 + i]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[24] = (uint8_t)(~sum >> 8);
+	f[25] = (uint8_t)~sum;
+	return 14 + tot;
+}
+
+/* The folded sum of f's 16-bit words in [from, from + n), with `acc` added. */
+static uint32_t fsum(const uint8_t *f, size_t from, size_t n, uint32_t acc)
+{
+	for (size_t i = 0; i < n; i += 2)
+		acc += (uint32_t)(f[from + i] << 8 | (i + 1 < n ? f[from + i + 1] : 0));
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return acc;
+}
+
+/* hwcsum 1 advertises checksum offload (if_fake.c@11417:3436-3439): the host stack leaves the
+ * IPv4 header sum at 0 and puts only the pseudo-header sum in TCP and UDP, for hardware that
+ * never computes them: that is what a tap on the other side reads. */
+static void test_fake_hwcsum_partial_checksums(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[2000], out[4096];
+	size_t lens[4], len;
+	uint32_t pseudo;
+	int rx;
+
+	assert_int_equal(fake_set(w, "net.link.fake.hwcsum", 1), 0);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(fake_set(w, "net.link.fake.hwcsum", 0), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(set_peer(w, "feth0", "feth1"), 0);
+	up(w, "feth0");
+	up(w, "feth1");
+	assert_true(state_of(w, "feth0").hwcsum);
+	rx = tap_on(w, "feth1");
+	len = ip4_frame(f, 17, 100);
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, len), 0);
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 4), 1);
+	assert_int_equal(lens[0], len);
+	assert_int_equal(out[24] | out[25], 0);
+	pseudo = fsum(f, 26, 8, 17 + 108);
+	assert_int_equal(out[40] << 8 | out[41], pseudo);
+	assert_memory_equal(out + 42, f + 42, 100);
+	/* From the side created without, the stack's bytes go as they are. */
+	assert_int_equal(sim_host_send(w->sim, "feth1", f, len), 0);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", out, sizeof(out)), -EAGAIN); /* to feth1 */
+	w->s->close(w->s->ctx, rx);
+	rx = tap_on(w, "feth0");
+	to_host(f, "feth0");
+	assert_int_equal(sim_host_send(w->sim, "feth1", f, len), 0);
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 4), 1);
+	assert_memory_equal(out, f, len);
+	w->s->close(w->s->ctx, rx);
+}
+
+/* tso_support 1 (BSD mode: if_fake.c@11417:3582-3584, 3440-3441) lets the host stack hand
+ * down TCP segments up to IP_MAXPACKET: a tap sees them whole. Without it the stack cuts at the
+ * MTU, each segment with its own sequence number, flags and checksums. */
+static void test_fake_tso_large_segments(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[4000], out[8192];
+	size_t lens[8], len, at = 0;
+	int rx;
+
+	len = ip4_frame(f, 6, 3000);
+	pair_up(w);
+	rx = tap_on(w, "feth1");
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, len), 0);
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 8), 3);
+	assert_int_equal(lens[0], 1514);
+	assert_int_equal(lens[1], 1514);
+	assert_int_equal(lens[2], 14 + 40 + 80);
+	for (int i = 0; i < 3; i++) {
+		uint8_t *s = out + at;
+		uint32_t seq = (uint32_t)(s[38] << 24 | s[39] << 16 | s[40] << 8 | s[41]);
+		size_t seg = lens[i] - 54;
+
+		assert_int_equal(s[16] << 8 | s[17], 40 + seg);
+		assert_int_equal(s[18] << 8 | s[19], 0x1234 + i);
+		assert_int_equal(seq, 4096 + 1460 * (uint32_t)i);
+		assert_int_equal(s[47], i == 2 ? 0x18 : 0x10); /* PSH on the last only */
+		assert_int_equal(fsum(s, 14, 20, 0), 0xffff);
+		assert_int_equal(fsum(s, 34, 20 + seg, fsum(s, 26, 8, 6 + 20 + seg)), 0xffff);
+		assert_memory_equal(s + 54, f + 54 + 1460 * (size_t)i, seg);
+		at += lens[i];
+	}
+	w->s->close(w->s->ctx, rx);
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	assert_int_equal(sim_run_detacher(w->sim), 2);
+	assert_int_equal(fake_set(w, "net.link.fake.tso_support", 1), 0);
+	pair_up(w);
+	assert_true(state_of(w, "feth0").tso);
+	rx = tap_on(w, "feth1");
+	assert_int_equal(sim_host_send(w->sim, "feth0", f, len), 0);
+	assert_int_equal(tapped(w, rx, out, sizeof(out), lens, 8), 1);
+	assert_int_equal(lens[0], len);
+	assert_memory_equal(out, f, len);
+	w->s->close(w->s->ctx, rx);
+}
+
+/* The maximum MTU is read at creation (if_fake.c@11417:3561): a write by someone else between
+ * a caller's sysctl and its create decides it. */
+static void test_fake_max_mtu_race(void **state)
+{
+	struct w *w = W(state);
+
+	assert_int_equal(sysctl_set(w, 9000), 0);
+	assert_int_equal(sim_race_fake_sysctl(w->sim, DARWIN_FETH_SYSCTL_MAX_MTU, 2048), 0);
+	assert_int_equal(sysctl_get(w), 9000);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(state_of(w, "feth0").max_mtu, 2048);
+	assert_int_equal(set_mtu(w, "feth0", 9000), -EINVAL);
+	assert_int_equal(sysctl_get(w), 2048);
+	assert_int_equal(create(w, "feth1"), 0);
+	assert_int_equal(state_of(w, "feth1").max_mtu, 2048);
+	assert_int_equal(sim_race_fake_sysctl(w->sim, DARWIN_FETH_SYSCTL_MAX_MTU, 100), -EINVAL);
+	sim_set_macos(w->sim, 10, 14);
+	assert_int_equal(sim_race_fake_sysctl(w->sim, DARWIN_FETH_SYSCTL_MAX_MTU, 9000), -ENOENT);
+}
+
+/* An address added to a down feth makes it UP and RUNNING, IPv4 and IPv6 alike
+ * (ether_inet_pr_module.c@11417:341-344; ether_inet6_pr_module.c@11417:234-237;
+ * if_fake.c@11417:4238-4249). */
+static void test_address_brings_feth_up_and_running(void **state)
+{
+	struct w *w = W(state);
+	static const uint8_t a6[16] = {0xfd, 0x77, [15] = 1};
+	struct darwin_ifaliasreq ifra;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	memset(&ifra, 0, sizeof(ifra));
+	strcpy(ifra.ifra_name, "feth0");
+	sin_put(&ifra.ifra_addr, 10, 9, 0, 1);
+	sin_put(&ifra.ifra_mask, 255, 255, 255, 0);
+	assert_int_equal(ioc(w, DARWIN_SIOCAIFADDR, &ifra), 0);
+	assert_int_equal(state_of(w, "feth0").flags, 0x8843);
+	assert_int_equal(ip6_call(w, DARWIN_SIOCAIFADDR_IN6, "feth1", a6, 64, 28), 0);
+	assert_int_equal(state_of(w, "feth1").flags, 0x8843);
+}
+
+/* The host stack drops a unicast frame for another MAC address: ether_demux marks it
+ * M_PROMISC by comparing addresses only (ether_if_module.c@11417:462-479), and dlil_input
+ * frees it unless a VLAN or bond protocol takes it (dlil_input.c@11417:1017-1030), IFF_PROMISC
+ * or not. The peer's BPF sees it all the same (feth_output_common taps first). */
+static void test_host_drops_foreign_unicast(void **state)
+{
+	struct w *w = W(state);
+	uint8_t f[60], got[64];
+	struct darwin_ifreq ifr;
+	int rx, fd;
+
+	pair_up(w);
+	rx = tap_on(w, "feth0");
+	fd = ndrv_on(w, "feth1", 0);
+	frame_of(f, sizeof(f), 2);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60); /* 02:03:...: unicast, not feth0's */
+	memset(f, 0xff, 6);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60); /* broadcast */
+	memcpy(f, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60); /* multicast */
+	to_host(f, "feth0");
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60); /* to feth0 */
+	assert_int_equal(tapped_count(w, rx), 4);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 60);
+	assert_memory_equal(got, f, 60);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), -EAGAIN);
+	assert_int_equal(state_of(w, "feth0").host_filtered, 1);
+	/* Promiscuous changes nothing for the stack. */
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "feth0");
+	ifr.ifr_ifru.ifru_flags = (int16_t)(0x8843 | 0x100);
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFFLAGS, &ifr), 0);
+	frame_of(f, sizeof(f), 2);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), -EAGAIN);
+	/* After SIOCSIFLLADDR, the new address is the host's. */
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "feth0");
+	ifr.ifr_ifru.ifru_addr.sa_len = 6;
+	memcpy(ifr.ifr_ifru.ifru_addr.sa_data, f, 6);
+	assert_int_equal(ioc(w, DARWIN_SIOCSIFLLADDR, &ifr), 0);
+	assert_int_equal(ndrv_send(w, fd, f, 60), 60);
+	assert_int_equal(sim_host_recv(w->sim, "feth0", got, sizeof(got)), 60);
+	w->s->close(w->s->ctx, fd);
+	w->s->close(w->s->ctx, rx);
+}
+
+/* IPv6 prefix masks: sin6_len 0 or over 28 is EINVAL, and so is a length of 0 (in6_update_ifa,
+ * in6.c@11417:2453-2467); the mask is read up to sin6_len only (in6_mask2len,
+ * in6.c@11417:409-448). */
+static void test_ipv6_prefix_mask_rules(void **state)
+{
+	struct w *w = W(state);
+	static const uint8_t a[16] = {0xfd, 0x77, [15] = 1};
+	struct darwin_in6_aliasreq ifra;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	memset(&ifra, 0, sizeof(ifra));
+	strcpy(ifra.ifra_name, "feth0");
+	ifra.ifra_addr.sin6_len = sizeof(struct darwin_sockaddr_in6);
+	ifra.ifra_addr.sin6_family = DARWIN_AF_INET6;
+	memcpy(ifra.ifra_addr.sin6_addr, a, 16);
+	memset(ifra.ifra_prefixmask.sin6_addr, 0xff, 8);
+	ifra.ifra_prefixmask.sin6_len = 0;
+	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd6, DARWIN_SIOCAIFADDR_IN6, &ifra), -EINVAL);
+	ifra.ifra_prefixmask.sin6_len = 29;
+	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd6, DARWIN_SIOCAIFADDR_IN6, &ifra), -EINVAL);
+	ifra.ifra_prefixmask.sin6_len = 28;
+	memset(ifra.ifra_prefixmask.sin6_addr, 0, 16);
+	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd6, DARWIN_SIOCAIFADDR_IN6, &ifra), -EINVAL);
+	assert_int_equal(state_of(w, "feth0").n_ipv6, 0);
+	/* sin6_len 12: the first 4 mask bytes count, the rest is not looked at. */
+	memset(ifra.ifra_prefixmask.sin6_addr, 0xff, 4);
+	ifra.ifra_prefixmask.sin6_addr[9] = 0x42;
+	ifra.ifra_prefixmask.sin6_len = 12;
+	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd6, DARWIN_SIOCAIFADDR_IN6, &ifra), 0);
+	assert_int_equal(state_of(w, "feth0").ipv6_prefix[0], 32);
+}
+
+/* Smaller rules. On macOS <= 13 a single BPF write is EIO past MCLBYTES or under a header
+ * before it is EMSGSIZE past the MTU (bpf.c@8796.141.3:368-372, 1480-1486); a batch record
+ * longer than the data left is EMSGSIZE (bpf.c@11417:466-470); SO_SNDBUF's cap is 7456540
+ * bytes up to macOS 14.3 (uipc_socket2.c@8796.141.3 sbreserve; socketvar.h@10002.1.13:190,
+ * 360). */
+static void test_small_rules(void **state)
+{
+	struct w *w = W(state);
+	static uint8_t f[4000], buf[4096];
+	int wr, fd;
+
+	pair_up(w);
+	wr = writer_on(w, "feth1", true);
+	frame_of(f, sizeof(f), 1);
+	{
+		size_t len = put_record(buf, 0, f, 60, 60);
+		uint32_t caplen = 100;
+
+		len = put_record(buf, len, f, 60, 60);
+		memcpy(buf + 80 + 8, &caplen, 4);
+		memcpy(buf + 80 + 12, &caplen, 4);
+		assert_int_equal(bpf_write(w, wr, buf, len), -EMSGSIZE);
+	}
+	w->s->close(w->s->ctx, wr);
+	sim_set_macos(w->sim, 13, 6);
+	wr = writer_on(w, "feth1", false);
+	assert_int_equal(bpf_write(w, wr, f, 3000), -EIO); /* over the MTU too: EIO first */
+	assert_int_equal(bpf_write(w, wr, f, 13), -EIO);
+	assert_int_equal(bpf_write(w, wr, f, 1515), -EMSGSIZE);
+	assert_int_equal(bpf_write(w, wr, f, 1514), 1514);
+	w->s->close(w->s->ctx, wr);
+	fd = ndrv_socket(w);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 7456540), 0);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 7456541), -ENOBUFS);
+	sim_set_macos(w->sim, 14, 3);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 7456541), -ENOBUFS);
+	sim_set_macos(w->sim, 14, 4);
+	assert_int_equal(setopt(w, fd, DARWIN_SO_SNDBUF, 7456541), 0);
+	w->s->close(w->s->ctx, fd);
+}
+
+/* A destroyed feth's ifnet is kept for the next interface of the same unique id, its name
+ * (dlil_if_acquire, dlil_ctl.c@11417:44-110; if_fake.c@11417:3565-3570, 3620-3621), and keeps
+ * its index: a new one is given only to an ifnet without (dlil.c@11417:4987-5011). */
+static void test_ifnet_reuse_keeps_index(void **state)
+{
+	struct w *w = W(state);
+	uint16_t i0, i1;
+	uint8_t buf[512];
+	int32_t len;
+	struct darwin_sockaddr_dl sdl;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(create(w, "feth1"), 0);
+	i0 = state_of(w, "feth0").index;
+	i1 = state_of(w, "feth1").index;
+	assert_int_not_equal(i0, i1);
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(sim_run_detacher(w->sim), 1);
+	assert_int_equal(create(w, "feth2"), 0);
+	assert_true(state_of(w, "feth2").index > i1);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(state_of(w, "feth0").index, i0);
+	/* SIOCGIFCONF's link-level address says so too. */
+	assert_int_equal(ifconf(w, buf, sizeof(buf), &len), 0);
+	for (int32_t off = 0; off < len;) {
+		memcpy(&sdl, buf + off + 16, sizeof(sdl));
+		if (strcmp((char *)buf + off, "feth0") == 0 && sdl.sdl_family == DARWIN_AF_LINK)
+			assert_int_equal(sdl.sdl_index, i0);
+		off += buf[off + 16] <= 16 ? 32 : 16 + buf[off + 16];
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1443,6 +2593,28 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ndrv_send_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bpf_write_sizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bpf_batch_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_wedge_up_to_macos14, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_no_wedge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_send_queue_stall_and_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_send_queue_injected_results, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_batch_last_error_wins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bpf_batch_skips_stay_in_their_iovec, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_destroy_detaches_bpf_later, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_destroy_detacher_runs_in_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ndrv_killed_by_family_and_unit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fake_sysctls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fake_bsd_mode_and_txstart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fake_fcs_and_trailer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fake_hwcsum_partial_checksums, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fake_tso_large_segments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fake_max_mtu_race, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_address_brings_feth_up_and_running, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_host_drops_foreign_unicast, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv6_prefix_mask_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_small_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ifnet_reuse_keeps_index, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

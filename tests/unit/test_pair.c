@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* feth_pair_create() over the simulated Darwin kernel: all or nothing. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "darwin/abi.h"
 #include "testenv.h"
@@ -55,8 +60,9 @@ static void test_default_pair(void **state)
 	assert_int_equal(sim_peer_count(t->sim), 1);
 	testenv_registry_text(t, reg, sizeof(reg));
 	assert_string_equal(reg, "feth0 4242 1700000000\nfeth1 4242 1700000000\n");
-	/* No MTU asked: the sysctl is never touched. */
-	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_SYSCTLBYNAME), 0);
+	/* No MTU asked: max_mtu is never touched; only the seven creation-time settings are read,
+	 * before each of the two creations (test_creation_time_sysctls). */
+	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_SYSCTLBYNAME), 2 * 7);
 }
 
 static void test_named_pair(void **state)
@@ -102,8 +108,8 @@ static void test_mtu_within_default_leaves_sysctl(void **state)
 	o.mtu = 1400;
 	assert_int_equal(feth_pair_create(&o, &p), 0);
 	assert_pair(t, &p, 1400, 1);
-	/* One read, no write. */
-	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_SYSCTLBYNAME), 1);
+	/* One read of max_mtu, no write (and the creation-time settings, as above). */
+	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_SYSCTLBYNAME), 1 + 2 * 7);
 	assert_int_equal(sysctl_max_mtu(t), 2048);
 }
 
@@ -264,6 +270,111 @@ static void test_opts_sizes(void **state)
 	assert_int_equal(sim_if_count(t->sim), 4);
 }
 
+static void set_max_mtu(struct testenv *t, int32_t v)
+{
+	const struct feth__sys *s = sim_sys(t->sim);
+
+	assert_int_equal(
+	    s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v, sizeof(v)), 0);
+}
+
+/* What another process changed in the sysctl while this one had it raised is kept: the restore
+ * puts back the old value only over the one this process set. */
+static void test_max_mtu_restore_only_own_value(void **state)
+{
+	struct testenv *t = T(state);
+	const struct feth__backend *be = t->env.be;
+	struct feth__mtu_token tok;
+
+	assert_int_equal(be->mtu_prepare(&t->env, 9000, &tok), 0);
+	assert_int_equal(sysctl_max_mtu(t), 9000);
+	be->mtu_restore(&t->env, &tok);
+	assert_int_equal(sysctl_max_mtu(t), 2048);
+	assert_int_equal(tok.lock, -1);
+
+	/* Someone else sets 4000 meanwhile: theirs stays. */
+	assert_int_equal(be->mtu_prepare(&t->env, 9000, &tok), 0);
+	set_max_mtu(t, 4000);
+	be->mtu_restore(&t->env, &tok);
+	assert_int_equal(sysctl_max_mtu(t), 4000);
+}
+
+/*
+ * Raise, create, restore is one step across processes: while another process holds it (its
+ * lock file in the registry's directory), a jumbo pair is neither created with a maximum that
+ * may be restored under it nor left half made; the creation waits (3 s at most), then works
+ * once the other process is done.
+ */
+static void test_max_mtu_serialised_across_processes(void **state)
+{
+	struct testenv *t = T(state);
+	struct feth_pair_opts o = opts();
+	struct feth_pair p;
+	struct world before, after;
+	char path[160];
+	int fd;
+
+	/* The other process: it raised the sysctl to 9000 for its own creation, and holds the
+	 * lock until it restores 2048. */
+	set_max_mtu(t, 9000);
+	assert_int_equal(mkdir(t->registry_dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/max_mtu.lock", t->registry_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	o.mtu = 9000;
+	testenv_snapshot(t, &before);
+	assert_int_equal(feth_pair_create(&o, &p), -ETIMEDOUT);
+	testenv_snapshot(t, &after);
+	testenv_assert_same(&before, &after, "a creation that could not take the lock");
+	assert_int_equal(sysctl_max_mtu(t), 9000);
+	/* It restores and lets go; now the creation raises the sysctl itself. */
+	set_max_mtu(t, 2048);
+	close(fd);
+	assert_int_equal(feth_pair_create(&o, &p), 0);
+	assert_pair(t, &p, 9000, 1);
+	assert_int_equal(sysctl_max_mtu(t), 2048);
+}
+
+/*
+ * A feth takes the net.link.fake.* settings in force when it is created, and some make it
+ * drop, lengthen or leave unfinished every frame a tap would carry (darwin-notes.md F8.2).
+ * With any of them away from its default, creating refuses (-EOPNOTSUPP) and leaves nothing;
+ * at the default, it works.
+ */
+static void test_creation_time_sysctls(void **state)
+{
+	static const struct {
+		const char *name;
+		int32_t bad, safe;
+	} knobs[] = {
+	    {"net.link.fake.bsd_mode", 0, 1}, {"net.link.fake.txstart", 0, 1},
+	    {"net.link.fake.fcs", 1, 0},      {"net.link.fake.trailer_length", 8, 0},
+	    {"net.link.fake.hwcsum", 1, 0},   {"net.link.fake.tso_support", 1, 0},
+	    {"net.link.fake.lro", 1, 0},
+	};
+	struct testenv *t = T(state);
+	struct feth_pair p;
+	struct world before, after;
+	char name[FETH_IFNAMSIZ];
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		assert_int_equal(sim_set_fake_sysctl(t->sim, knobs[i].name, knobs[i].bad), 0);
+		testenv_snapshot(t, &before);
+		assert_int_equal(feth_pair_create(NULL, &p), -EOPNOTSUPP);
+		assert_int_equal(feth_if_create("feth", name, sizeof(name)), -EOPNOTSUPP);
+		testenv_snapshot(t, &after);
+		testenv_assert_same(&before, &after, knobs[i].name);
+		assert_int_equal(sim_set_fake_sysctl(t->sim, knobs[i].name, knobs[i].safe), 0);
+	}
+	assert_int_equal(feth_pair_create(NULL, &p), 0);
+	assert_pair(t, &p, 1500, 1);
+	/* A release without some of them (10.13: no fcs, trailer_length, tso_support, lro): the
+	 * others are still read, and creation works. */
+	sim_set_macos(t->sim, 10, 13);
+	assert_int_equal(feth_if_create("feth", name, sizeof(name)), 0);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, testenv_setup, testenv_teardown)
 
 int main(void)
@@ -274,6 +385,9 @@ int main(void)
 	    TEST(test_jumbo_mtu_raises_and_restores_sysctl),
 	    TEST(test_mtu_within_default_leaves_sysctl),
 	    TEST(test_max_mtu_on_old_macos),
+	    TEST(test_max_mtu_restore_only_own_value),
+	    TEST(test_max_mtu_serialised_across_processes),
+	    TEST(test_creation_time_sysctls),
 	    TEST(test_bad_mtu),
 	    TEST(test_macs),
 	    TEST(test_bad_macs),

@@ -41,10 +41,13 @@ static void rig_close(struct rig *g)
 	feth__bpf_close(g->rx);
 }
 
+/* A frame of `len` bytes of a pattern of `seed`, to a multicast address: a host side's stack
+ * takes frames to itself, broadcast and multicast, and drops the rest (darwin-notes.md F6.8). */
 static void fill(uint8_t *f, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
 		f[i] = (uint8_t)(seed * 31u + i * 7u);
+	f[0] |= 0x01;
 }
 
 /* I/O side -> host: each frame arrives at the host side's stack, byte for byte, in order. */
@@ -212,9 +215,172 @@ static void test_batches_and_partial_progress(void **state)
 	assert_int_equal(feth__tx_send_batch(g.tx, v + 2, 2), -EINVAL);
 	v[2].iov_len = 64;
 	assert_int_equal(feth__tx_send_batch(g.tx, v, 0), 0);
-	/* A failed writev after some chunks went: their count, not the error. */
-	sim_fail_nth(t->sim, 2, ENOBUFS); /* the second writev */
+	/* A writev that failed before the kernel took anything, after some chunks went: their
+	 * count, not the error. */
+	sim_fail_nth(t->sim, 2, EIO); /* the second writev */
 	assert_int_equal(feth__tx_send_batch(g.tx, v, 600), 256);
+	rig_close(&g);
+}
+
+/*
+ * A batch write is sent packet by packet and reports the last packet's fate alone
+ * (darwin-notes.md B9.4). A packet dropped in the middle is invisible: the whole batch counts as
+ * taken. The last one dropped (ENOBUFS): the count stops before it, so a caller that resumes
+ * from the count sends again only that frame, and never one that already left.
+ */
+static void test_batch_partial_failure(void **state)
+{
+	struct testenv *t = T(state);
+	static uint8_t f[300][64], got[128];
+	struct iovec v[300];
+	struct rig g;
+	int r, arrived = 0;
+
+	rig_open(t, &g, 0, FETH__TX_AUTO);
+	assert_int_equal(g.tx->mode, FETH__TX_MODE_BATCH);
+	for (int i = 0; i < 300; i++) {
+		fill(f[i], 64, (unsigned)i + 1);
+		f[i][20] = (uint8_t)i;
+		v[i] = (struct iovec){f[i], 64};
+	}
+	/* The 10th of 20 dropped by the queue: all 20 count as taken; 19 arrive. */
+	sim_fail_enqueue(t->sim, 10, ENOBUFS);
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 20), 20);
+	while (sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)) == 64)
+		arrived++;
+	assert_int_equal(arrived, 19);
+	assert_int_equal(g.tx->stats.err_nobufs, 0);
+	/* The last of 20 dropped: 19 taken, the drop counted. */
+	sim_fail_enqueue(t->sim, 20, ENOBUFS);
+	r = feth__tx_send_batch(g.tx, v, 20);
+	assert_int_equal(r, 19);
+	assert_int_equal(g.tx->stats.err_nobufs, 1);
+	/* Resuming from the count sends the dropped one again: each frame arrives once. */
+	assert_int_equal(feth__tx_send_batch(g.tx, v + r, 20 - (size_t)r), 1);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), 64);
+		assert_int_equal(got[20], i);
+	}
+	assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), -EAGAIN);
+	/* A batch of more than one write: the first write's last packet dropped. The count
+	 * stops there; the second write is not made. */
+	sim_fail_enqueue(t->sim, 256, ENOBUFS);
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 300), 255);
+	/* A single frame dropped: its error, as any send's. */
+	sim_fail_enqueue(t->sim, 1, ENOBUFS);
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 1), -ENOBUFS);
+	assert_int_equal(feth__tx_send(g.tx, f[0], 64), 0);
+	rig_close(&g);
+}
+
+/* Another program lowers the I/O side's MTU after open: the kernel refuses a whole batch with
+ * a frame over the new limit; the frames up to the first that no longer fits still go. */
+static void test_batch_after_mtu_lowered(void **state)
+{
+	struct testenv *t = T(state);
+	static uint8_t f[4][9018], got[9100];
+	struct iovec v[4];
+	struct rig g;
+
+	rig_open(t, &g, 9000, FETH__TX_AUTO);
+	assert_int_equal(g.tx->max_frame, 9018);
+	for (int i = 0; i < 4; i++) {
+		fill(f[i], sizeof(f[i]), (unsigned)i + 1);
+		v[i] = (struct iovec){f[i], i == 2 ? 4000 : 1000};
+	}
+	assert_int_equal(feth_if_set_mtu(g.pair.io_name, 2000), 0);
+	assert_int_equal(feth__tx_send_batch(g.tx, v, 4), 2);
+	assert_int_equal(g.tx->max_frame, 2018);
+	assert_int_equal(feth__tx_send_batch(g.tx, v + 2, 2), -EMSGSIZE);
+	assert_int_equal(feth__tx_send_batch(g.tx, v + 3, 1), 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), 1000);
+	rig_close(&g);
+}
+
+/*
+ * Up to macOS 14 feth copies each outgoing packet into one 16 KiB buffer and a longer one
+ * wedges the side for good while every send reports success (darwin-notes.md F6.6): at the
+ * largest MTU the longest frame taken is 16384 there, MTU + 18 = 16388 from macOS 15 on.
+ */
+static void test_frames_over_16k(void **state)
+{
+	static const struct {
+		int major, minor;
+		uint32_t max;
+	} cases[] = {{15, 0, 16388}, {14, 1, 16384}, {10, 13, 16384}};
+	struct testenv *t = T(state);
+	static uint8_t f[16388], got[16400];
+
+	fill(f, sizeof(f), 3);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (enum feth__tx_path path = FETH__TX_AUTO; path <= FETH__TX_NDRV; path++) {
+			struct rig g;
+
+			sim_set_macos(t->sim, cases[c].major, cases[c].minor);
+			rig_open(t, &g, 16370, path);
+			assert_int_equal(g.tx->max_frame, cases[c].max);
+			assert_int_equal(feth__tx_send(g.tx, f, cases[c].max), 0);
+			assert_int_equal(feth__tx_send(g.tx, f, cases[c].max + 1), -EMSGSIZE);
+			/* Still carrying frames: the side did not wedge. */
+			assert_int_equal(feth__tx_send(g.tx, f, 60), 0);
+			assert_false(sim_if_wedged(t->sim, g.pair.io_name));
+			assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)),
+			                 (ssize_t)cases[c].max);
+			assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)),
+			                 60);
+			rig_close(&g);
+			assert_int_equal(feth_if_destroy(g.pair.io_name), 0);
+			assert_int_equal(feth_if_destroy(g.pair.host_name), 0);
+			sim_run_detacher(t->sim);
+		}
+	}
+}
+
+/*
+ * An `en1` going away kills an NDRV socket bound to `feth1` (same family and unit,
+ * darwin-notes.md N5.1): the send path takes a new socket and goes on while feth1 lives; once
+ * feth1 itself is gone, sends are -ENXIO.
+ */
+static void test_ndrv_killed_by_another_interface(void **state)
+{
+	struct testenv *t = T(state);
+	uint8_t f[60], got[128];
+	struct rig g;
+
+	fill(f, sizeof(f), 4);
+	rig_open(t, &g, 0, FETH__TX_NDRV);
+	assert_string_equal(g.pair.io_name, "feth1");
+	assert_int_equal(sim_if_add_other(t->sim, "en1", true), 0);
+	assert_int_equal(sim_ndrv_bind_external(t->sim, "en1"), 0);
+	assert_int_equal(sim_if_detach_other(t->sim, "en1"), 0);
+	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), 0);
+	assert_int_equal(g.tx->stats.ndrv_renewed, 1);
+	assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), 60);
+	assert_int_equal(feth_if_destroy("feth1"), 0);
+	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
+	assert_int_equal(g.tx->stats.err_gone, 1);
+	rig_close(&g);
+	sim_run_detacher(t->sim);
+}
+
+/* A destroyed I/O side: until the kernel's detacher runs, a BPF write is ENETDOWN
+ * (darwin-notes.md F5.4); the send path reports the interface gone (-ENXIO), not down. */
+static void test_bpf_write_after_destroy(void **state)
+{
+	struct testenv *t = T(state);
+	uint8_t f[60];
+	struct rig g;
+
+	fill(f, sizeof(f), 5);
+	rig_open(t, &g, 0, FETH__TX_BPF);
+	assert_int_equal(feth_if_destroy(g.pair.io_name), 0);
+	assert_true(sim_detaching(t->sim) > 0);
+	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
+	assert_int_equal(g.tx->stats.err_gone, 1);
+	assert_int_equal(g.tx->stats.err_netdown, 0);
+	sim_run_detacher(t->sim);
+	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
 	rig_close(&g);
 }
 
@@ -337,6 +503,11 @@ int main(void)
 	    TEST(test_errors_by_kind),
 	    TEST(test_batches_and_partial_progress),
 	    TEST(test_ndrv_batches_send_one_by_one),
+	    TEST(test_batch_partial_failure),
+	    TEST(test_batch_after_mtu_lowered),
+	    TEST(test_frames_over_16k),
+	    TEST(test_ndrv_killed_by_another_interface),
+	    TEST(test_bpf_write_after_destroy),
 	    TEST(test_open_refusals),
 	    TEST(test_every_seam_call_of_setup_fails),
 	};

@@ -31,10 +31,13 @@ static struct feth_tap_opts opts(void)
 	return o;
 }
 
+/* A frame of `len` bytes of a pattern of `seed`, to a multicast address: a host side's stack
+ * takes frames to itself, broadcast and multicast, and drops the rest (darwin-notes.md F6.8). */
 static void fill(uint8_t *f, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
 		f[i] = (uint8_t)(seed * 31u + i * 7u);
+	f[0] |= 0x01;
 }
 
 /* Lets a second of simulated time pass: destroyed units finish their teardown (§2.7). */
@@ -371,6 +374,7 @@ struct sender {
 static void tagged(uint8_t *f, size_t len, int id, unsigned seq)
 {
 	memset(f, 0, len);
+	memset(f, 0xff, 6); /* broadcast: the host side's stack takes it */
 	f[12] = 0x88;
 	f[13] = 0xb5;
 	f[14] = (uint8_t)id;
@@ -575,6 +579,99 @@ static void test_interface_vanishes(void **state)
 	assert_int_equal(feth_tap_close(tap), 0);
 	assert_nothing_left(t);
 	assert_int_equal(sim_sigpipes(t->sim), 0);
+}
+
+struct gone_waiter {
+	struct feth_tap *tap;
+	int result;
+	atomic_int waiting;
+};
+
+/* Waits and receives, as a program's receiving thread, until an error. */
+static void *gone_wait_thread(void *arg)
+{
+	struct gone_waiter *w = arg;
+	struct feth_frame fr[8];
+	int r = 0;
+
+	atomic_store(&w->waiting, 1);
+	while (r >= 0) {
+		r = feth_tap_wait(w->tap, -1);
+		while (r >= 0 && (r = feth_tap_recv(w->tap, fr, 8)) > 0)
+			;
+	}
+	w->result = r;
+	return NULL;
+}
+
+/*
+ * The I/O side destroyed while a thread waits with no time limit, and the kernel's detacher
+ * late (here: never on its own): the BPF descriptor says nothing and reads find nothing
+ * (darwin-notes.md F5.4, B10.3), yet the waiter learns of it (-ENXIO) within the wait's slice,
+ * and a send says gone (-ENXIO), not down.
+ */
+static void test_interface_vanishes_detach_late(void **state)
+{
+	struct testenv *t = T(state);
+	struct gone_waiter w = {.result = 1};
+	struct feth_tap *tap;
+	pthread_t th;
+	uint8_t f[60];
+
+	sim_set_teardown_us(t->sim, UINT64_MAX);
+	assert_int_equal(feth_tap_open(NULL, &tap), 0);
+	w.tap = tap;
+	atomic_init(&w.waiting, 0);
+	assert_int_equal(pthread_create(&th, NULL, gone_wait_thread, &w), 0);
+	while (!atomic_load(&w.waiting))
+		usleep(1000);
+	usleep(20000);
+	assert_int_equal(feth_if_destroy("feth1"), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(w.result, -ENXIO);
+	assert_int_equal(sim_detaching(t->sim), 1);
+	fill(f, sizeof(f), 9);
+	assert_int_equal(feth_tap_send(tap, f, sizeof(f)), -ENXIO);
+	assert_int_equal(stats_of(tap).tx_err_gone, 1);
+	assert_int_equal(feth_tap_close(tap), 0);
+	sim_run_detacher(t->sim);
+	assert_nothing_left(t);
+}
+
+/* Up to macOS 14 a frame over 16384 bytes wedges a feth for good (darwin-notes.md F6.6): at
+ * the largest MTU the tap takes and reports 16384, from macOS 15 on MTU + 18. */
+static void test_max_frame_by_release(void **state)
+{
+	static const struct {
+		int major, minor;
+		uint32_t path, max;
+	} cases[] = {
+	    {15, 0, FETH_TAP_SEND_AUTO, 16388}, {15, 0, FETH_TAP_SEND_NDRV, 16388},
+	    {14, 1, FETH_TAP_SEND_AUTO, 16384}, {14, 1, FETH_TAP_SEND_NDRV, 16384},
+	    {12, 0, FETH_TAP_SEND_NDRV, 16384}, {10, 13, FETH_TAP_SEND_NDRV, 16384},
+	};
+	struct testenv *t = T(state);
+	static uint8_t f[16389], got[16400];
+
+	fill(f, sizeof(f), 6);
+	sim_set_teardown_us(t->sim, 0);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct feth_tap_opts o = {
+		    .sz = sizeof(o), .mtu = 16370, .send_path = cases[c].path};
+		struct feth_tap *tap;
+
+		sim_set_macos(t->sim, cases[c].major, cases[c].minor);
+		assert_int_equal(feth_tap_open(&o, &tap), 0);
+		assert_int_equal(info_of(tap).max_frame, cases[c].max);
+		assert_int_equal(feth_tap_send(tap, f, cases[c].max + 1), -EMSGSIZE);
+		assert_int_equal(feth_tap_send(tap, f, cases[c].max), 0);
+		assert_int_equal(feth_tap_send(tap, f, 60), 0);
+		assert_false(sim_if_wedged(t->sim, info_of(tap).io_name));
+		assert_int_equal(sim_host_recv(t->sim, info_of(tap).host_name, got, sizeof(got)),
+		                 (ssize_t)cases[c].max);
+		assert_int_equal(feth_tap_close(tap), 0);
+		assert_nothing_left(t);
+	}
 }
 
 /* Someone destroys the tap's interface and makes another of the same name: close leaves the
@@ -993,6 +1090,8 @@ int main(void)
 	    TEST(test_close_while_sending),
 	    TEST(test_close_with_frames_pending),
 	    TEST(test_interface_vanishes),
+	    TEST(test_interface_vanishes_detach_late),
+	    TEST(test_max_frame_by_release),
 	    TEST(test_close_spares_a_namesake),
 	    TEST(test_adopt),
 	    TEST(test_two_taps),
