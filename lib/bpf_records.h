@@ -3,7 +3,7 @@
  * The BPF record walker: turns the bytes one read() of a Darwin BPF device returned into frame
  * views. Pure and portable: no system calls, no allocation, no Apple headers.
  *
- * Darwin's record (darwin-abi.md §1.1, darwin-kernel.md §3.3): a header of at least 18 bytes
+ * Darwin's record (darwin-notes.md A2, B3): a header of at least 18 bytes
  * (bh_tstamp {int32 sec; int32 usec} @0, bh_caplen u32 @8, bh_datalen u32 @12, bh_hdrlen u16
  * @16), the frame at bh_hdrlen, the next record at BPF_WORDALIGN(bh_hdrlen + bh_caplen) with
  * 4-byte alignment. The kernel writes bh_hdrlen = 18 for Ethernet; userland's sizeof(struct

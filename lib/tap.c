@@ -99,7 +99,7 @@ static int tap_adopt(struct feth_tap *tap, const struct feth_tap_opts *o)
 	memcpy(tap->info.host_name, o->host_name, FETH_IFNAMSIZ);
 	memcpy(tap->info.io_name, peer, FETH_IFNAMSIZ);
 	tap->info.flags = FETH_TAP_ADOPT;
-	/* Sending needs the I/O side up (darwin-kernel.md §2.8). */
+	/* Sending needs the I/O side up (darwin-notes.md F6.1). */
 	r = feth_if_get_flags(peer, &flags);
 	if (r == 0 && !(flags & FETH_IF_UP)) {
 		r = feth_if_set_up(peer, 1);

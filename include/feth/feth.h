@@ -136,7 +136,11 @@ struct feth_frame {
  * @param ret_name_len size of @p ret_name (at least FETH_IFNAMSIZ), ignored when it is NULL.
  * @return 0 on success. Errors: the common ones; -EEXIST: the unit exists; -EBUSY: the unit
  * was destroyed moments ago and is still being torn down (the call retries for up to 6 s
- * first); -EINVAL also for a wildcard name with a NULL @p ret_name or a too small buffer.
+ * first); -EINVAL also for a wildcard name with a NULL @p ret_name or a too small buffer;
+ * -EOPNOTSUPP also when a `net.link.fake` setting that a new feth takes at creation is off its
+ * default (bsd_mode 1, txstart 1, fcs 0, trailer_length 0, hwcsum 0, tso_support 0, lro 0):
+ * such an interface would drop, lengthen or leave unfinished the frames a tap carries
+ * (docs/darwin-notes.md F8.2); restore the default.
  *
  * The interface is recorded in the ownership registry as created by this process (see
  * feth_if_cleanup_orphans()); if the record cannot be written, the interface is destroyed and
@@ -357,8 +361,11 @@ struct feth_pair {
  * @param ret_pair receives the two names.
  * @return 0 on success. Errors: -EINVAL: NULL @p ret_pair, bad names, same host and I/O name,
  * an MTU outside [FETH_MTU_MIN, FETH_MTU_MAX], a multicast MAC, two equal MACs, unknown flags,
- * or an unknown non-zero option; -EEXIST: a named side exists; the errors of feth_if_create(),
- * feth_if_set_peer(), feth_if_set_mtu(), feth_if_set_mac() and feth_if_set_up().
+ * or an unknown non-zero option; -EEXIST: a named side exists; -ETIMEDOUT: (macOS, an MTU over
+ * 1500) another process held the `net.link.fake.max_mtu` lock for 3 s (raising the sysctl,
+ * creating and restoring run under a lock all libfeth processes take, and the restore keeps a
+ * value someone else set meanwhile); the errors of feth_if_create(), feth_if_set_peer(),
+ * feth_if_set_mtu(), feth_if_set_mac() and feth_if_set_up().
  */
 FETH_API FETH_WARN_UNUSED int feth_pair_create(const struct feth_pair_opts *opts,
                                                struct feth_pair *ret_pair);
@@ -535,7 +542,7 @@ FETH_API int feth_tap_shutdown(struct feth_tap *tap);
  * draining to 0 is required. A descriptor whose interface is destroyed may not report it while
  * waiting (macOS; on Linux when the interface had gone down first): use a timeout (or
  * feth_tap_wait(), which looks at least every 100 ms) and watch for -ENXIO from
- * feth_tap_recv(). Under a flood, a program that waits on the descriptor itself wakes for
+ * feth_tap_recv(), which looks too when it finds nothing (on macOS at most once a second). Under a flood, a program that waits on the descriptor itself wakes for
  * nearly every frame (Linux, low-latency mode) or block (batch mode); feth_tap_wait() instead
  * pauses 200 us after a large drain so that a batch gathers (see docs/linux-io.md).
  * @return the descriptor (>= 0), or -EINVAL for a NULL @p tap. Thread safety: any thread.
@@ -587,11 +594,15 @@ FETH_API FETH_WARN_UNUSED int feth_tap_recv(struct feth_tap *tap, struct feth_fr
  * @brief **feth_tap_send()** sends one Ethernet frame (header included, no FCS) out of the I/O
  * side: the host side receives it.
  * @return 0 on success, or: -EINVAL: NULL @p tap or @p frame, or fewer than 14 bytes;
- * -EMSGSIZE: longer than `max_frame` of feth_tap_get_info() (MTU + 18: room for an 802.1Q tag);
- * both refused before any system call (on Linux the kernel refuses an untagged frame longer
- * than MTU + 14 with -EMSGSIZE too); -ENOBUFS: the interface queue was full, the frame was
- * dropped (try again later); -ENETDOWN: the I/O side is down; -ENXIO: it was destroyed;
- * -ESHUTDOWN: after feth_tap_shutdown(); others from the kernel. Never raises SIGPIPE.
+ * -EMSGSIZE: longer than `max_frame` of feth_tap_get_info() (MTU + 18: room for an 802.1Q tag;
+ * 16384 at most up to macOS 14), or than what the I/O side takes now that another program
+ * lowered its MTU; refused before any system call but in that last case (on Linux the kernel
+ * refuses an untagged frame longer than MTU + 14 with -EMSGSIZE too); -ENOBUFS: the interface
+ * queue was full, the frame was dropped (try again later); -ENETDOWN: the I/O side is down;
+ * -ENXIO: it was destroyed (also while the kernel is still detaching it); -ESHUTDOWN: after
+ * feth_tap_shutdown(); others from the kernel. Never raises SIGPIPE. On macOS an AF_NDRV socket
+ * the kernel kills because an unrelated interface of the same unit went away (an `en1` for a
+ * `feth1`) is replaced without the caller noticing.
  * Thread safety: any thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_send(struct feth_tap *tap, const void *frame, size_t len);
@@ -601,10 +612,16 @@ FETH_API FETH_WARN_UNUSED int feth_tap_send(struct feth_tap *tap, const void *fr
  * path allows (BPF batch write and sendmmsg: up to 256 frames per call; PACKET_TX_RING: as
  * many as its ring holds).
  * @param frames @p n frames, each an iovec holding one whole frame.
- * @return how many frames were accepted, from the first: sending stops at the first frame that
- * is refused or fails, so a count below @p n says where to resume. When not even the first
- * frame is accepted, its error is returned (as feth_tap_send()). 0 when @p n is 0; -EINVAL for
- * a NULL @p tap, or NULL @p frames with @p n > 0. Thread safety: any thread.
+ * @return how many frames the kernel took, from the first: sending stops at the first frame
+ * that is refused or fails, so a count below @p n says where to resume, and resuming there
+ * never sends a frame twice. When not even the first frame is taken, its error is returned (as
+ * feth_tap_send()). 0 when @p n is 0; -EINVAL for a NULL @p tap, or NULL @p frames with @p n >
+ * 0. A frame the kernel took may still be dropped by a full interface queue, as any frame on a
+ * wire may be lost. macOS's BPF batch write (14.1+) sends a batch packet by packet and reports
+ * only the last packet's fate: when that one was dropped, the count stops before it (the
+ * frame to send again) and the drop is counted in `tx_err_nobufs`; a drop earlier in the batch
+ * is not reported by the kernel at all (docs/darwin-notes.md B9.4). Thread safety: any
+ * thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_send_batch(struct feth_tap *tap, const struct iovec *frames,
                                                   size_t n);
@@ -617,7 +634,9 @@ struct feth_tap_info {
 	uint8_t host_mac[FETH_MAC_LEN]; /**< the host side's Ethernet address */
 	uint8_t io_mac[FETH_MAC_LEN];   /**< the I/O side's */
 	uint32_t mtu;                   /**< MTU of the I/O side at open */
-	uint32_t max_frame;             /**< the longest frame the send calls accept */
+	uint32_t max_frame;             /**< the longest frame the send calls accept: MTU + 18;
+	                                     16384 at most up to macOS 14, where feth would wedge
+	                                     on a longer one */
 	uint32_t rx_bufsize;            /**< receive buffer in force (what the kernel granted) */
 	uint32_t send_path;             /**< FETH_TAP_SEND_*, never _AUTO: the one in use */
 	uint32_t flags;                 /**< FETH_TAP_ADOPT when the pair was adopted */

@@ -8,10 +8,11 @@
  * stands in for a Darwin one (Linux's struct ifreq is 40 bytes, Darwin's 32; Linux AF_INET6 is
  * 10, Darwin's 30).
  *
- * Values: docs/darwin-abi.md (measured with clang on the macOS 12.0 SDK, identical on arm64 and
- * x86_64) and docs/darwin-kernel.md (read from xnu). On Apple, darwin_abi_check.c includes the
- * SDK headers and _Static_asserts that every value and layout here equals the SDK's; values the
- * SDK does not have (if_fake_request, private BPF ioctls) are checked against the xnu numbers.
+ * Values: docs/darwin-notes.md, part A (measured with clang on the macOS 12.0 SDK, identical on
+ * arm64 and x86_64, C1) and the kernel rules of its other parts (read from xnu). On Apple,
+ * abi_check.c includes the SDK headers and _Static_asserts that every value and layout here
+ * equals the SDK's; values the SDK does not have (if_fake_request, private BPF ioctls) are
+ * checked against the xnu numbers.
  *
  * Only LP64 userlands (x86_64, arm64) are supported: feth needs macOS 10.13 or later, where
  * every supported process is 64-bit.
@@ -46,13 +47,13 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 #define DARWIN_SOCK_DGRAM 2
 #define DARWIN_SOCK_RAW   3
 
-/* Socket options (bsd/sys/socket.h; darwin-abi.md §3). */
+/* Socket options (bsd/sys/socket.h; darwin-notes.md A4.1). */
 #define DARWIN_SOL_SOCKET   0xffff
 #define DARWIN_SO_SNDBUF    0x1001
 #define DARWIN_SO_NOSIGPIPE 0x1022
-/* An NDRV socket's send buffer, soreserve(NDRVSNDQ) (darwin-kernel.md §4.1). */
+/* An NDRV socket's send buffer, soreserve(NDRVSNDQ) (darwin-notes.md N1.3). */
 #define DARWIN_NDRV_SNDQ 8192
-/* kern.ipc.maxsockbuf's default: the largest SO_SNDBUF (darwin-kernel.md §4.4). */
+/* kern.ipc.maxsockbuf's default: the largest SO_SNDBUF (darwin-notes.md N4.4). */
 #define DARWIN_MAXSOCKBUF_DEFAULT (8u << 20)
 /* IOV_MAX (sys/syslimits.h). */
 #define DARWIN_IOV_MAX 1024
@@ -70,7 +71,7 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 /* IF_MINMTU / IF_MAXMTU, the generic SIOCSIFMTU bounds (bsd/net/if.c). */
 #define DARWIN_IF_MINMTU 72
 #define DARWIN_IF_MAXMTU 65535
-/* feth in BSD mode caps its MTU at 16384 - 14 (darwin-kernel.md §2.4). */
+/* feth in BSD mode caps its MTU at 16384 - 14 (darwin-notes.md F3.2). */
 #define DARWIN_FETH_MTU_CEILING 16370
 /* net.link.fake.max_mtu: default 2048, accepts 1500..16370 (10.15+; absent on 10.13/10.14). */
 #define DARWIN_FETH_SYSCTL_MAX_MTU         "net.link.fake.max_mtu"
@@ -84,7 +85,7 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 #define DARWIN_SYSCTL_OSRELEASE       "kern.osrelease"
 #define DARWIN_OSRELEASE_FETH_NO_COPY 24
 
-/* ---- structs (LP64 layouts, darwin-abi.md §1.1 and the address addendum) ------------------- */
+/* ---- structs (LP64 layouts, darwin-notes.md A2) -------------------------------------------- */
 
 struct darwin_sockaddr {
 	uint8_t sa_len;
@@ -226,7 +227,7 @@ struct darwin_if_fake_request {
 #define DARWIN_IF_FAKE_G_CMD_NONE              0
 #define DARWIN_IF_FAKE_G_CMD_GET_PEER          1
 
-/* ---- interface ioctls, group 'i' (bsd/sys/sockio.h; values in darwin-abi.md §4) ------------ */
+/* ---- interface ioctls, group 'i' (bsd/sys/sockio.h; values in darwin-notes.md A3) ---------- */
 
 #define DARWIN_SIOCSIFFLAGS    DARWIN_IOC(DARWIN_IOC_IN, 'i', 16, 32)     /* 0x80206910 */
 #define DARWIN_SIOCGIFFLAGS    DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 17, 32)  /* 0xC0206911 */
@@ -245,7 +246,7 @@ struct darwin_if_fake_request {
 #define DARWIN_SIOCAIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 128)    /* 0x8080691A */
 #define DARWIN_SIOCDIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 288)    /* 0x81206919 */
 
-/* ---- BPF (bsd/net/bpf.h; darwin-kernel.md §1.3, §3) ---------------------------------------- */
+/* ---- BPF (bsd/net/bpf.h; darwin-notes.md A3, B) -------------------------------------------- */
 
 /* struct bpf_stat {u_int bs_recv; u_int bs_drop;} */
 struct darwin_bpf_stat {
@@ -261,11 +262,13 @@ struct darwin_timeval {
 };
 
 #define DARWIN_DLT_EN10MB 1
-/* sizeof(struct bpf_hdr) in userland (LP64): 20, the kernel's 18 plus padding (§3.3). Batch
- * write records use it as their bh_hdrlen, as xnu's bpf_write_batch test does. */
+/* sizeof(struct bpf_hdr) in userland (LP64): 20, the kernel's 18 plus padding (darwin-notes.md
+ * B3.1, B3.2). Batch write records use it as their bh_hdrlen, as xnu's bpf_write_batch test
+ * does (B9.2). */
 #define DARWIN_BPF_HDR_SIZE 20
-/* BPF write limits (§3.8): from macOS 14 a frame may exceed the MTU by BPF_WRITE_LEEWAY and a
- * write may carry BPF_WRITE_MAX bytes (14.1+); before, MTU + 14 and MCLBYTES. */
+/* BPF write limits (darwin-notes.md B8.3, B8.4): from macOS 14 a frame may exceed the MTU by
+ * BPF_WRITE_LEEWAY and a write may carry BPF_WRITE_MAX bytes (14.1+); before, MTU + 14 and
+ * MCLBYTES. */
 #define DARWIN_BPF_WRITE_LEEWAY 18
 #define DARWIN_BPF_WRITE_MAX    (16u << 20)
 #define DARWIN_MCLBYTES         2048
@@ -291,11 +294,11 @@ struct darwin_timeval {
 /* Generic file ioctls (group 'f', bsd/sys/filio.h). */
 #define DARWIN_FIONBIO  DARWIN_IOC(DARWIN_IOC_IN, 'f', 126, 4)  /* 0x8004667E */
 #define DARWIN_FIONREAD DARWIN_IOC(DARWIN_IOC_OUT, 'f', 127, 4) /* 0x4004667F */
-/* Private (absent from the SDK): values from xnu bsd/net/bpf.h, darwin-kernel.md §1.3. */
+/* Private (absent from the SDK): values from xnu bsd/net/bpf.h, darwin-notes.md A3. */
 #define DARWIN_BIOCGBATCHWRITE DARWIN_IOC(DARWIN_IOC_OUT, 'B', 142, 4) /* 0x4004428E */
 #define DARWIN_BIOCSBATCHWRITE DARWIN_IOC(DARWIN_IOC_IN, 'B', 143, 4)  /* 0x8004428F */
 
-/* Layout checks that hold on every host (darwin-abi.md §1.1 and addendum). */
+/* Layout checks that hold on every host (darwin-notes.md A2). */
 _Static_assert(sizeof(struct darwin_sockaddr) == 16, "sockaddr");
 _Static_assert(sizeof(struct darwin_sockaddr_in) == 16, "sockaddr_in");
 _Static_assert(_Alignof(struct darwin_sockaddr_in) == 4, "sockaddr_in alignment");

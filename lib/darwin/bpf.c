@@ -11,7 +11,8 @@
 #include "bpf.h"
 
 /* Finds a free /dev/bpfN: the kernel has no cloning node, minors that are open answer EBUSY,
- * and opening the highest node creates the next one, up to 256 (§3.1, tests/bpflib.c). */
+ * and opening the highest node creates the next one, up to 256 (darwin-notes.md B1.2, B1.3;
+ * xnu's tests/bpflib.c). */
 static int open_device(const struct feth__sys *s, int *ret_unit)
 {
 	int busy = 0;
@@ -53,8 +54,8 @@ static int configure(struct feth__bpf *b, const char *ifname)
 	uint32_t size = b->requested ? b->requested : FETH_BPF_DEFAULT_BUFSIZE, dlt = 0;
 	int r;
 
-	/* The size first: BIOCSBLEN after BIOCSETIF is EINVAL (§3.7). The kernel clamps the
-	 * value and writes it back (_IOWR). */
+	/* The size first: BIOCSBLEN after BIOCSETIF is EINVAL (darwin-notes.md B7.2). The kernel
+	 * clamps the value and writes it back (_IOWR). */
 	FETH_SYS_RETRY(r, s->ioctl(s->ctx, b->fd, DARWIN_BIOCSBLEN, &size));
 	if (r < 0)
 		return r;
@@ -70,15 +71,18 @@ static int configure(struct feth__bpf *b, const char *ifname)
 	FETH_SYS_RETRY(r, s->ioctl(s->ctx, b->fd, DARWIN_BIOCGDLT, &dlt));
 	if (r < 0)
 		return r;
-	/* feth attaches exactly one DLT, Ethernet (§2.3); anything else is not ours to parse. */
+	/* feth attaches exactly one DLT, Ethernet (darwin-notes.md F2.4); anything else is not ours
+	 * to parse. */
 	if (dlt != DARWIN_DLT_EN10MB)
 		return -EPROTO;
-	/* Wake readers on every packet, not on a full buffer (§3.5). */
+	/* Wake readers on every packet, not on a full buffer (darwin-notes.md B5.5). */
 	r = set_uint(s, b->fd, DARWIN_BIOCIMMEDIATE, 1);
-	/* See-sent 0 is direction IN: our own transmissions never come back to us (§3.7). */
+	/* See-sent 0 is direction IN: our own transmissions never come back to us
+	 * (darwin-notes.md B7.5). */
 	if (r == 0)
 		r = set_uint(s, b->fd, DARWIN_BIOCSSEESENT, 0);
-	/* Frames we write carry their own source MAC; needed for BPF write on feth (§3.8). */
+	/* Frames we write carry their own source MAC; needed for BPF write on feth
+	 * (darwin-notes.md B8.2). */
 	if (r == 0)
 		r = set_uint(s, b->fd, DARWIN_BIOCSHDRCMPLT, 1);
 	return r;
@@ -133,13 +137,14 @@ int feth__bpf_recv(struct feth__bpf *b, struct feth_frame *out, size_t max)
 	if (max == 0)
 		return 0;
 	if (!feth__bpf_walk_more(&b->walk)) {
-		/* Exactly the negotiated size: any other length is EINVAL on Darwin (§3.5). */
+		/* Exactly the negotiated size: any other length is EINVAL on Darwin
+		 * (darwin-notes.md B5.1). */
 		FETH_SYS_RETRY(got, s->read(s->ctx, b->fd, b->buf, b->bufsize));
 		if (got == -EAGAIN || got == -EWOULDBLOCK)
 			return 0; /* nothing to read */
 		if (got < 0)
 			return (int)got; /* ENXIO: the interface is gone */
-		/* 0 bytes is a read timeout, not end of file (§3.5). */
+		/* 0 bytes is a read timeout, not end of file (darwin-notes.md B5.3). */
 		if (got == 0 || (size_t)got > b->bufsize)
 			return got == 0 ? 0 : -EPROTO;
 		b->reads++;
@@ -173,7 +178,8 @@ int feth__bpf_batch_enable(struct feth__bpf *b)
 {
 	int r = set_uint(b->sys, b->fd, DARWIN_BIOCSBATCHWRITE, 1);
 
-	/* bpfioctl answers EINVAL to a request it does not know: macOS before 14.1 (§3.7). */
+	/* bpfioctl answers EINVAL to a request it does not know: macOS before 14.1
+	 * (darwin-notes.md B7.1, B7.7). */
 	if (r == -EINVAL)
 		return 0;
 	return r < 0 ? r : 1;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Darwin BPF receive device: open /dev/bpfN, configure it in the order the kernel demands,
- * read whole buffers and hand out frame views through the record walker. Every system call
- * goes through the sys seam. Section numbers (§) refer to docs/darwin-kernel.md.
+ * The Darwin BPF receive device (darwin-notes.md B): open /dev/bpfN, configure it in the order
+ * the kernel demands, read whole buffers and hand out frame views through the record walker.
+ * Every system call goes through the sys seam.
  */
 #ifndef FETH_DARWIN_BPF_H
 #define FETH_DARWIN_BPF_H

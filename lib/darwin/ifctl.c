@@ -2,7 +2,7 @@
 /*
  * The Darwin backend of interface control: feth interfaces driven by ioctl on a control
  * socket, and sysctlbyname for net.link.fake.max_mtu. Every system call goes through the sys
- * seam; every number comes from abi.h. Section numbers (§) refer to docs/darwin-kernel.md.
+ * seam; every number comes from abi.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,8 +32,9 @@ static int darwin_check_name(const char *name, int wildcard)
 /* ---- control socket ------------------------------------------------------------------------- */
 
 /*
- * One ioctl on a fresh control socket. Any socket carries group-'i' ioctls (§5); address
- * ioctls are handled by the socket's protocol, so they need an AF_INET or AF_INET6 socket.
+ * One ioctl on a fresh control socket. Any socket carries group-'i' ioctls (darwin-notes.md
+ * P1.1); address ioctls are handled by the socket's protocol, so they need an AF_INET or
+ * AF_INET6 socket (P1.2).
  */
 static int sys_ctl_ioctl(const struct feth__sys *s, int family, unsigned long req, void *arg)
 {
@@ -129,8 +130,9 @@ static int darwin_if_create(const struct feth__env *env, const char *name,
 		return r;
 	for (int tries = 0;; tries++) {
 		ifreq_init(&ifr, name);
-		/* SIOCIFCREATE and SIOCIFCREATE2 behave the same for feth (§2.2); xnu's tests use
-		 * the former. A wildcard "feth" comes back as the new name (_IOWR). */
+		/* SIOCIFCREATE and SIOCIFCREATE2 behave the same for feth (darwin-notes.md F1.2);
+		 * xnu's tests use the former. A wildcard "feth" comes back as the new name (_IOWR,
+		 * F1.5). */
 		r = ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFCREATE, &ifr);
 		if (r != -EBUSY || tries == CREATE_BUSY_RETRIES)
 			break;
@@ -140,7 +142,8 @@ static int darwin_if_create(const struct feth__env *env, const char *name,
 		return r;
 	ifr.ifr_name[DARWIN_IFNAMSIZ - 1] = '\0';
 	if (feth__unit(ifr.ifr_name, 0) < 0) {
-		/* Cannot happen with a kernel that behaves as §2.2 says; do not leave it behind. */
+		/* Cannot happen with a kernel that behaves as darwin-notes.md F1.5 says; do not
+		 * leave it behind. */
 		(void)ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFDESTROY, &ifr);
 		return -EPROTO;
 	}
@@ -156,7 +159,7 @@ static int darwin_if_destroy(const struct feth__env *env, const char *name)
 	return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFDESTROY, &ifr);
 }
 
-/* ---- peering (SIOCSDRVSPEC / SIOCGDRVSPEC with if_fake_request, §2.5-2.6) ------------------ */
+/* ---- peering (SIOCSDRVSPEC / SIOCGDRVSPEC with if_fake_request, darwin-notes.md F4) -------- */
 
 static int drvspec(const struct feth__env *env, unsigned long req, const char *name, uint32_t cmd,
                    struct darwin_if_fake_request *iffr)
@@ -231,7 +234,7 @@ static int darwin_if_set_mac(const struct feth__env *env, const char *name,
 	struct darwin_ifreq ifr;
 
 	/* sa_len must be exactly 6 (ETHER_ADDR_LEN); sa_family is ignored, AF_LINK as in xnu's
-	 * tests (§2.9). */
+	 * tests (darwin-notes.md F7.3). */
 	ifreq_init(&ifr, name);
 	ifr.ifr_ifru.ifru_addr.sa_len = FETH_MAC_LEN;
 	ifr.ifr_ifru.ifru_addr.sa_family = DARWIN_AF_LINK;
@@ -278,7 +281,7 @@ static int darwin_if_get_flags(const struct feth__env *env, const char *name, ui
 	return 0;
 }
 
-/* ---- addresses (darwin-abi.md, address addendum) ------------------------------------------ */
+/* ---- addresses (darwin-notes.md A2, P4, P5) ----------------------------------------------- */
 
 /* A netmask of prefix_len one-bits in `len` bytes. */
 static void prefix_mask(uint8_t *mask, size_t len, uint32_t prefix_len)
@@ -517,7 +520,8 @@ static int darwin_if_get_mac(const struct feth__env *env, const char *name,
 			continue;
 		memcpy(&sdl, e.sa, offsetof(struct darwin_sockaddr_dl, sdl_data));
 		at = offsetof(struct darwin_sockaddr_dl, sdl_data) + sdl.sdl_nlen;
-		/* No address (alen 0, §2.9) or one that is not Ethernet's: nothing to report. */
+		/* No address (alen 0, darwin-notes.md F7.3, P6.3) or one that is not Ethernet's:
+		 * nothing to report. */
 		if (sdl.sdl_alen != FETH_MAC_LEN || at + FETH_MAC_LEN > e.salen) {
 			r = -EADDRNOTAVAIL;
 			break;
@@ -530,7 +534,7 @@ static int darwin_if_get_mac(const struct feth__env *env, const char *name,
 	return r;
 }
 
-/* ---- the max_mtu sysctl (§2.4) -------------------------------------------------------------- */
+/* ---- the max_mtu sysctl (darwin-notes.md F3.2-F3.4) ----------------------------------------- */
 
 /* The file whose lock keeps the sysctl's raise, the creations and the restore of one process
  * from interleaving with another's (in the registry's directory). */

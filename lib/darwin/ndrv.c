@@ -24,7 +24,7 @@ int feth__ndrv_open(const struct feth__sys *sys, const char *ifname, uint32_t ma
 		return -ENOMEM;
 	n->sys = sys;
 	n->max_frame = max_frame;
-	/* Root only: ndrv_attach refuses others with EPERM (§4.1). */
+	/* Root only: ndrv_attach refuses others with EPERM (darwin-notes.md N1.2). */
 	n->fd = sys->socket(sys->ctx, DARWIN_AF_NDRV, DARWIN_SOCK_RAW, 0);
 	if (n->fd < 0) {
 		r = n->fd;
@@ -32,16 +32,17 @@ int feth__ndrv_open(const struct feth__sys *sys, const char *ifname, uint32_t ma
 		return r;
 	}
 	/* EPIPE after a destroy would otherwise come with SIGPIPE; MSG_NOSIGNAL was not honoured
-	 * by 10.13 (§4.6). */
+	 * by 10.13 (darwin-notes.md N5.3). */
 	r = set_int(sys, n->fd, DARWIN_SO_NOSIGPIPE, 1);
-	/* PR_ATOMIC: a frame larger than the send buffer (8192 by default) is EMSGSIZE (§4.4). */
+	/* PR_ATOMIC: a frame larger than the send buffer (8192 by default) is EMSGSIZE
+	 * (darwin-notes.md N4.4). */
 	if (r == 0 && max_frame > DARWIN_NDRV_SNDQ)
 		r = set_int(sys, n->fd, DARWIN_SO_SNDBUF, (int32_t)max_frame);
 	if (r == 0) {
 		n->addr.snd_len = sizeof(n->addr);
 		n->addr.snd_family = DARWIN_AF_NDRV;
 		feth__name_copy(n->addr.snd_name, ifname);
-		/* Exact name; binding to a down interface is allowed (§4.2). */
+		/* Exact name (darwin-notes.md N2.2); a down interface may be bound (N2.5). */
 		r = sys->bind(sys->ctx, n->fd, &n->addr, sizeof(n->addr));
 	}
 	if (r < 0) {
@@ -66,13 +67,13 @@ int feth__ndrv_send(struct feth__ndrv *n, const void *frame, size_t len)
 	ssize_t r;
 
 	/* The kernel does not check for a whole Ethernet header, and feth mishandles a shorter
-	 * frame (§4.4); nothing limits the size but the send buffer. */
+	 * frame (darwin-notes.md N4.3); nothing limits the size but the send buffer (N4.4). */
 	if (len < ETHER_HDR_LEN)
 		return -EINVAL;
 	if (len > n->max_frame)
 		return -EMSGSIZE;
 	/* sendto with the bound address: plain send() on an unconnected NDRV socket is
-	 * EDESTADDRREQ. The address itself is ignored (§4.4). */
+	 * EDESTADDRREQ. The address itself is ignored (darwin-notes.md N4.1). */
 	FETH_SYS_RETRY(r, s->sendto(s->ctx, n->fd, frame, len, 0, &n->addr, sizeof(n->addr)));
 	/* -EPIPE: the socket is dead for good (darwin-notes.md N5): its interface was destroyed,
 	 * or another of the same family and unit was (an `en1` for a `feth1`). */

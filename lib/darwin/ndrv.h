@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The AF_NDRV send socket: whole Ethernet frames out of one interface, unmodified. Every system
- * call goes through the sys seam. Section numbers (§) refer to docs/darwin-kernel.md.
+ * The AF_NDRV send socket (darwin-notes.md N): whole Ethernet frames out of one interface,
+ * unmodified. Every system call goes through the sys seam.
  */
 #ifndef FETH_DARWIN_NDRV_H
 #define FETH_DARWIN_NDRV_H
@@ -25,7 +25,7 @@ struct feth__ndrv {
  * `max_frame` bytes (the kernel's 8192 would refuse jumbo frames with EMSGSIZE).
  * Errors: -EPERM not root; -EADDRNOTAVAIL no such interface; -ENOBUFS max_frame above what the
  * kernel lets a socket buffer hold; -ENOMEM; others from the kernel. A failed bind poisons an
- * NDRV socket on Darwin (§4.2), so every attempt uses a new socket.
+ * NDRV socket on Darwin (darwin-notes.md N2.4), so every attempt uses a new socket.
  */
 int feth__ndrv_open(const struct feth__sys *sys, const char *ifname, uint32_t max_frame,
                     struct feth__ndrv **ret);

@@ -48,8 +48,8 @@ int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
 	tx->bpf = bpf;
 	feth__name_copy(tx->ifname, ifname);
 	if (path != FETH__TX_NDRV && bpf) {
-		/* Batch write: macOS 14.1+ (§3.8). Where it is missing, AUTO falls back to NDRV
-		 * and BPF to one frame per write. */
+		/* Batch write: macOS 14.1+ (darwin-notes.md B7.7, B9.1). Where it is missing, AUTO
+		 * falls back to NDRV and BPF to one frame per write. */
 		r = feth__bpf_batch_enable(bpf);
 		if (r == 1) {
 			tx->mode = FETH__TX_MODE_BATCH;
@@ -179,8 +179,8 @@ static int send_one(struct feth__tx *tx, const void *frame, size_t len)
 
 /*
  * One writev() of frames[0..n) as batch-write records: a 20-byte header (caplen == datalen,
- * hdrlen 20, no timestamp), the frame, zero padding to 4 bytes (§3.8). Returns how many
- * records the kernel consumed, or -errno.
+ * hdrlen 20, no timestamp), the frame, zero padding to 4 bytes (darwin-notes.md B9.2).
+ * Returns how many records the kernel consumed, or -errno.
  */
 static int write_batch(struct feth__tx *tx, const struct iovec *frames, size_t n)
 {

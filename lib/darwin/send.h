@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Darwin send paths behind one interface: AF_NDRV (one sendto per frame), BPF write (one
- * write per frame) and BPF batch write (many frames per writev, macOS 14.1+). Section numbers
- * (§) refer to docs/darwin-kernel.md.
+ * The Darwin send paths behind one interface: AF_NDRV (one sendto per frame, darwin-notes.md
+ * N4), BPF write (one write per frame, B8) and BPF batch write (many frames per writev, macOS
+ * 14.1+, B9).
  */
 #ifndef FETH_DARWIN_SEND_H
 #define FETH_DARWIN_SEND_H
@@ -68,7 +68,7 @@ struct feth__tx {
  * sends never come back to us); it may be NULL for FETH__TX_NDRV and FETH__TX_AUTO (which then
  * uses NDRV). Batch write is probed with BIOCSBATCHWRITE. The largest frame accepted:
  * MTU + 18 (an 802.1Q-tagged frame) for NDRV and batch write; min(MTU + 14, 2048) for single
- * BPF writes, the rule of the kernels without batch write (§3.8).
+ * BPF writes, the rule of the kernels without batch write (darwin-notes.md B8.4).
  * Errors: -EINVAL FETH__TX_BPF without `bpf`, or an unknown path; those of feth__ndrv_open();
  * -ENOMEM.
  */

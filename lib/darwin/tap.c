@@ -45,7 +45,7 @@ static int darwin_tap_open(const struct feth__env *env, const struct feth__tap_i
 		return -ENOMEM;
 	io->sys = env->sys;
 	feth__name_copy(io->ioname, req->io_name);
-	/* Receive first: the BPF descriptor is also a send path (§3.8). */
+	/* Receive first: the BPF descriptor is also a send path (darwin-notes.md B8, B9). */
 	r = feth__bpf_open(env->sys, req->io_name, req->rx_bufsize, &io->bpf);
 	if (r == 0)
 		r = feth__tx_open(env->sys, req->io_name, req->mtu, paths[req->send_path], io->bpf,

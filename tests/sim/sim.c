@@ -3,7 +3,6 @@
  * The simulated Darwin kernel's world: the seam table, descriptors, fault injection, the
  * net.link.fake sysctls and kern.osrelease, processes, the clock and the detacher thread.
  * Interfaces live in sim_if.c, their send path in sim_tx.c.
- * Section numbers (§) refer to docs/darwin-kernel.md.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
@@ -470,7 +469,8 @@ static int k_socket(void *ctx, int domain, int type, int protocol)
 	if (r)
 		return r;
 	if (domain == DARWIN_AF_NDRV) {
-		/* One protosw, SOCK_RAW protocol 0; ndrv_attach wants root (§4.1). */
+		/* One protosw, SOCK_RAW protocol 0 (darwin-notes.md N1.1); ndrv_attach wants
+		 * root (N1.2). */
 		if (type != DARWIN_SOCK_RAW)
 			return -EPROTOTYPE;
 		if (protocol != 0)
@@ -478,7 +478,7 @@ static int k_socket(void *ctx, int domain, int type, int protocol)
 		if (!sim->root)
 			return -EPERM;
 	} else {
-		/* The control sockets of §5. */
+		/* The control sockets of darwin-notes.md P1. */
 		if (domain != SIM_AF_UNIX && domain != DARWIN_AF_INET && domain != DARWIN_AF_INET6)
 			return -EAFNOSUPPORT;
 		if (type != SIM_SOCK_DGRAM && type != SIM_SOCK_STREAM)
@@ -864,9 +864,10 @@ static void s_sleep_us(void *ctx, uint32_t usec)
 }
 
 /* Counted and faulted under the lock; the wait itself is the host's poll() on the host
- * descriptors that stand for the simulated ones (BPF readiness follows §3.6 through them).
- * A wait that would last past the time a pending detach comes due lets the detacher run at
- * that time first (the simulated clock moves there), as it would while the caller sleeps. */
+ * descriptors that stand for the simulated ones (BPF readiness follows darwin-notes.md B6.1 and
+ * B6.2 through them). A wait that would last past the time a pending detach comes due lets the
+ * detacher run at that time first (the simulated clock moves there), as it would while the
+ * caller sleeps. */
 static int s_poll(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms)
 {
 	struct sim *sim = ctx;

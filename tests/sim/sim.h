@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A simulator of the Darwin kernel, for tests: it implements the sys seam (lib/sys.h) on Linux
- * with the semantics and errno values of docs/darwin-kernel.md (and cited xnu source where the
+ * with the semantics and errno values of docs/darwin-notes.md (and cited xnu source where the
  * doc is silent), so the Darwin backend runs unchanged against it.
  *
  * What it models: the feth cloner, peering, destroy (asynchronous: the detacher thread),
@@ -207,13 +207,13 @@ int32_t sim_fake_sysctl(const struct sim *sim, const char *name);
 /*
  * The host sends a frame out of `ifname` (e.g. an ARP request leaving the host side of a pair):
  * BPF devices attached to ifname see it outbound, those attached to its peer inbound, byte for
- * byte (§2.8), with any trailer or FCS the sender was created with. Delivery is immediate here
- * unless the sender's output is stalled (on Darwin it is asynchronous to the send). Without a
- * peer the frame vanishes, tapped nowhere. The stack's offloads apply: created with hwcsum, an
- * IPv4 frame leaves with a zero header checksum and TCP/UDP ones with only their pseudo-header
- * sum; without TSO, an IPv4/IPv6 TCP frame longer than MTU + 14 leaves as MTU-sized segments.
- * Returns 0; -ENXIO no such interface; -ENETDOWN ifname is not up; -ENOBUFS (or the error
- * given to sim_fail_enqueue) the send queue dropped it. No seam call is counted.
+ * byte (darwin-notes.md F6.4), with any trailer or FCS the sender was created with. Delivery is
+ * immediate here unless the sender's output is stalled (on Darwin it is asynchronous to the
+ * send). Without a peer the frame vanishes, tapped nowhere. The stack's offloads apply: created
+ * with hwcsum, an IPv4 frame leaves with a zero header checksum and TCP/UDP ones with only their
+ * pseudo-header sum; without TSO, an IPv4/IPv6 TCP frame longer than MTU + 14 leaves as MTU-sized
+ * segments. Returns 0; -ENXIO no such interface; -ENETDOWN ifname is not up; -ENOBUFS (or the
+ * error given to sim_fail_enqueue) the send queue dropped it. No seam call is counted.
  */
 int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len);
 
@@ -236,7 +236,7 @@ void sim_set_inbox(struct sim *sim, bool keep);
 int sim_bpf_listeners(struct sim *sim, const char *ifname);
 
 /* SIGPIPEs the kernel would have raised: sends that failed EPIPE on a socket without
- * SO_NOSIGPIPE (§4.6). A library that sets SO_NOSIGPIPE keeps this at 0. */
+ * SO_NOSIGPIPE (darwin-notes.md N5.3). A library that sets SO_NOSIGPIPE keeps this at 0. */
 uint64_t sim_sigpipes(const struct sim *sim);
 
 #endif /* FETH_SIM_H */

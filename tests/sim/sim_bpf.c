@@ -2,7 +2,7 @@
 /*
  * Simulated BPF devices: /dev/bpfN nodes created on demand, the store/hold/free buffers, the
  * record format, immediate and timed reads, see-sent, statistics, detach, and poll() readiness
- * through a real descriptor. Section numbers (§) refer to docs/darwin-kernel.md.
+ * through a real descriptor (darwin-notes.md B).
  *
  * What the simulator cannot do: block. A read that would sleep with no timeout and nothing
  * buffered returns -EDEADLK instead, so a test that relies on it fails loudly, unless the
@@ -20,18 +20,18 @@
 
 #include "sim_internal.h"
 
-#define BPF_HDRLEN       18 /* bif_hdrlen for DLT_EN10MB: WORDALIGN(14 + 18) - 14 (§3.3) */
+#define BPF_HDRLEN       18 /* for DLT_EN10MB: WORDALIGN(14 + 18) - 14 (darwin-notes.md B3.2) */
 #define BPF_HDR_MEMSET   20 /* the kernel zeroes sizeof(struct bpf_hdr) before filling it */
 #define BPF_WORDALIGN(x) (((x) + 3u) & ~(size_t)3u)
-#define BPF_DEFAULT_BUF  4096 /* debug.bpf_bufsize (§3.2) */
-#define BPF_FILL_BYTE    0xa5 /* fresh buffers are not zero: padding is not guaranteed (§3.3) */
+#define BPF_DEFAULT_BUF  4096 /* debug.bpf_bufsize (darwin-notes.md B2.1) */
+#define BPF_FILL_BYTE    0xa5 /* fresh buffers are not zero (padding: darwin-notes.md B3.4) */
 
 /* ---- readiness ------------------------------------------------------------------------------ */
 
 /*
- * poll()/kqueue EVFILT_READ (§3.6): an unattached descriptor reports ready (its select answers
- * ENXIO); immediate: ready when the hold or the store buffer holds data; otherwise when a hold
- * buffer is full. The host eventfd is made readable or drained to match.
+ * poll()/kqueue EVFILT_READ (darwin-notes.md B6.1, B6.2): an unattached descriptor reports ready
+ * (its select answers ENXIO); immediate: ready when the hold or the store buffer holds data;
+ * otherwise when a hold buffer is full. The host eventfd is made readable or drained to match.
  */
 static void update_ready(struct sim_bpf *d)
 {
@@ -95,13 +95,14 @@ static void catchpacket(struct sim *sim, struct sim_bpf *d, const uint8_t *pkt, 
 	uint16_t hdrlen = BPF_HDRLEN;
 	uint8_t *h;
 
-	/* A packet larger than the buffer is truncated to fit, and still stored (§3.3). */
+	/* A packet larger than the buffer is truncated to fit, and still stored
+	 * (darwin-notes.md B3.5). */
 	if (caplen > d->bufsize - BPF_HDRLEN)
 		caplen = d->bufsize - BPF_HDRLEN;
 	totlen = BPF_HDRLEN + caplen;
 	curlen = BPF_WORDALIGN(d->slen);
 	if (curlen + totlen > d->bufsize) {
-		/* No room: rotate if the free buffer is there, else drop (§3.4). */
+		/* No room: rotate if the free buffer is there, else drop (darwin-notes.md B4.3). */
 		if (!d->fbuf) {
 			d->dcount++;
 			return;
@@ -133,7 +134,8 @@ void sim__bpf_tap(struct sim *sim, struct sim_ifnet *ifp, bool outbound, const u
 
 		if (!d->open || d->ifp != ifp)
 			continue;
-		/* The direction filter comes before the receive count (bpf_tap_imp, §3.4). */
+		/* The direction filter comes before the receive count (bpf_tap_imp,
+		 * darwin-notes.md B4.2). */
 		if (outbound ? !d->see_out : !d->see_in)
 			continue;
 		d->rcount++;
@@ -146,7 +148,7 @@ void sim__bpf_ifdetach(struct sim *sim, struct sim_ifnet *ifp)
 {
 	for (int i = 0; i < sim->bpf_nodes; i++) {
 		if (sim->bpf[i].open && sim->bpf[i].ifp == ifp) {
-			/* bpfdetach: the buffered data stays readable (§3.9). */
+			/* bpfdetach: the buffered data stays readable (darwin-notes.md B10.2). */
 			sim->bpf[i].ifp = NULL;
 			update_ready(&sim->bpf[i]);
 		}
@@ -174,7 +176,7 @@ int sim__bpf_open(struct sim *sim, int minor, int flags)
 	struct sim_bpf *d;
 	int fd;
 
-	/* No such node: past the last one created (§3.1). */
+	/* No such node: past the last one created (darwin-notes.md B1.3). */
 	if (minor < 0 || minor >= sim->bpf_nodes)
 		return -ENOENT;
 	/* devfs makes the nodes 0600 root:wheel. */
@@ -190,8 +192,8 @@ int sim__bpf_open(struct sim *sim, int minor, int flags)
 	d->open = true;
 	d->fd = fd;
 	d->nonblock = (flags & O_NONBLOCK) != 0;
-	/* bpfopen defaults (§3.2): 4096 bytes, direction INOUT, not immediate, no timeout,
-	 * hdrcmplt 0, not attached. */
+	/* bpfopen defaults (darwin-notes.md B2.1): 4096 bytes, direction INOUT, not immediate, no
+	 * timeout, hdrcmplt 0, not attached. */
 	d->bufsize = BPF_DEFAULT_BUF;
 	d->see_in = d->see_out = true;
 	/* Opening the highest node makes the next one. */
@@ -224,7 +226,7 @@ ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len)
 	struct sim_bpf *d = &sim->bpf[minor];
 	size_t n;
 
-	/* Exactly the buffer size, before anything else (§3.5). */
+	/* Exactly the buffer size, before anything else (darwin-notes.md B5.1). */
 	if (len != d->bufsize)
 		return -EINVAL;
 	while (d->hlen == 0) {
@@ -268,11 +270,12 @@ ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len)
 }
 
 /*
- * bpf_movein's size checks for a frame of len bytes written with hdrcmplt 1 (§3.8). From macOS
- * 14: more than BPF_WRITE_MAX (65535 on 14.0, 16 MiB from 14.1) or than MTU + BPF_WRITE_LEEWAY
- * is EMSGSIZE (bpf.c@11417:466-487). Up to 13 the link header length (14) counts however the
- * header is written: fewer than 14 bytes or more than MCLBYTES is EIO first (bpf.c@8796.141.3:
- * 368-372), and only then more than MTU + 14 is EMSGSIZE (bpfwrite, @8796.141.3:1480-1486).
+ * bpf_movein's size checks for a frame of len bytes written with hdrcmplt 1 (darwin-notes.md
+ * B8.3, B8.4). From macOS 14: more than BPF_WRITE_MAX (65535 on 14.0, 16 MiB from 14.1) or than
+ * MTU + BPF_WRITE_LEEWAY is EMSGSIZE (bpf.c@11417:466-487). Up to 13 the link header length (14)
+ * counts however the header is written: fewer than 14 bytes or more than MCLBYTES is EIO first
+ * (bpf.c@8796.141.3:368-372), and only then more than MTU + 14 is EMSGSIZE (bpfwrite,
+ * @8796.141.3:1480-1486).
  */
 static int movein_len_ok(const struct sim *sim, const struct sim_ifnet *ifp, size_t len)
 {
@@ -347,12 +350,13 @@ static bool wbuf_room(struct sim *sim, size_t used, size_t len, size_t nframes)
 }
 
 /*
- * bpf_movein_batch (§3.8; bpf.c@11417:560-650): while at least sizeof(struct bpf_hdr) = 20 bytes
- * are left, 18 header bytes are read (uiomove); bh_hdrlen under 18, bh_caplen != bh_datalen, or
- * bh_hdrlen over what was left is EINVAL; the header bytes past 18 are skipped (uio_update);
- * a frame (caplen > 0) goes through bpf_movein's checks, a caplen over what is left being
- * EMSGSIZE (bpf.c@11417:466-470); then the padding to BPF_WORDALIGN(hdrlen + caplen) is
- * skipped (uio_update). Any error discards the whole batch. Collects the frames in sim->wbuf.
+ * bpf_movein_batch (darwin-notes.md B9.2, B9.3, B9.5; bpf.c@11417:560-650): while at least
+ * sizeof(struct bpf_hdr) = 20 bytes are left, 18 header bytes are read (uiomove); bh_hdrlen
+ * under 18, bh_caplen != bh_datalen, or bh_hdrlen over what was left is EINVAL; the header bytes
+ * past 18 are skipped (uio_update); a frame (caplen > 0) goes through bpf_movein's checks, a
+ * caplen over what is left being EMSGSIZE (bpf.c@11417:466-470); then the padding to
+ * BPF_WORDALIGN(hdrlen + caplen) is skipped (uio_update). Any error discards the whole batch.
+ * Collects the frames in sim->wbuf.
  */
 static int movein_batch(struct sim *sim, struct sim_bpf *d, struct kuio *u, size_t *ret_n)
 {
@@ -394,14 +398,14 @@ static int movein_batch(struct sim *sim, struct sim_bpf *d, struct kuio *u, size
 }
 
 /*
- * bpfwrite (§3.8; bpf.c@11417:1598-1735): not attached ENXIO, interface down ENETDOWN
- * (ifnet_detach takes it down before the detacher detaches BPF), nothing to write 0. One frame,
- * or a whole batch validated first, then dlil_output sends the chain packet by packet and keeps
- * only the last packet's error (dlil_output.c@11417:380-481), which write/writev return
- * although every byte was consumed (fp_writev, sys_generic.c@11417:578-617): an earlier
- * packet's drop is invisible, a last packet's error hides that the others went. Otherwise the
- * bytes consumed (a batch's unread tail of under 20 bytes, and what crossing skips took off the
- * count, not included); fp_writev also reports that count for EINTR and EWOULDBLOCK.
+ * bpfwrite (darwin-notes.md B8.1, B9.4; bpf.c@11417:1598-1735): not attached ENXIO, interface
+ * down ENETDOWN (ifnet_detach takes it down before the detacher detaches BPF), nothing to write
+ * 0. One frame, or a whole batch validated first, then dlil_output sends the chain packet by packet
+ * and keeps only the last packet's error (dlil_output.c@11417:380-481), which write/writev return
+ * although every byte was consumed (fp_writev, sys_generic.c@11417:578-617): an earlier packet's
+ * drop is invisible, a last packet's error hides that the others went. Otherwise the bytes consumed
+ * (a batch's unread tail of under 20 bytes, and what crossing skips took off the count, not
+ * included); fp_writev also reports that count for EINTR and EWOULDBLOCK.
  */
 ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int iovcnt)
 {
@@ -430,7 +434,8 @@ ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int 
 		r = movein_batch(sim, d, &u, &n);
 	} else if (!d->hdrcmplt) {
 		/* hdrcmplt 0 goes through the IPv4 framer, which rewrites the source MAC and needs
-		 * IPv4 attached (§3.8); libfeth always writes complete headers. Not modelled. */
+		 * IPv4 attached (darwin-notes.md B8.2); libfeth always writes complete headers. Not
+		 * modelled. */
 		r = -EOPNOTSUPP;
 	} else if ((r = movein_len_ok(sim, d->ifp, len)) == 0) {
 		if (!wbuf_room(sim, 0, len, 0))
@@ -450,7 +455,7 @@ ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int 
 	return r < 0 ? r : (ssize_t)(len - u.resid);
 }
 
-/* ---- ioctl (§3.7) --------------------------------------------------------------------------- */
+/* ---- ioctl (darwin-notes.md B7) ------------------------------------------------------------- */
 
 static uint32_t get_u32(const void *kbuf)
 {
@@ -469,7 +474,7 @@ static int set_timeout(struct sim_bpf *d, const struct darwin_timeval *tv)
 {
 	uint64_t us;
 
-	/* itimerfix, then whole ticks of 10 ms, rounded up (§3.5). */
+	/* itimerfix, then whole ticks of 10 ms, rounded up (darwin-notes.md B5.7). */
 	if (tv->tv_sec < 0 || tv->tv_sec > 100000000 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
 		return -EINVAL;
 	us = (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
@@ -528,7 +533,8 @@ int sim__bpf_ioctl(struct sim *sim, int minor, unsigned long req, void *kbuf)
 	case DARWIN_BIOCGDLT:
 		if (!d->ifp)
 			return -EINVAL;
-		/* feth attaches only DLT_EN10MB (§2.3); a loopback would be DLT_NULL (0). */
+		/* feth attaches only DLT_EN10MB (darwin-notes.md F2.4); a loopback would be
+		 * DLT_NULL (0). */
 		put_u32(kbuf, d->ifp->ether ? DARWIN_DLT_EN10MB : 0);
 		return 0;
 	case DARWIN_BIOCIMMEDIATE:
@@ -591,13 +597,14 @@ int sim__bpf_ioctl(struct sim *sim, int minor, unsigned long req, void *kbuf)
 		d->batch_write = get_u32(kbuf) != 0;
 		return 0;
 	case DARWIN_FIONBIO:
-		/* The generic layer sets FNONBLOCK; bpfioctl's own case is a no-op (§3.6). */
+		/* The generic layer sets FNONBLOCK; bpfioctl's own case is a no-op
+		 * (darwin-notes.md B6.5). */
 		d->nonblock = get_u32(kbuf) != 0;
 		return 0;
 	case DARWIN_FIONREAD:
 		/* The store buffer, plus the hold buffer only while no read is in progress on
 		 * macOS <= 13 (a read is never in progress here); the store buffer alone from 14
-		 * on (§3.6). */
+		 * on (darwin-notes.md B6.4). */
 		put_u32(kbuf,
 		        (uint32_t)(d->slen + (sim__macos_at_least(sim, 14, 0) ? 0 : d->hlen)));
 		return 0;

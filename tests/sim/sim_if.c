@@ -2,8 +2,8 @@
 /*
  * Simulated Darwin interfaces: the feth cloner, peering, destroy (and the detacher's part of
  * it), MTU, MAC, flags, IPv4/IPv6 addresses and SIOCGIFCONF, with the errno values and the
- * order of checks of xnu. Section numbers (§) refer to docs/darwin-kernel.md; where the doc is
- * silent, the xnu source read (xnu-11417.101.15) is cited at the place it decides.
+ * order of checks of xnu. Rules are cited from docs/darwin-notes.md; where it is silent, the
+ * xnu source read (xnu-11417.101.15) is cited at the place it decides.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -174,8 +174,8 @@ void sim__if_free_all(struct sim *sim)
 	sim->n_recycled = sim->cap_recycled = 0;
 }
 
-/* Whether an ifnet of this feth unit is still in use (§2.7): detached, its final part pending
- * (dlil_if_acquire's EBUSY, dlil_ctl.c@11417:73-96). */
+/* Whether an ifnet of this feth unit is still in use (darwin-notes.md F5.4, F1.6): detached, its
+ * final part pending (dlil_if_acquire's EBUSY, dlil_ctl.c@11417:73-96). */
 static bool tearing_down(struct sim *sim, int unit)
 {
 	for (size_t i = 0; i < sim->n_detaching; i++)
@@ -184,7 +184,7 @@ static bool tearing_down(struct sim *sim, int unit)
 	return false;
 }
 
-/* ---- the feth cloner (§2.2, §2.3) ----------------------------------------------------------- */
+/* ---- the feth cloner (darwin-notes.md F1, F2) ----------------------------------------------- */
 
 /* The net.link.fake values a new feth takes (if_fake.c@11417:3504-3562): what the sysctls say
  * now, after any write someone else makes at this very moment (sim_race_fake_sysctl). A knob
@@ -225,9 +225,9 @@ static int feth_create(struct sim *sim, int unit)
 	 * carries frames here. */
 	ifp->tso = bsd_mode && knob(sim, SIM_FAKE_TSO_SUPPORT, 13, 0, 0) != 0;
 	ifp->lro = knob(sim, SIM_FAKE_LRO, 14, 0, 0) != 0;
-	/* The maximum MTU is frozen now (§2.4): get_max_mtu(bsd_mode, max_mtu), 16370 capped by
-	 * the sysctl in BSD mode, the sysctl alone otherwise (if_fake.c@11417:959-973, 3561);
-	 * always 16370 before 10.15. */
+	/* The maximum MTU is frozen now (darwin-notes.md F3.2, F3.4): get_max_mtu(bsd_mode,
+	 * max_mtu), 16370 capped by the sysctl in BSD mode, the sysctl alone otherwise
+	 * (if_fake.c@11417:959-973, 3561); always 16370 before 10.15. */
 	max_mtu = knob(sim, SIM_FAKE_MAX_MTU, 10, 15, DARWIN_FETH_MTU_CEILING);
 	ifp->max_mtu = DARWIN_FETH_MTU_CEILING;
 	if (!bsd_mode || max_mtu < ifp->max_mtu)
@@ -293,7 +293,7 @@ static int feth_unpeer(struct sim_ifnet *ifp)
 	return 0;
 }
 
-/* if_clone_destroy (if.c@11417:693-750), then feth_clone_destroy (§2.7). */
+/* if_clone_destroy (if.c@11417:693-750), then feth_clone_destroy (darwin-notes.md F5.2). */
 static int if_clone_destroy(struct sim *sim, const char *name)
 {
 	struct sim_ifnet *ifp;
@@ -311,7 +311,7 @@ static int if_clone_destroy(struct sim *sim, const char *name)
 	return 0;
 }
 
-/* ---- SIOCSDRVSPEC / SIOCGDRVSPEC (§2.5, §2.6) ---------------------------------------------- */
+/* ---- SIOCSDRVSPEC / SIOCGDRVSPEC (darwin-notes.md F4) -------------------------------------- */
 
 /* feth_config: an empty peer unpeers; either side peered is EBUSY; self-peering allowed. */
 static int feth_config(struct sim_ifnet *ifp, struct sim_ifnet *peer)
@@ -661,9 +661,10 @@ static int in6_difaddr(struct sim_ifnet *ifp, const struct darwin_in6_ifreq *ifr
 }
 
 /*
- * Address requests are carried out by the socket's protocol (§5): SIOCAIFADDR/SIOCDIFADDR by
- * in_control on an AF_INET socket, the _IN6 forms by in6_control on an AF_INET6 socket. Any
- * other socket's protocol does not know them and the driver refuses them (EOPNOTSUPP).
+ * Address requests are carried out by the socket's protocol (darwin-notes.md P1.2):
+ * SIOCAIFADDR/SIOCDIFADDR by in_control on an AF_INET socket, the _IN6 forms by in6_control on
+ * an AF_INET6 socket. Any other socket's protocol does not know them and the driver refuses them
+ * (EOPNOTSUPP).
  */
 static int addr_ioctl(struct sim *sim, int domain, unsigned long req, void *kbuf)
 {
@@ -698,7 +699,7 @@ static int ifreq_ioctl(struct sim *sim, unsigned long req, struct darwin_ifreq *
 {
 	struct sim_ifnet *ifp;
 
-	/* ifioctl forces the name's last byte to NUL (§5). */
+	/* ifioctl forces the name's last byte to NUL (darwin-notes.md P3.1). */
 	ifr->ifr_name[DARWIN_IFNAMSIZ - 1] = '\0';
 	if (req == DARWIN_SIOCIFCREATE || req == DARWIN_SIOCIFCREATE2) {
 		/* Root first (if.c@11417:3874-3882); feth ignores SIOCIFCREATE2's params. */
@@ -721,7 +722,7 @@ static int ifreq_ioctl(struct sim *sim, unsigned long req, struct darwin_ifreq *
 		return 0;
 	case DARWIN_SIOCSIFFLAGS:
 		/* The generic layer applies what may change and ignores the driver's answer;
-		 * feth then makes RUNNING follow UP (§2.9). */
+		 * feth then makes RUNNING follow UP (darwin-notes.md F7.1). */
 		if (!sim->root)
 			return -EPERM;
 		ifp->flags = (uint16_t)((ifp->flags & IFF_CANTCHANGE) |
@@ -739,7 +740,8 @@ static int ifreq_ioctl(struct sim *sim, unsigned long req, struct darwin_ifreq *
 	case DARWIN_SIOCSIFMTU: {
 		int32_t mtu = ifr->ifr_ifru.ifru_mtu;
 
-		/* Root, then the generic bounds, then feth's (§2.4, if.c@11417:4038-4056). */
+		/* Root, then the generic bounds, then feth's (darwin-notes.md F3.1;
+		 * if.c@11417:4038-4056). */
 		if (!sim->root)
 			return -EPERM;
 		if (mtu < DARWIN_IF_MINMTU || mtu > DARWIN_IF_MAXMTU)
@@ -760,7 +762,7 @@ static int ifreq_ioctl(struct sim *sim, unsigned long req, struct darwin_ifreq *
 		uint8_t len = ifr->ifr_ifru.ifru_addr.sa_len;
 
 		/* Root (if.c@11417:4177-4183); then ifnet_set_lladdr: length 6, or 0 to clear
-		 * (§2.9). The value itself is not checked. */
+		 * (darwin-notes.md F7.3). The value itself is not checked. */
 		if (!sim->root)
 			return -EPERM;
 		if (!ifp->ether)

@@ -22,7 +22,7 @@
 /* The simulated clock starts here (seconds since the epoch). */
 #define SIM_EPOCH_S 1700000000
 
-/* Darwin socket domains and types (bsd/sys/socket.h; darwin-abi.md). */
+/* Darwin socket domains and types (bsd/sys/socket.h; darwin-notes.md A4.1). */
 #define SIM_AF_UNIX     1
 #define SIM_SOCK_STREAM 1
 #define SIM_SOCK_DGRAM  2
@@ -92,9 +92,9 @@ struct sim_ifnet {
 	uint16_t index;
 	uint16_t flags;
 	int mtu;
-	int max_mtu; /* feth: frozen at creation (§2.4) */
+	int max_mtu; /* feth: frozen at creation (darwin-notes.md F3.2) */
 	uint8_t mac[6];
-	uint8_t addrlen; /* 6, or 0 after SIOCSIFLLADDR with sa_len 0 (§2.9) */
+	uint8_t addrlen; /* 6, or 0 after SIOCSIFLLADDR with sa_len 0 (darwin-notes.md F7.3) */
 	struct sim_ifnet *peer;
 	struct sim_inbox *inbox; /* allocated on first delivery */
 	int n_ipv4;
@@ -130,11 +130,11 @@ struct sim_fd {
 	int domain; /* sockets: Darwin AF_* */
 	int type;
 	int minor; /* BPF: N of /dev/bpfN */
-	/* AF_NDRV sockets (§4) */
+	/* AF_NDRV sockets (darwin-notes.md N) */
 	struct sim_ifnet *nd_if; /* bound interface */
 	int nd_family, nd_unit;  /* of the bound interface; 0 once it went away */
-	bool nd_addr_set;        /* a bind was tried: every later bind is EINVAL (§4.2) */
-	bool nd_cantsend;        /* the bound interface went away (§4.6) */
+	bool nd_addr_set;        /* bind tried: every later bind is EINVAL (darwin-notes.md N2.4) */
+	bool nd_cantsend;        /* the bound interface went away (darwin-notes.md N5.1) */
 	bool nosigpipe;
 	uint32_t sndbuf;
 };
@@ -149,11 +149,11 @@ struct sim_inbox {
 };
 
 /* /dev/bpf0../dev/bpf3 exist at boot (NBPFILTER 4); opening the highest creates the next, up to
- * BPF_MAX_DEVICES (§3.1). */
+ * BPF_MAX_DEVICES (darwin-notes.md B1.2). */
 #define SIM_BPF_BOOT_NODES  4
 #define SIM_BPF_MAX_DEVICES 256
 
-/* One BPF descriptor (struct bpf_d), §3.2-§3.9. */
+/* One BPF descriptor (struct bpf_d), darwin-notes.md B2-B10. */
 struct sim_bpf {
 	bool open;
 	int fd; /* the host eventfd standing for it: readable exactly when Darwin's poll() says */
@@ -284,8 +284,9 @@ void sim__if_detach_final(struct sim *sim, struct sim_ifnet *ifp);
 
 /* ---- sim_tx.c ------------------------------------------------------------------------------ */
 
-/* dlil_output of one raw frame out of ifp (§2.8; NDRV send, one packet of a BPF write, the
- * host stack): returns 0 or -errno as dlil_output would (EQFULL/EQSUSPENDED turned into 0). */
+/* dlil_output of one raw frame out of ifp (darwin-notes.md F6; NDRV send, one packet of a BPF
+ * write, the host stack): returns 0 or -errno as dlil_output would (EQFULL/EQSUSPENDED turned
+ * into 0). */
 int sim__if_send(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len);
 /* ifnet_disable_output / ifnet_enable_output (the latter starts the interface). */
 int sim__if_set_stall(struct sim *sim, struct sim_ifnet *ifp, bool stall);
@@ -302,8 +303,8 @@ int sim__ndrv_setsockopt(struct sim *sim, struct sim_fd *f, int level, int name,
 int sim__ndrv_bind(struct sim *sim, struct sim_fd *f, const void *addr, size_t len);
 ssize_t sim__ndrv_sendto(struct sim *sim, struct sim_fd *f, const void *buf, size_t len, int flags,
                          const void *addr, size_t addrlen);
-/* KEV_DL_IF_DETACHING reached NDRV for ifp (§4.6): sockets bound to an interface of its
- * family and unit can send no more (ndrv.c@11417:345-356, 906-943). */
+/* KEV_DL_IF_DETACHING reached NDRV for ifp (darwin-notes.md N5.1): sockets bound to an
+ * interface of its family and unit can send no more (ndrv.c@11417:345-356, 906-943). */
 void sim__ndrv_ifdetach(struct sim *sim, struct sim_ifnet *ifp);
 /* An NDRV socket is closed: PF_NDRV leaves its interface unless another socket has the same
  * family and unit (ndrv_do_detach, ndrv.c@11417:614-637). */
@@ -317,10 +318,11 @@ void sim__bpf_close(struct sim *sim, int minor);
 ssize_t sim__bpf_read(struct sim *sim, int minor, void *buf, size_t len);
 ssize_t sim__bpf_write(struct sim *sim, int minor, const struct iovec *iov, int iovcnt);
 int sim__bpf_ioctl(struct sim *sim, int minor, unsigned long req, void *kbuf);
-/* A frame crosses ifp: every descriptor attached to it sees it in that direction (§3.4). */
+/* A frame crosses ifp: every descriptor attached to it sees it in that direction
+ * (darwin-notes.md B4.2). */
 void sim__bpf_tap(struct sim *sim, struct sim_ifnet *ifp, bool outbound, const uint8_t *frame,
                   size_t len);
-/* The detacher detaches the interface's descriptors (bpfdetach, §3.9). */
+/* The detacher detaches the interface's descriptors (bpfdetach, darwin-notes.md B10.1). */
 void sim__bpf_ifdetach(struct sim *sim, struct sim_ifnet *ifp);
 void sim__bpf_free_all(struct sim *sim);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Simulated AF_NDRV raw sockets (docs/darwin-kernel.md §4): root-only creation, bind and its
+ * Simulated AF_NDRV raw sockets (darwin-notes.md N): root-only creation, bind and its
  * poisoning, SO_SNDBUF and SO_NOSIGPIPE, sendto rules (EDESTADDRREQ, EMSGSIZE against the send
  * buffer, EINVAL, ENETDOWN), and EPIPE (with the SIGPIPE it would raise) after an interface of
  * the bound one's family and unit went away. A sent frame leaves the bound interface as it is,
@@ -11,7 +11,7 @@
 
 #include "sim_internal.h"
 
-#define MSG_NOSIGNAL_DARWIN 0x80000 /* darwin-abi.md §3 */
+#define MSG_NOSIGNAL_DARWIN 0x80000 /* darwin-notes.md A4.1 */
 #define ETHER_HDR_LEN       14
 
 int sim__ndrv_setsockopt(struct sim *sim, struct sim_fd *f, int level, int name, const void *val,
@@ -78,7 +78,7 @@ int sim__ndrv_bind(struct sim *sim, struct sim_fd *f, const void *addr, size_t l
 	/* ndrv_bind: no interface at all is EADDRNOTAVAIL before anything is recorded; then a
 	 * socket with an address is EINVAL; then the address is recorded before the name is
 	 * validated, so a bind that fails from here on poisons the socket: every later one is
-	 * EINVAL (§4.2; ndrv.c@11417:372-411). */
+	 * EINVAL (darwin-notes.md N2.4; ndrv.c@11417:372-411). */
 	if (sim->n_ifs == 0)
 		return -EADDRNOTAVAIL;
 	if (poisoned)

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulator on its own, against docs/darwin-kernel.md: raw seam calls with Darwin's
- * structs and request numbers, no library code in between. Section numbers (§) refer to the
- * doc.
+ * The simulator on its own, against docs/darwin-notes.md: raw seam calls with Darwin's
+ * structs and request numbers, no library code in between.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -149,7 +148,7 @@ static int32_t sysctl_get(struct w *w)
 	return v;
 }
 
-/* ---- the cloner (§2.2, §2.3) ---------------------------------------------------------------- */
+/* ---- the cloner (darwin-notes.md F1, F2) ---------------------------------------------------- */
 
 static void test_create_explicit_initial_state(void **state)
 {
@@ -216,9 +215,9 @@ static void test_create_busy_while_tearing_down(void **state)
 	sim_set_teardown_us(w->sim, 50000);
 	assert_int_equal(create(w, "feth4"), 0);
 	assert_int_equal(destroy(w, "feth4"), 0);
-	/* The name is gone at once (§2.7)... */
+	/* The name is gone at once (darwin-notes.md F5.3)... */
 	assert_int_not_equal(sim_if_state(w->sim, "feth4", &(struct sim_if_state){0}), 0);
-	/* ...but the same unit is EBUSY until the teardown has finished. */
+	/* ...but the same unit is EBUSY until the teardown has finished (F1.6). */
 	assert_int_equal(create(w, "feth4"), -EBUSY);
 	w->s->sleep_us(w->s->ctx, 49999);
 	assert_int_equal(create(w, "feth4"), -EBUSY);
@@ -259,7 +258,7 @@ static void test_root_checks(void **state)
 	assert_int_equal(sim_peer_count(w->sim), 0);
 }
 
-/* ---- peering (§2.5, §2.6) ------------------------------------------------------------------- */
+/* ---- peering (darwin-notes.md F4) ----------------------------------------------------------- */
 
 static void test_peer_rules(void **state)
 {
@@ -352,7 +351,7 @@ static void test_get_peer(void **state)
 	    -ENXIO);
 }
 
-/* ---- destroy (§2.7) ------------------------------------------------------------------------- */
+/* ---- destroy (darwin-notes.md F5) ----------------------------------------------------------- */
 
 static void test_destroy_rules(void **state)
 {
@@ -376,7 +375,7 @@ static void test_destroy_rules(void **state)
 	assert_int_equal(sim_if_count(w->sim), 2);
 }
 
-/* ---- MTU and the sysctl (§2.4, §2.10) ------------------------------------------------------- */
+/* ---- MTU and the sysctl (darwin-notes.md F3, F8) -------------------------------------------- */
 
 static void test_mtu_rules(void **state)
 {
@@ -457,7 +456,7 @@ static void test_old_macos_has_no_sysctl(void **state)
 	assert_int_equal(sysctl_get(w), 2048);
 }
 
-/* ---- flags, MAC (§2.9) ---------------------------------------------------------------------- */
+/* ---- flags, MAC (darwin-notes.md F7) -------------------------------------------------------- */
 
 static void test_flags(void **state)
 {
@@ -820,7 +819,7 @@ static void test_external_helpers(void **state)
 	assert_int_equal(sim_calls(w->sim), before); /* none of it goes through the seam */
 }
 
-/* ---- BPF devices (§3) ------------------------------------------------------------------------ */
+/* ---- BPF devices (darwin-notes.md B) --------------------------------------------------------- */
 
 static int bpf_open(struct w *w, int minor, int flags)
 {
@@ -1224,7 +1223,7 @@ static void test_bpf_flag_ioctls(void **state)
 	w->s->close(w->s->ctx, fd);
 }
 
-/* ---- AF_NDRV (§4) and BPF write (§3.8) ----------------------------------------------------- */
+/* ---- AF_NDRV (darwin-notes.md N) and BPF write (B8, B9) ------------------------------------ */
 
 static int ndrv_socket(struct w *w)
 {

@@ -154,7 +154,8 @@ void peer_assert_nothing_left(struct peer *p)
 {
 	char reg[4096];
 
-	/* Destroyed units finish their teardown in a second of simulated time (§2.7). */
+	/* Destroyed units finish their teardown in a second of simulated time
+	 * (darwin-notes.md F5.4). */
 	sim_sys(p->t->sim)->sleep_us(sim_sys(p->t->sim)->ctx, 1000000);
 	assert_int_equal(sim_open_fds(p->t->sim), 0);
 	assert_int_equal(sim_if_count(p->t->sim), 0);

@@ -302,7 +302,8 @@ static void test_mac(void **state)
 	static const uint8_t multicast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	static const uint8_t zero[6];
-	static const uint8_t kernel[6] = {0x66, 0x65, 0x74, 0x68, 0x01, 0x02}; /* §7.11 */
+	/* The address the kernel gives feth258 (darwin-notes.md F2.2). */
+	static const uint8_t kernel[6] = {0x66, 0x65, 0x74, 0x68, 0x01, 0x02};
 	struct sim_if_state st;
 	uint8_t got[6];
 

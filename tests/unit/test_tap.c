@@ -40,7 +40,8 @@ static void fill(uint8_t *f, size_t len, unsigned seed)
 	f[0] |= 0x01;
 }
 
-/* Lets a second of simulated time pass: destroyed units finish their teardown (§2.7). */
+/* Lets a second of simulated time pass: destroyed units finish their teardown
+ * (darwin-notes.md F5.4). */
 static void settle(struct testenv *t)
 {
 	const struct feth__sys *s = sim_sys(t->sim);
@@ -571,7 +572,7 @@ static void test_interface_vanishes(void **state)
 	r = feth_tap_send(tap, f, sizeof(f));
 	assert_int_equal(r, -ENXIO);
 	/* A detached BPF descriptor still answers BIOCGSTATS: bpfioctl refuses only a closed or
-	 * closing device (§3.7), and BIOCGSTATS just copies the counters
+	 * closing device (darwin-notes.md B7.1), and BIOCGSTATS just copies the counters
 	 * (bpf.c@xnu-11417.101.15:2348-2356). */
 	st = stats_of(tap);
 	assert_int_equal(st.rx_frames, 2);
