@@ -79,11 +79,11 @@ _Static_assert(sizeof(void *) == 8, "the Darwin ABI definitions assume an LP64 u
 #define DARWIN_FETH_SYSCTL_MAX_MTU_MIN     1500
 /* Up to macOS 14 feth copies every outgoing packet into one buffer of at most 16 KiB; a longer
  * packet is parked and the side never transmits again, while sends report success
- * (if_fake.c@10063:3373-3400, 3538-3545, 3582). macOS 15 (Darwin 24, xnu-11215) copies
- * nothing. */
-#define DARWIN_FETH_COPY_MAX          16384
-#define DARWIN_SYSCTL_OSRELEASE       "kern.osrelease"
-#define DARWIN_OSRELEASE_FETH_NO_COPY 24
+ * (if_fake.c@10063:3373-3400, 3538-3545, 3582). macOS 15 (xnu-11215) copies nothing, and
+ * is the first to have net.link.fake.vlan_tagging (if_fake.c@11215:154-156; absent from
+ * if_fake.c@10063): that sysctl's presence tells the two apart. */
+#define DARWIN_FETH_COPY_MAX            16384
+#define DARWIN_FETH_SYSCTL_VLAN_TAGGING "net.link.fake.vlan_tagging"
 
 /* ---- structs (LP64 layouts, darwin-notes.md A2) -------------------------------------------- */
 

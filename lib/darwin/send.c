@@ -13,22 +13,34 @@
 
 /*
  * The longest frame this kernel's feth carries without wedging: DARWIN_FETH_COPY_MAX up to
- * macOS 14, no limit of its own from macOS 15 (Darwin 24) on. The release comes from
- * kern.osrelease ("23.6.0" is macOS 14); when it cannot be read, the old kernels' limit holds.
+ * macOS 14, no limit of its own from macOS 15 on (darwin-notes.md F6.6). The release that
+ * dropped the copy is the one that added net.link.fake.vlan_tagging (F8.2), so the sysctl's
+ * presence tells them apart; when it cannot be read, the old kernels' limit holds.
  */
 static uint32_t feth_frame_ceiling(const struct feth__sys *s)
 {
-	char rel[32];
-	size_t len = sizeof(rel) - 1;
-	long major = 0;
+	int32_t v;
+	size_t len = sizeof(v);
 
-	if (s->sysctlbyname(s->ctx, DARWIN_SYSCTL_OSRELEASE, rel, &len, NULL, 0) == 0 &&
-	    len < sizeof(rel)) {
-		rel[len] = '\0';
-		for (size_t i = 0; i < len && rel[i] >= '0' && rel[i] <= '9' && major < 1000; i++)
-			major = major * 10 + (rel[i] - '0');
-	}
-	return major >= DARWIN_OSRELEASE_FETH_NO_COPY ? UINT32_MAX : DARWIN_FETH_COPY_MAX;
+	if (s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_VLAN_TAGGING, &v, &len, NULL, 0) == 0)
+		return UINT32_MAX;
+	return DARWIN_FETH_COPY_MAX;
+}
+
+/*
+ * The largest frame a path takes at this MTU: MTU + 14 up to MCLBYTES for a BPF write without
+ * batch write (darwin-notes.md B8); MTU + 18 for batch write (B9) and for NDRV, which has no
+ * size rule of its own but its send buffer, so it leaves room for an 802.1Q tag as BPF's write
+ * leeway does; never over what the kernel's feth carries (F6.6).
+ */
+static uint32_t path_limit(const struct feth__tx *tx, uint32_t mtu)
+{
+	uint32_t limit = mtu + DARWIN_BPF_WRITE_LEEWAY;
+
+	if (tx->mode == FETH__TX_MODE_BPF)
+		limit =
+		    mtu + ETHER_HDR_LEN < DARWIN_MCLBYTES ? mtu + ETHER_HDR_LEN : DARWIN_MCLBYTES;
+	return limit < tx->ceiling ? limit : tx->ceiling;
 }
 
 int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
@@ -51,27 +63,16 @@ int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
 		/* Batch write: macOS 14.1+ (darwin-notes.md B7.7, B9.1). Where it is missing, AUTO
 		 * falls back to NDRV and BPF to one frame per write. */
 		r = feth__bpf_batch_enable(bpf);
-		if (r == 1) {
+		if (r == 1)
 			tx->mode = FETH__TX_MODE_BATCH;
-			tx->max_frame = mtu + DARWIN_BPF_WRITE_LEEWAY;
-		} else if (r == 0 && path == FETH__TX_BPF) {
-			/* The kernels without batch write: frame <= MTU + 14 and <= MCLBYTES. */
+		else if (r == 0 && path == FETH__TX_BPF)
 			tx->mode = FETH__TX_MODE_BPF;
-			tx->max_frame = mtu + ETHER_HDR_LEN < DARWIN_MCLBYTES ? mtu + ETHER_HDR_LEN
-			                                                      : DARWIN_MCLBYTES;
-		}
 	}
-	if (r == 0 && !tx->mode) {
-		/* NDRV has no size rule of its own but its send buffer: MTU + 18 leaves room for an
-		 * 802.1Q tag, as BPF's write leeway does. */
+	if (r == 0 && !tx->mode)
 		tx->mode = FETH__TX_MODE_NDRV;
-		tx->max_frame = mtu + DARWIN_BPF_WRITE_LEEWAY;
-	}
 	if (r >= 0) {
-		/* Whatever the path, never a frame the kernel's feth would wedge on. */
 		tx->ceiling = feth_frame_ceiling(sys);
-		if (tx->max_frame > tx->ceiling)
-			tx->max_frame = tx->ceiling;
+		tx->max_frame = path_limit(tx, mtu);
 	}
 	if (r == 0 && tx->mode == FETH__TX_MODE_NDRV)
 		r = feth__ndrv_open(sys, ifname, tx->max_frame, &tx->ndrv);
@@ -103,7 +104,8 @@ static int failed(struct feth__tx *tx, int r)
 	if ((r == -ENETDOWN || r == -EPIPE) && feth__darwin_if_exists(tx->sys, tx->ifname) == 0)
 		r = -ENXIO;
 	if (r == -EPIPE)
-		r = -ENXIO; /* the socket could not be replaced: no way out but the tap's close */
+		r = -EIO; /* the new socket was killed too, the interface lives: the next send
+		           * replaces it again */
 	switch (-r) {
 	case ENOBUFS:
 		tx->stats.err_nobufs++;
@@ -247,14 +249,7 @@ static int limit_lowered(struct feth__tx *tx)
 
 	if (mtu < 0)
 		return 0;
-	if (tx->mode == FETH__TX_MODE_BPF)
-		limit = (uint32_t)mtu + ETHER_HDR_LEN < DARWIN_MCLBYTES
-		            ? (uint32_t)mtu + ETHER_HDR_LEN
-		            : DARWIN_MCLBYTES;
-	else
-		limit = (uint32_t)mtu + DARWIN_BPF_WRITE_LEEWAY;
-	if (limit > tx->ceiling)
-		limit = tx->ceiling;
+	limit = path_limit(tx, (uint32_t)mtu);
 	if (limit >= tx->max_frame)
 		return 0;
 	tx->max_frame = limit;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The simulated Darwin kernel's world: the seam table, descriptors, fault injection, the
- * net.link.fake sysctls and kern.osrelease, processes, the clock and the detacher thread.
+ * net.link.fake sysctls, processes, the clock and the detacher thread.
  * Interfaces live in sim_if.c, their send path in sim_tx.c.
  */
 #define _GNU_SOURCE /* pipe2 */
@@ -591,7 +591,8 @@ enum fake_kind {
 };
 
 /* net.link.fake.*: name, the first macOS that has it (the SYSCTL_* lines of if_fake.c in
- * xnu-4570.71.2, -6153.141.1, -7195.141.2, -8792.41.9, -10002.1.13), default, handler. */
+ * xnu-4570.71.2, -6153.141.1, -7195.141.2, -8792.41.9, -10002.1.13, -11215.1.10), default, handler.
+ */
 static const struct fake_sysctl {
 	const char *name;
 	int major, minor;
@@ -605,6 +606,7 @@ static const struct fake_sysctl {
     [SIM_FAKE_TRAILER_LENGTH] = {"net.link.fake.trailer_length", 11, 0, 0, FAKE_TRAILER},
     [SIM_FAKE_TSO_SUPPORT] = {"net.link.fake.tso_support", 13, 0, 0, FAKE_INT},
     [SIM_FAKE_LRO] = {"net.link.fake.lro", 14, 0, 0, FAKE_INT},
+    [SIM_FAKE_VLAN_TAGGING] = {DARWIN_FETH_SYSCTL_VLAN_TAGGING, 15, 0, 1, FAKE_INT},
     [SIM_FAKE_MAX_MTU] = {DARWIN_FETH_SYSCTL_MAX_MTU, 10, 15, DARWIN_FETH_SYSCTL_MAX_MTU_DEFAULT,
                           FAKE_MAX_MTU},
 };
@@ -694,33 +696,6 @@ static int fake_sysctl(struct sim *sim, int k, void *oldp, size_t *oldlenp, cons
 	return -err;
 }
 
-/* kern.osrelease: the Darwin release of the simulated macOS, "24.0.0" for 15.0 (Darwin is the
- * macOS major + 9 from macOS 11, minor + 4 for 10.x, major - 1 from macOS 26). The minor is
- * the simulator's approximation; the major is exact. */
-static int osrelease(struct sim *sim, void *oldp, size_t *oldlenp, const void *newp)
-{
-	char rel[32];
-	int major = sim->macos_major, dmaj;
-	size_t need;
-
-	dmaj = major >= 26 ? major - 1 : major >= 11 ? major + 9 : sim->macos_minor + 4;
-	snprintf(rel, sizeof(rel), "%d.%d.0", dmaj, major >= 11 ? sim->macos_minor : 0);
-	need = strlen(rel) + 1;
-	if (newp)
-		return -EPERM; /* CTLFLAG_RD (kern_newsysctl.c@11417:1821-1823) */
-	if (oldp) {
-		if (!oldlenp || *oldlenp < need) {
-			if (oldlenp)
-				*oldlenp = 0;
-			return -ENOMEM;
-		}
-		memcpy(oldp, rel, need);
-	}
-	if (oldlenp)
-		*oldlenp = need;
-	return 0;
-}
-
 static int k_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldlenp,
                           const void *newp, size_t newlen)
 {
@@ -729,8 +704,6 @@ static int k_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldle
 
 	if (r)
 		return r;
-	if (strcmp(name, "kern.osrelease") == 0)
-		return osrelease(sim, oldp, oldlenp, newp);
 	r = fake_find(sim, name);
 	if (r < 0)
 		return r;

@@ -6,7 +6,7 @@
  *
  * What it models: the feth cloner, peering, destroy (asynchronous: the detacher thread),
  * MTU, MAC, flags, IPv4/IPv6 addresses, SIOCGIFCONF, the net.link.fake sysctls read at
- * creation, kern.osrelease, root checks, control sockets, AF_NDRV sockets (sim_ndrv.c), the
+ * creation, root checks, control sockets, AF_NDRV sockets (sim_ndrv.c), the
  * feth send path (send queue, start, trailer/FCS, the peer's host stack; sim_tx.c) and BPF
  * devices (/dev/bpfN, buffers, reads, writes, statistics, detach, poll readiness; sim_bpf.c).
  * Regular files (the ownership registry) pass through to the host file system, so the

@@ -364,6 +364,26 @@ static void test_ndrv_killed_by_another_interface(void **state)
 	sim_run_detacher(t->sim);
 }
 
+/* The replacement socket killed as well while feth1 lives: a failure to retry (-EIO), not the
+ * interface gone (-ENXIO); the next send takes yet another socket and goes. */
+static void test_ndrv_killed_twice(void **state)
+{
+	struct testenv *t = T(state);
+	uint8_t f[60], got[128];
+	struct rig g;
+
+	fill(f, sizeof(f), 4);
+	rig_open(t, &g, 0, FETH__TX_NDRV);
+	sim_fail_kind(t->sim, SIM_CALL_SENDTO, EPIPE, 2);
+	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -EIO);
+	assert_int_equal(g.tx->stats.ndrv_renewed, 1);
+	assert_int_equal(g.tx->stats.err_gone, 0);
+	assert_int_equal(g.tx->stats.err_other, 1);
+	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), 0);
+	assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), 60);
+	rig_close(&g);
+}
+
 /* A destroyed I/O side: until the kernel's detacher runs, a BPF write is ENETDOWN
  * (darwin-notes.md F5.4); the send path reports the interface gone (-ENXIO), not down. */
 static void test_bpf_write_after_destroy(void **state)
@@ -507,6 +527,7 @@ int main(void)
 	    TEST(test_batch_after_mtu_lowered),
 	    TEST(test_frames_over_16k),
 	    TEST(test_ndrv_killed_by_another_interface),
+	    TEST(test_ndrv_killed_twice),
 	    TEST(test_bpf_write_after_destroy),
 	    TEST(test_open_refusals),
 	    TEST(test_every_seam_call_of_setup_fails),
