@@ -9,16 +9,6 @@
 #define V2_SLL TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
 #define V3_SLL TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
 
-static uint32_t load_status(const volatile uint32_t *s)
-{
-	return __atomic_load_n(s, __ATOMIC_ACQUIRE);
-}
-
-static void store_status(volatile uint32_t *s, uint32_t v)
-{
-	__atomic_store_n(s, v, __ATOMIC_RELEASE);
-}
-
 static struct tpacket_block_desc *block(const struct feth__ring *r, uint32_t i)
 {
 	return (struct tpacket_block_desc *)(void *)(r->base + (size_t)i * r->block_size);
@@ -47,7 +37,6 @@ void feth__ring_init(struct feth__ring *r, uint8_t *base, int v3, uint32_t block
 	r->nr = nr;
 	r->frame_size = frame_size;
 	r->per_block = v3 || !frame_size ? 1 : block_size / frame_size;
-	r->seq = 0; /* the kernel numbers its first block 1, but any is taken at first */
 }
 
 void feth__ring_release(struct feth__ring *r)
@@ -55,7 +44,7 @@ void feth__ring_release(struct feth__ring *r)
 	for (; r->held > 0; r->held--) {
 		if (r->v3) /* rx_gathering() reads it: the kernel resets it only when it reopens */
 			block(r, r->rel)->hdr.bh1.num_pkts = 0;
-		store_status(status_of(r, r->rel), TP_STATUS_KERNEL);
+		feth__ring_store_status(status_of(r, r->rel), TP_STATUS_KERNEL);
 		r->rel = (r->rel + 1) % r->nr;
 	}
 	/* Units are taken in ring order from here on: the next one held is the next one taken
@@ -79,7 +68,7 @@ static int next_v2(struct feth__ring *r, struct feth__ring_pkt *p)
 		if (r->held >= r->nr)
 			return 0; /* every slot was handed out by this receive */
 		h = slot(r, r->next);
-		if (!(load_status(&h->tp_status) & TP_STATUS_USER))
+		if (!(feth__ring_load_status(&h->tp_status) & TP_STATUS_USER))
 			return 0;
 		hold_next(r);
 		if (h->tp_mac < V2_SLL + sizeof(*sll) ||
@@ -112,7 +101,7 @@ static int open_block(struct feth__ring *r)
 	if (r->held >= r->nr)
 		return 0; /* every block was handed out by this receive */
 	b = block(r, r->next);
-	if (!(load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER))
+	if (!(feth__ring_load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER))
 		return 0;
 	if (r->seq && b->hdr.bh1.seq_num != r->seq) {
 		if (r->held > 0 || !feth__ring_resync(r))
@@ -187,7 +176,7 @@ int feth__ring_pending(const struct feth__ring *r)
 {
 	if (r->v3 && r->pkt_left > 0)
 		return 1;
-	return r->held < r->nr && (load_status(status_of(r, r->next)) & TP_STATUS_USER);
+	return r->held < r->nr && (feth__ring_load_status(status_of(r, r->next)) & TP_STATUS_USER);
 }
 
 int feth__ring_gathering(const struct feth__ring *r)
@@ -197,7 +186,7 @@ int feth__ring_gathering(const struct feth__ring *r)
 	if (!r->v3)
 		return 0;
 	b = block(r, r->next);
-	return !(load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER) &&
+	return !(feth__ring_load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER) &&
 	       __atomic_load_n(&b->hdr.bh1.num_pkts, __ATOMIC_RELAXED) > 0;
 }
 
@@ -212,7 +201,7 @@ int feth__ring_resync(struct feth__ring *r)
 		const struct tpacket_block_desc *b = block(r, i);
 		uint64_t s;
 
-		if (!(load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER))
+		if (!(feth__ring_load_status(&b->hdr.bh1.block_status) & TP_STATUS_USER))
 			continue;
 		s = b->hdr.bh1.seq_num;
 		if (best == r->nr || s < best_seq) {

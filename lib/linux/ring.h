@@ -46,6 +46,19 @@ struct feth__ring {
 	uint64_t resyncs;   /* times the reader found its place again */
 };
 
+/* A slot's or block's status word, shared with the kernel: read with acquire (the frame it
+ * covers is then complete), written with release (the unit is handed over whole). Also the
+ * send ring's slots. */
+static inline uint32_t feth__ring_load_status(const volatile uint32_t *s)
+{
+	return __atomic_load_n(s, __ATOMIC_ACQUIRE);
+}
+
+static inline void feth__ring_store_status(volatile uint32_t *s, uint32_t v)
+{
+	__atomic_store_n(s, v, __ATOMIC_RELEASE);
+}
+
 /* One frame as the kernel described it, whichever the ring's version. */
 struct feth__ring_pkt {
 	uint8_t *mac;     /* the frame's first byte */

@@ -99,16 +99,6 @@ static uint32_t pow2_at_least(uint64_t v)
 	return p;
 }
 
-static uint32_t load_status(const volatile uint32_t *s)
-{
-	return __atomic_load_n(s, __ATOMIC_ACQUIRE);
-}
-
-static void store_status(volatile uint32_t *s, uint32_t v)
-{
-	__atomic_store_n(s, v, __ATOMIC_RELEASE);
-}
-
 static int opt(struct feth__tap_io *io, int name, const void *val, size_t len)
 {
 	return io->sys->setsockopt(io->sys->ctx, io->fd, SOL_PACKET, name, val, len);
@@ -623,10 +613,10 @@ static int send_ring(struct feth__tap_io *io, const struct iovec *frames, size_t
 		for (f = 0; f < k; f++) {
 			uint32_t i = (start + (uint32_t)f) % io->tx_nr;
 
-			if (load_status(tx_status(io, i)) != TP_STATUS_AVAILABLE)
+			if (feth__ring_load_status(tx_status(io, i)) != TP_STATUS_AVAILABLE)
 				break; /* still the kernel's: the ring is full */
 			tx_fill(io, i, &frames[done + f]);
-			store_status(tx_status(io, i), TP_STATUS_SEND_REQUEST);
+			feth__ring_store_status(tx_status(io, i), TP_STATUS_SEND_REQUEST);
 		}
 		if (f == 0) {
 			if (k > 0)
@@ -637,15 +627,15 @@ static int send_ring(struct feth__tap_io *io, const struct iovec *frames, size_t
 		FETH_SYS_RETRY(
 		    r, io->sys->sendto(io->sys->ctx, io->fd, NULL, 0, MSG_DONTWAIT, NULL, 0));
 		for (; ok < f; ok++) {
-			uint32_t st =
-			    load_status(tx_status(io, (start + (uint32_t)ok) % io->tx_nr));
+			uint32_t st = feth__ring_load_status(
+			    tx_status(io, (start + (uint32_t)ok) % io->tx_nr));
 
 			if (st == TP_STATUS_SEND_REQUEST || (st & TP_STATUS_WRONG_FORMAT))
 				break;
 		}
 		for (size_t i = ok; i < f; i++)
-			store_status(tx_status(io, (start + (uint32_t)i) % io->tx_nr),
-			             TP_STATUS_AVAILABLE);
+			feth__ring_store_status(tx_status(io, (start + (uint32_t)i) % io->tx_nr),
+			                        TP_STATUS_AVAILABLE);
 		io->tx_head = (start + (uint32_t)ok) % io->tx_nr;
 		io->st.tx_frames += ok;
 		done += ok;
