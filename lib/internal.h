@@ -37,13 +37,13 @@ int feth__result_copy(void *dst, const void *src, size_t known_size);
 /* ---- platform backends ------------------------------------------------------------------ */
 
 struct feth__env;
-/* A backend's receive ring and send path of one tap. */
 /* What a backend's mtu_prepare() did, for its mtu_restore(): the value of the setting it found
  * and the one it set (0: it set none), and the lock it holds (-1: none). */
 struct feth__mtu_token {
 	uint32_t found, set;
 	int lock;
 };
+/* A backend's receive ring and send path of one tap. */
 struct feth__tap_io;
 
 /* What a backend's tap_open is asked for (checked by lib/tap.c: the send path and receive mode

@@ -86,7 +86,7 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 		io_mac[5] ^= 0x01;
 	}
 
-	/* feth fixes its maximum MTU at creation (docs/darwin-notes.md): raise it first. */
+	/* feth fixes its maximum MTU at creation (darwin-notes.md F3.2): raise it first. */
 	if (o.mtu) {
 		r = env->be->mtu_prepare(env, o.mtu, &tok);
 		if (r < 0)

@@ -307,9 +307,8 @@ int feth_tap_wait(struct feth_tap *tap, int timeout_ms)
 		return 1; /* frames of the last read still to hand out, or news */
 	s = tap->env->sys;
 	if (pause > 0 && timeout_ms != 0) {
-		/* The backend hands frames over one by one and the last drain was large: let a
-		 * batch gather instead of waking for every frame (see the backend's wait_limits).
-		 */
+		/* The last drain was large: let frames gather instead of waking for every one (the
+		 * backend's wait_limits says when). */
 		s->sleep_us(s->ctx, (uint32_t)pause);
 		if (is_shut(tap))
 			return -ESHUTDOWN;
@@ -335,8 +334,8 @@ int feth_tap_wait(struct feth_tap *tap, int timeout_ms)
 		/* An error condition is "ready" too: the receive call reports it. */
 		if (p[0].revents)
 			return 1;
-		/* The slice ran out: news the descriptor does not signal (the backend knows). */
-		/* Quiet for a whole slice: time to look at what the descriptor does not signal. */
+		/* The slice ran out: time to look for news the descriptor does not signal (the
+		 * backend knows what). */
 		quiet = limit >= 0 && t >= limit;
 		if (timeout_ms >= 0) {
 			timeout_ms -= t;
