@@ -384,7 +384,7 @@ static int darwin_if_addr(const struct feth__env *env, const char *name, int add
  * 16-byte name, then the sockaddr, as a whole 32-byte ifreq when sa_len <= 16 and otherwise
  * exactly sa_len bytes (a feth's sockaddr_dl is 20 or 24). ifconf() stops while more than 32
  * bytes are left and skips the rest of an interface's addresses when a long one does not fit
- * (if.c@xnu-11417.101.15:5132-5255), so a buffer with less than IFCONF_ENTRY_MAX to spare may
+ * (if.c@11417:5132-5255), so a buffer with less than IFCONF_ENTRY_MAX to spare may
  * have lost entries and is grown by ifconf_fetch().
  */
 struct ifconf_entry {
