@@ -710,36 +710,32 @@ static int k_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldle
 	return fake_sysctl(sim, r, oldp, oldlenp, newp, newlen);
 }
 
-int sim_set_fake_sysctl(struct sim *sim, const char *name, int32_t value)
+/* What someone else's sysctl write does: at once, or (race) just before the next create. */
+static int fake_set_external(struct sim *sim, const char *name, int32_t value, bool race)
 {
-	int k, r = 0;
+	int k, r;
 
 	pthread_mutex_lock(&sim->lock);
 	k = fake_find(sim, name);
-	if (k < 0)
-		r = k;
-	else if ((r = fake_check(fake_sysctls[k].kind, value)) == 0)
+	r = k < 0 ? k : -fake_check(fake_sysctls[k].kind, value);
+	if (r == 0 && race) {
+		sim->fake_race[k].armed = true;
+		sim->fake_race[k].value = value;
+	} else if (r == 0) {
 		sim->fake[k] = value;
-	else
-		r = -r;
+	}
 	pthread_mutex_unlock(&sim->lock);
 	return r;
 }
 
+int sim_set_fake_sysctl(struct sim *sim, const char *name, int32_t value)
+{
+	return fake_set_external(sim, name, value, false);
+}
+
 int sim_race_fake_sysctl(struct sim *sim, const char *name, int32_t value)
 {
-	int k, r = 0;
-
-	pthread_mutex_lock(&sim->lock);
-	k = fake_find(sim, name);
-	if (k < 0) {
-		r = k;
-	} else if ((r = -fake_check(fake_sysctls[k].kind, value)) == 0) {
-		sim->fake_race[k].armed = true;
-		sim->fake_race[k].value = value;
-	}
-	pthread_mutex_unlock(&sim->lock);
-	return r;
+	return fake_set_external(sim, name, value, true);
 }
 
 int32_t sim_fake_sysctl(const struct sim *sim, const char *name)
@@ -934,7 +930,6 @@ void sim_free(struct sim *sim)
 	free(sim->wbuf);
 	free(sim->wlens);
 	free(sim->obuf);
-	free(sim->sbuf);
 	free(sim->ndrv_ext);
 	free(sim->fds); /* host descriptors still open are the test's to report, not to close */
 	free(sim->ioctls);

@@ -95,8 +95,9 @@ void sim_fail_clear(struct sim *sim);
 #define SIM_EQSUSPENDED 0x10002
 /* The k-th enqueue from now (1 = the next) into any feth's send queue (from NDRV, a BPF write,
  * one packet of a batch write, the host stack) is dropped with `err`: a host errno (ENOBUFS is
- * what a full queue gives) is returned to the sender as -err; SIM_EQFULL and SIM_EQSUSPENDED
- * are reported as success, the packet lost all the same. One shot; k = 0 cancels. */
+ * what a full queue gives when no flow holds 15000 bytes, darwin-notes.md F6.7) is returned to the
+ * sender as -err; SIM_EQFULL and SIM_EQSUSPENDED are reported as success, the packet lost all the
+ * same. One shot; k = 0 cancels. */
 void sim_fail_enqueue(struct sim *sim, unsigned long k, int err);
 /* Enqueues into feth send queues so far (every packet that passed the IFF_UP check of the
  * start model; txstart-0 interfaces have no queue). */
@@ -209,10 +210,9 @@ int32_t sim_fake_sysctl(const struct sim *sim, const char *name);
  * BPF devices attached to ifname see it outbound, those attached to its peer inbound, byte for
  * byte (darwin-notes.md F6.4), with any trailer or FCS the sender was created with. Delivery is
  * immediate here unless the sender's output is stalled (on Darwin it is asynchronous to the
- * send). Without a peer the frame vanishes, tapped nowhere. The stack's offloads apply: created
- * with hwcsum, an IPv4 frame leaves with a zero header checksum and TCP/UDP ones with only their
- * pseudo-header sum; without TSO, an IPv4/IPv6 TCP frame longer than MTU + 14 leaves as MTU-sized
- * segments. Returns 0; -ENXIO no such interface; -ENETDOWN ifname is not up; -ENOBUFS (or the
+ * send). Without a peer the frame vanishes, tapped nowhere. The frame is taken as the stack
+ * built it (no offload is modelled: the library refuses a feth created with hwcsum or
+ * tso_support). Returns 0; -ENXIO no such interface; -ENETDOWN ifname is not up; -ENOBUFS (or the
  * error given to sim_fail_enqueue) the send queue dropped it. No seam call is counted.
  */
 int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len);

@@ -3,7 +3,7 @@
  * Simulated Darwin interfaces: the feth cloner, peering, destroy (and the detacher's part of
  * it), MTU, MAC, flags, IPv4/IPv6 addresses and SIOCGIFCONF, with the errno values and the
  * order of checks of xnu. Rules are cited from docs/darwin-notes.md; where it is silent, the
- * xnu source read (xnu-11417.101.15) is cited at the place it decides.
+ * xnu source read (xnu-11417.121.6) is cited at the place it decides.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,16 +131,13 @@ void sim__if_detach(struct sim *sim, struct sim_ifnet *ifp)
 void sim__if_detach_final(struct sim *sim, struct sim_ifnet *ifp)
 {
 	/* No NDRV socket can still be bound here: binding attached PF_NDRV, whose detach event
-	 * killed every socket of this family and unit. Kept safe all the same. */
-	for (size_t i = 0; i < sim->n_fds; i++) {
-		if (sim->fds[i].nd_if == ifp) {
-			sim->fds[i].nd_if = NULL;
-			sim->fds[i].nd_cantsend = true;
-		}
-	}
+	 * killed every socket of this family and unit (darwin-notes.md N5). */
+	for (size_t i = 0; i < sim->n_fds; i++)
+		if (sim->fds[i].nd_if == ifp)
+			abort(); /* the simulator's own model is broken */
 	for (size_t i = 0; i < sim->n_ndrv_ext; i++)
 		if (sim->ndrv_ext[i].nd_if == ifp)
-			sim->ndrv_ext[i].nd_if = NULL;
+			abort();
 	sim__bpf_ifdetach(sim, ifp);
 	sim__txq_purge(ifp);
 	sim__inbox_free(ifp->inbox);
@@ -912,23 +909,29 @@ int sim_if_detach_other(struct sim *sim, const char *name)
 int sim_if_create_external(struct sim *sim, const char *name)
 {
 	char n[DARWIN_IFNAMSIZ];
+	int r;
 
 	if (strlen(name) >= sizeof(n))
 		return -EINVAL;
 	snprintf(n, sizeof(n), "%s", name);
+	pthread_mutex_lock(&sim->lock);
 	sim__run_detacher(sim, false);
-	return sim__if_clone_create(sim, n);
+	r = sim__if_clone_create(sim, n);
+	pthread_mutex_unlock(&sim->lock);
+	return r;
 }
 
 int sim_if_peer_external(struct sim *sim, const char *a, const char *b)
 {
-	struct sim_ifnet *x = sim__ifunit(sim, a), *y = sim__ifunit(sim, b);
+	struct sim_ifnet *x, *y;
+	int r;
 
-	if (!x || !y)
-		return -ENXIO;
-	if (!x->feth || !y->feth)
-		return -EINVAL;
-	return feth_config(x, y);
+	pthread_mutex_lock(&sim->lock);
+	x = sim__ifunit(sim, a);
+	y = sim__ifunit(sim, b);
+	r = !x || !y ? -ENXIO : !x->feth || !y->feth ? -EINVAL : feth_config(x, y);
+	pthread_mutex_unlock(&sim->lock);
+	return r;
 }
 
 static int host_send(struct sim *sim, const char *ifname, const void *frame, size_t len)
@@ -937,7 +940,7 @@ static int host_send(struct sim *sim, const char *ifname, const void *frame, siz
 
 	if (!ifp)
 		return -ENXIO;
-	return sim__host_output(sim, ifp, frame, len);
+	return sim__if_send(sim, ifp, frame, len);
 }
 
 int sim_host_send(struct sim *sim, const char *ifname, const void *frame, size_t len)

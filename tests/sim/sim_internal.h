@@ -232,8 +232,6 @@ struct sim {
 	size_t cap_wlens;
 	uint8_t *obuf; /* a frame with its trailer and FCS (grown, never shrunk) */
 	size_t cap_obuf;
-	uint8_t *sbuf; /* the host stack's segments (grown, never shrunk) */
-	size_t cap_sbuf;
 	struct iovec uio[DARWIN_IOV_MAX]; /* a write's iovecs as the kernel walks them */
 
 	/* accounting and faults */
@@ -291,8 +289,6 @@ void sim__if_detach_final(struct sim *sim, struct sim_ifnet *ifp);
 int sim__if_send(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len);
 /* ifnet_disable_output / ifnet_enable_output (the latter starts the interface). */
 int sim__if_set_stall(struct sim *sim, struct sim_ifnet *ifp, bool stall);
-/* The host stack of ifp sends a frame (sim_host_send): offloads applied, then sim__if_send. */
-int sim__host_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len);
 /* Frees what the send path holds (queue, parked packet). */
 void sim__txq_purge(struct sim_ifnet *ifp);
 void sim__inbox_free(struct sim_inbox *in);

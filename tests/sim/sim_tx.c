@@ -3,7 +3,7 @@
  * The simulated feth send path, from dlil_output to the peer's host stack:
  *
  *   dlil_output (one packet at a time, dlil_output.c@11417:380-481)
- *     -> ifnet_enqueue: down is ENETDOWN (dlil.c@11417:3381-3405), then the send queue, one
+ *     -> ifnet_enqueue: down is ENETDOWN (dlil.c@11417:3364-3374), then the send queue, one
  *        FQ-CoDel flow with a drop limit of 2048 packets (classq_fq_codel.c@11417:477-545)
  *     -> feth_start on the starter thread (if_fake.c@11417:3829-3876; @10063:3508-3591, where
  *        every packet is first copied into one mbuf of at most 16 KiB)
@@ -16,9 +16,9 @@
  * an unstalled interface delivers synchronously, in order. The legacy path (txstart 0) calls
  * feth_output directly; Skywalk native mode (bsd_mode 0) drops what the BSD stack sends.
  *
- * The host stack's own output (sim_host_send) applies the offloads a new feth was created
- * with: hwcsum leaves checksums to the "hardware", and without TSO a TCP segment larger than
- * the MTU is cut into MTU-sized ones, as the stack would have sent them.
+ * The host stack's own output (sim_host_send) is taken as the stack built it: the frames a
+ * tap sees when a feth was created with hwcsum or tso_support (partial checksums, segments
+ * over the MTU) are not modelled, as the library refuses such a feth (darwin-notes.md F8.2).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,13 +27,6 @@
 #include "sim_internal.h"
 
 #define ETHER_HDR_LEN 14
-#define ETHERTYPE_IP  0x0800
-#define ETHERTYPE_IP6 0x86dd
-#define IPPROTO_TCP_  6
-#define IPPROTO_UDP_  17
-#define TH_FIN        0x01
-#define TH_PSH        0x08
-#define TH_CWR        0x80
 
 static const char feth_trailer[SIM_FETH_TRAILER_MAX + 1] = "trailertrailertrailertrailer";
 
@@ -240,8 +233,7 @@ static int enqueue(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame,
 		if (!ifp->peer)
 			return 0;
 		if (!copy_fits(sim, len)) {
-			if (!pkt_copy(&ifp->parked, frame, len))
-				ifp->parked.data = NULL;
+			(void)pkt_copy(&ifp->parked, frame, len); /* no mbuf: nothing parked */
 			return 0;
 		}
 		output_common(sim, ifp, ifp->peer, frame, len);
@@ -307,199 +299,4 @@ int sim__if_set_stall(struct sim *sim, struct sim_ifnet *ifp, bool stall)
 	if (!stall)
 		feth_start(sim, ifp);
 	return 0;
-}
-
-/* ---- the host stack's output ------------------------------------------------------------ */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t acc)
-{
-	for (; n > 1; p += 2, n -= 2)
-		acc += rd16(p);
-	if (n)
-		acc += (uint32_t)p[0] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffffu) + (acc >> 16);
-	return (uint16_t)acc;
-}
-
-/* What an IPv4 or IPv6 frame carries, for the offloads; false when it is neither. */
-struct l3 {
-	bool v6;
-	size_t ip, l4; /* offsets of the IP header and of the transport header */
-	size_t l4len;  /* transport header and payload */
-	uint8_t proto; /* IPPROTO_*, 0 when the offloads leave it alone */
-	bool fragment;
-};
-
-static bool parse_l3(const uint8_t *f, size_t len, struct l3 *o)
-{
-	uint16_t type;
-
-	memset(o, 0, sizeof(*o));
-	if (len < ETHER_HDR_LEN)
-		return false;
-	type = rd16(f + 12);
-	o->ip = ETHER_HDR_LEN;
-	if (type == ETHERTYPE_IP && len >= ETHER_HDR_LEN + 20 && (f[14] >> 4) == 4) {
-		size_t ihl = (size_t)(f[14] & 0xf) * 4, tot = rd16(f + 16);
-
-		if (ihl < 20 || tot < ihl || ETHER_HDR_LEN + tot > len)
-			return false;
-		o->l4 = o->ip + ihl;
-		o->l4len = tot - ihl;
-		o->proto = f[23];
-		o->fragment = (rd16(f + 20) & 0x3fff) != 0;
-		return true;
-	}
-	if (type == ETHERTYPE_IP6 && len >= ETHER_HDR_LEN + 40 && (f[14] >> 4) == 6) {
-		size_t plen = rd16(f + 18);
-
-		if (ETHER_HDR_LEN + 40 + plen > len)
-			return false;
-		o->v6 = true;
-		o->l4 = o->ip + 40;
-		o->l4len = plen;
-		o->proto = f[20]; /* no extension header is looked through */
-		return true;
-	}
-	return false;
-}
-
-/* The pseudo-header sum (in_pseudo / in6_pseudo), folded, not complemented. */
-static uint32_t pseudo(const uint8_t *f, const struct l3 *o)
-{
-	uint32_t acc = o->proto + (uint32_t)(o->l4len >> 16) + (uint32_t)(o->l4len & 0xffff);
-
-	if (o->v6)
-		return sum16(f + o->ip + 8, 32, acc);
-	return sum16(f + o->ip + 12, 8, acc);
-}
-
-static size_t csum_off(const struct l3 *o)
-{
-	return o->l4 + (o->proto == IPPROTO_TCP_ ? 16u : 6u);
-}
-
-/*
- * The checksums the stack leaves in f. With checksum offload (hwcsum 1: IFNET_CSUM_IP, TCP,
- * UDP and their IPv6 forms, if_fake.c@11417:3436-3439) the IPv4 header sum stays 0 and TCP and
- * UDP carry only their pseudo-header sum (ip_output; tcp_output and udp_output put in_pseudo
- * there for the hardware to finish). Without it, when `compute`, they are computed whole.
- */
-static void stack_csums(uint8_t *f, const struct l3 *o, bool offload, bool compute)
-{
-	bool l4 = (o->proto == IPPROTO_TCP_ || o->proto == IPPROTO_UDP_) && !o->fragment &&
-	          o->l4len >= (o->proto == IPPROTO_TCP_ ? 20u : 8u);
-
-	if (!o->v6 && (offload || compute)) {
-		size_t ihl = o->l4 - o->ip;
-
-		wr16(f + o->ip + 10, 0);
-		if (!offload)
-			wr16(f + o->ip + 10, (uint16_t)~fold(sum16(f + o->ip, ihl, 0)));
-	}
-	if (!l4 || !(offload || compute))
-		return;
-	wr16(f + csum_off(o), 0);
-	if (offload) {
-		wr16(f + csum_off(o), fold(pseudo(f, o)));
-	} else {
-		uint16_t c = (uint16_t)~fold(sum16(f + o->l4, o->l4len, pseudo(f, o)));
-
-		wr16(f + csum_off(o), o->proto == IPPROTO_UDP_ && c == 0 ? 0xffff : c);
-	}
-}
-
-/*
- * A TCP segment larger than the MTU, on an interface without TSO: the stack would have sent
- * MTU-sized segments (tcp_output cuts at the MSS; TSO lets it hand down up to IP_MAXPACKET,
- * if_fake.c@11417:3440-3441, 3582-3584). Each gets the headers, its share of the payload, the
- * sequence number advanced, FIN and PSH on the last only, CWR on the first only, a new IPv4
- * id, and its checksums. Returns the first error.
- */
-static int segment(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *f, const struct l3 *o)
-{
-	size_t thl = (size_t)(f[o->l4 + 12] >> 4) * 4, hdrs = o->l4 + thl, ipl = o->l4 - o->ip;
-	size_t payload = o->l4len - thl, mss = (size_t)ifp->mtu - ipl - thl;
-	uint32_t seq = (uint32_t)rd16(f + o->l4 + 4) << 16 | rd16(f + o->l4 + 6);
-	int first_err = 0;
-
-	if (!sim__reserve((void **)&sim->sbuf, &sim->cap_sbuf, hdrs + mss, 1))
-		return -ENOBUFS;
-	for (size_t off = 0, i = 0; off < payload; off += mss, i++) {
-		size_t n = payload - off < mss ? payload - off : mss;
-		uint8_t *s = sim->sbuf, fl;
-		struct l3 so = *o;
-		int r;
-
-		memcpy(s, f, hdrs);
-		memcpy(s + hdrs, f + hdrs + off, n);
-		so.l4len = thl + n;
-		if (o->v6) {
-			wr16(s + o->ip + 4, (uint16_t)so.l4len);
-		} else {
-			wr16(s + o->ip + 2, (uint16_t)(ipl + so.l4len));
-			wr16(s + o->ip + 4, (uint16_t)(rd16(f + o->ip + 4) + i));
-		}
-		wr16(s + o->l4 + 4, (uint16_t)((seq + off) >> 16));
-		wr16(s + o->l4 + 6, (uint16_t)(seq + off));
-		fl = f[o->l4 + 13];
-		if (off + n < payload)
-			fl &= (uint8_t) ~(TH_FIN | TH_PSH);
-		if (off > 0)
-			fl &= (uint8_t)~TH_CWR;
-		s[o->l4 + 13] = fl;
-		stack_csums(s, &so, ifp->hwcsum, true);
-		r = sim__if_send(sim, ifp, s, hdrs + n);
-		if (r < 0 && !first_err)
-			first_err = r;
-	}
-	return first_err;
-}
-
-/* Whether the stack would have cut this frame: a whole TCP segment (header length sane) longer
- * than MTU + 14, leaving room for payload in each piece, out of an interface without TSO. */
-static bool must_segment(const struct sim_ifnet *ifp, const uint8_t *f, size_t len,
-                         const struct l3 *o)
-{
-	size_t thl;
-
-	if (ifp->tso || o->proto != IPPROTO_TCP_ || o->fragment || o->l4len < 20 ||
-	    len <= (size_t)ifp->mtu + ETHER_HDR_LEN)
-		return false;
-	thl = (size_t)(f[o->l4 + 12] >> 4) * 4;
-	return thl >= 20 && thl <= o->l4len && (size_t)ifp->mtu > (o->l4 - o->ip) + thl;
-}
-
-int sim__host_output(struct sim *sim, struct sim_ifnet *ifp, const uint8_t *frame, size_t len)
-{
-	struct l3 o;
-	bool ip = parse_l3(frame, len, &o);
-
-	if (ip && must_segment(ifp, frame, len, &o))
-		return segment(sim, ifp, frame, &o);
-	if (ip && ifp->hwcsum) {
-		if (!sim__reserve((void **)&sim->sbuf, &sim->cap_sbuf, len, 1))
-			return -ENOBUFS;
-		memcpy(sim->sbuf, frame, len);
-		stack_csums(sim->sbuf, &o, true, false);
-		return sim__if_send(sim, ifp, sim->sbuf, len);
-	}
-	return sim__if_send(sim, ifp, frame, len);
 }
