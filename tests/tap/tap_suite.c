@@ -575,7 +575,7 @@ static void test_stall_light_stream(void **state)
 	if (burst == 0) {
 		printf("    (no ring to fill on %s)\n", peer_platform());
 		assert_int_equal(feth_tap_close(tap), 0);
-		return;
+		skip();
 	}
 	for (int round = 0; round < 3; round++) {
 		uint32_t got = 0;
@@ -743,7 +743,7 @@ static void test_slow_queue_shutdown(void **state)
 		if (r == -EOPNOTSUPP) {
 			assert_int_equal(feth_tap_close(tap), 0);
 			printf("    (no queueing discipline on %s)\n", peer_platform());
-			return;
+			skip();
 		}
 		assert_int_equal(r, 0);
 		a.in = b.in = info_of(tap);

@@ -585,7 +585,7 @@ static void test_interface_vanishes(void **state)
 struct gone_waiter {
 	struct feth_tap *tap;
 	int result;
-	atomic_int waiting;
+	atomic_int waiting, done;
 };
 
 /* Waits and receives, as a program's receiving thread, until an error. */
@@ -602,6 +602,7 @@ static void *gone_wait_thread(void *arg)
 			;
 	}
 	w->result = r;
+	atomic_store(&w->done, 1);
 	return NULL;
 }
 
@@ -623,11 +624,18 @@ static void test_interface_vanishes_detach_late(void **state)
 	assert_int_equal(feth_tap_open(NULL, &tap), 0);
 	w.tap = tap;
 	atomic_init(&w.waiting, 0);
+	atomic_init(&w.done, 0);
 	assert_int_equal(pthread_create(&th, NULL, gone_wait_thread, &w), 0);
-	while (!atomic_load(&w.waiting))
+	for (int i = 0; i < 10000 && !atomic_load(&w.waiting); i++)
 		usleep(1000);
 	usleep(20000);
 	assert_int_equal(feth_if_destroy("feth1"), 0);
+	/* 10 s at most: a waiter that never learns is released by a shutdown (-ESHUTDOWN), and the
+	 * test fails instead of hanging. */
+	for (int i = 0; i < 10000 && !atomic_load(&w.done); i++)
+		usleep(1000);
+	if (!atomic_load(&w.done))
+		assert_int_equal(feth_tap_shutdown(tap), 0);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(w.result, -ENXIO);
 	assert_int_equal(sim_detaching(t->sim), 1);
