@@ -174,6 +174,12 @@ int feth_if_get_mtu(const char *name, struct feth_mtu *ret_mtu)
 	r = env->be->if_get_mtu(env, name, &m);
 	if (r < 0)
 		return r;
+	/* The kernel's range may be wider than what feth_if_set_mtu() accepts (a veth's is
+	 * 68..65535): report the part of it that can be set; a maximum of 0 is no limit. */
+	if (m.min < FETH_MTU_MIN)
+		m.min = FETH_MTU_MIN;
+	if (m.max == 0 || m.max > FETH_MTU_MAX)
+		m.max = FETH_MTU_MAX;
 	*ret_mtu = m;
 	return 0;
 }

@@ -82,6 +82,7 @@ struct feth__backend {
 	int (*if_get_peer)(const struct feth__env *env, const char *name,
 	                   char ret_peer[FETH_IFNAMSIZ]);
 	int (*if_set_mtu)(const struct feth__env *env, const char *name, uint32_t mtu);
+	/* The kernel's range (max 0: none); feth_if_get_mtu() narrows it to what can be set. */
 	int (*if_get_mtu)(const struct feth__env *env, const char *name, struct feth_mtu *ret);
 	int (*if_set_mac)(const struct feth__env *env, const char *name,
 	                  const uint8_t mac[FETH_MAC_LEN]);
@@ -95,6 +96,10 @@ struct feth__backend {
 	 * given or, for "feth", the lowest free units (NULL: create one by one, then peer). */
 	int (*pair_create)(const struct feth__env *env, const char *host, const char *io,
 	                   char ret_host[FETH_IFNAMSIZ], char ret_io[FETH_IFNAMSIZ]);
+	/* Makes the I/O side of a new pair the tap's port rather than a host of its own (NULL:
+	 * nothing to do). Called once both sides exist and are recorded, before anything brings
+	 * them up; a failure undoes the pair. */
+	int (*pair_io_setup)(const struct feth__env *env, const char *io);
 	/* Names of the platform's interfaces of our kind, sorted; returns how many exist
 	 * (possibly more than max). */
 	int (*if_list)(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max);

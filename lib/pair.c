@@ -112,6 +112,11 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 		env->be->mtu_restore(env, &tok);
 		prepared = 0;
 	}
+	if (env->be->pair_io_setup) {
+		r = env->be->pair_io_setup(env, p.io_name);
+		if (r < 0)
+			goto fail;
+	}
 
 	if (!env->be->pair_create) {
 		r = feth_if_set_peer(p.host_name, p.io_name);

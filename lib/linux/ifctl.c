@@ -436,14 +436,12 @@ static int linux_if_get_mtu(const struct feth__env *env, const char *name, struc
 
 	if (r < 0)
 		return r;
-	/*
-	 * The kernel's range is wider (68..65535: net/ethernet/eth.c:ether_setup() and
-	 * drivers/net/veth.c:veth_setup()) than what feth_if_set_mtu() accepts: report the part
-	 * of it that can be set. A maximum of 0 is no limit (net/core/dev.c:dev_validate_mtu()).
-	 */
+	/* The kernel's range (68..65535 for a veth: net/ethernet/eth.c:ether_setup(),
+	 * drivers/net/veth.c:veth_setup()); a maximum of 0 is no limit
+	 * (net/core/dev.c:dev_validate_mtu()). lib/ifctl.c narrows it to what can be set. */
 	ret->current = l.mtu;
-	ret->min = l.min_mtu > FETH_MTU_MIN ? l.min_mtu : FETH_MTU_MIN;
-	ret->max = l.max_mtu && l.max_mtu < FETH_MTU_MAX ? l.max_mtu : FETH_MTU_MAX;
+	ret->min = l.min_mtu;
+	ret->max = l.max_mtu;
 	return 0;
 }
 
@@ -728,7 +726,7 @@ static int free_units(struct nl *nl, char host[FETH_IFNAMSIZ], char io[FETH_IFNA
  * /proc/sys/net/ipv6), or this interface has none (its conf/<name> directory exists only while
  * it does, net/ipv6/addrconf.c:ipv6_add_dev()): nothing to turn off.
  */
-static int io_ipv6_off(const struct feth__env *env, const char *io)
+static int linux_pair_io_setup(const struct feth__env *env, const char *io)
 {
 	const struct feth__sys *s = env->sys;
 	char path[64];
@@ -802,11 +800,6 @@ static int linux_pair_create(const struct feth__env *env, const char *host, cons
 		if (r != -EEXIST || !wildcard || tries == PAIR_TRIES)
 			break;
 	}
-	if (r == 0) {
-		r = io_ipv6_off(env, ret_io);
-		if (r < 0)
-			(void)link_del(&nl, ret_host); /* its peer goes with it */
-	}
 	nl_close(&nl);
 	return r;
 }
@@ -842,6 +835,7 @@ const struct feth__backend feth__backend_linux = {
     .if_addr = linux_if_addr,
     .if_list = linux_if_list,
     .pair_create = linux_pair_create,
+    .pair_io_setup = linux_pair_io_setup,
     .mtu_prepare = linux_mtu_prepare,
     .mtu_restore = linux_mtu_restore,
     .tap = &feth__tap_ops_linux,

@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE /* unshare */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -89,20 +88,6 @@ int peer_slow_queue(struct peer *p, const char *ifname)
 	snprintf(cmd, sizeof(cmd),
 	         "tc qdisc add dev %s root tbf rate 8kbit burst 1600 limit 100000", ifname);
 	return system(cmd) == 0 ? 0 : -EIO;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the directory's own */
 }
 
 /* A network namespace of our own, without IPv6 (no neighbour discovery, no MLD). */
