@@ -66,8 +66,8 @@ start() {
 }
 
 stop() {
-  kill -TERM $pids 2> /dev/null
-  wait $pids 2> /dev/null
+  # shellcheck disable=SC2086 # a list of pids
+  [ -n "$pids" ] && stop_pids $pids
   pids=""
 }
 

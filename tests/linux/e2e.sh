@@ -36,8 +36,8 @@ pids=""
 pass=0
 fail=0
 cleanup() {
-  for p in $pids; do kill -TERM "$p" 2> /dev/null; done
-  for p in $pids; do wait "$p" 2> /dev/null; done
+  # shellcheck disable=SC2086 # a list of pids
+  [ -n "$pids" ] && stop_pids $pids
   for n in $namespaces; do ip netns del "$n" 2> /dev/null; done
   if [ -n "${FETH_E2E_KEEP:-}" ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
@@ -79,11 +79,9 @@ in_ns() {
 }
 # wait_for FILE PATTERN
 . "$(dirname "$0")/lib.sh"
-# stop PID: SIGTERM (a background job of a script ignores SIGINT), then wait for it; its
-# exit status.
+# stop PID: ends it (stop_pids, bounded); its exit status.
 stop() {
-  kill -TERM "$1" 2> /dev/null
-  wait "$1"
+  stop_pids "$1"
 }
 count() { # count PCAP FILTER: frames of PCAP that match the display filter
   tshark -r "$1" -Y "$2" 2> /dev/null | wc -l | tr -d ' '
@@ -220,12 +218,10 @@ start_relay() {
 }
 # wait_listen NS PORT: up to 5 s for a TCP listener on PORT in NS.
 wait_listen() {
-  i=0
-  until [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; do
-    i=$((i + 1))
-    [ "$i" -gt 50 ] && return 1
-    sleep 0.1
-  done
+  wait_until listening "$1" "$2"
+}
+listening() { # listening NS PORT
+  [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]
 }
 # start_capture FILE: fethdump --adopt feth0 -w FILE in A; its pid in $last.
 start_capture() {
@@ -258,7 +254,7 @@ gso() {
     not_ok "$2: the receiver did not start: $(cat "$work/gso-$1.log")"
     return
   fi
-  in_ns "$wa" "$udp_gso" send --dst 10.81.0.2 --port 5301 --bytes 65000 --gso 1400 --user nobody > "$work/gso-send-$1.log" 2>&1
+  in_ns "$wa" timeout 30 "$udp_gso" send --dst 10.81.0.2 --port 5301 --bytes 65000 --gso 1400 --user nobody > "$work/gso-send-$1.log" 2>&1
   rc=$?
   check "$2: $(cut -c10- "$work/gso-send-$1.log" | head -n 1)" [ "$rc" -eq 0 ]
   wait "$gpid"
@@ -329,8 +325,7 @@ wire() {
   stop "$dpid"
   check_wire "$work/wire-on.pcap" "A's wire, offloads back on" "${max:-1518}"
 
-  kill -TERM "$spid" 2> /dev/null
-  wait "$spid" 2> /dev/null
+  stop_pids "$spid"
   stop "$ra"
   check "tap_relay A stopped cleanly on SIGTERM" [ $? -eq 0 ]
   stop "$rb"

@@ -1,12 +1,39 @@
 # Shell helpers of the Linux end-to-end test (e2e.sh) and the wire benchmark
 # (tests/bench/wire.sh), sourced by both.
 
-# wait_for FILE PATTERN: up to 5 s for PATTERN to appear in FILE; 1 when it does not.
-wait_for() {
-  i=0
-  until grep -q "$2" "$1" 2> /dev/null; do
-    i=$((i + 1))
-    [ "$i" -gt 50 ] && return 1
+# wait_until CMD...: up to 5 s for CMD to succeed; 1 when it does not.
+wait_until() {
+  _wu_i=0
+  until "$@"; do
+    _wu_i=$((_wu_i + 1))
+    [ "$_wu_i" -gt 50 ] && return 1
     sleep 0.1
   done
+}
+
+# wait_for FILE PATTERN: up to 5 s for PATTERN to appear in FILE; 1 when it does not.
+wait_for() {
+  wait_until grep -q "$2" "$1" 2> /dev/null
+}
+
+# stop_pids PID...: SIGTERM (a background job of a script ignores SIGINT), up to 5 s for them
+# to end, then SIGKILL for any left; reaps them. The exit status of the last one.
+stop_pids() {
+  # (names of its own: sh has no local variables, and callers loop over theirs)
+  _sp_i=0
+  _sp_rc=0
+  kill -TERM "$@" 2> /dev/null
+  while [ "$_sp_i" -lt 50 ]; do
+    _sp_alive=""
+    for _sp_p in "$@"; do kill -0 "$_sp_p" 2> /dev/null && _sp_alive=1; done
+    [ -z "$_sp_alive" ] && break
+    _sp_i=$((_sp_i + 1))
+    sleep 0.1
+  done
+  [ -n "$_sp_alive" ] && kill -KILL "$@" 2> /dev/null
+  for _sp_p in "$@"; do
+    wait "$_sp_p" 2> /dev/null
+    _sp_rc=$?
+  done
+  return $_sp_rc
 }

@@ -389,7 +389,11 @@ int main(int argc, char **argv)
 	if (!sock || !peer)
 		return usage("--socket and --peer are needed");
 	r = calloc(1, sizeof(*r));
-	if (!r || set_path(&self, sock) < 0 || set_path(&r->peer, peer) < 0) {
+	if (!r) {
+		fprintf(stderr, "tap_relay: out of memory\n");
+		return EXIT_FAILURE;
+	}
+	if (set_path(&self, sock) < 0 || set_path(&r->peer, peer) < 0) {
 		free(r);
 		return usage("socket paths are at most 107 bytes");
 	}

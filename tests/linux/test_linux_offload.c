@@ -168,13 +168,16 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	if (sh("ip link add feth0 type veth peer name feth1 && ip link set feth0 up && "
-	       "ip link set feth1 up") != 0) {
+	/* The socket first: a failed setup leaves no pair behind for the next test's. */
+	fx->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fx->fd < 0) {
 		free(fx);
 		return -1;
 	}
-	fx->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fx->fd < 0) {
+	if (sh("ip link add feth0 type veth peer name feth1 && ip link set feth0 up && "
+	       "ip link set feth1 up") != 0) {
+		(void)sh("ip link del feth0 2>/dev/null");
+		close(fx->fd);
 		free(fx);
 		return -1;
 	}
@@ -209,7 +212,9 @@ static void test_defaults_off(void **state)
 		print_message("rx-gro-list/rx-udp-gro-forwarding not changeable here\n");
 	read_features("feth0", &hb);
 	read_features("feth1", &ib);
+	assert_non_null(state_of(&hb, "tx-checksum-ip-generic"));
 	assert_string_equal(state_of(&hb, "tx-checksum-ip-generic"), "on");
+	assert_non_null(state_of(&ib, "generic-receive-offload"));
 	assert_string_equal(state_of(&ib, "generic-receive-offload"), "on");
 
 	assert_int_equal(feth__linux_wire_offloads(&feth__sys_real, fx->fd, "feth0", "feth1"), 0);

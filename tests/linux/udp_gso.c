@@ -101,6 +101,8 @@ static int do_send(const struct args *a)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso)) < 0) {
 		fprintf(stderr, "udp_gso: UDP_SEGMENT: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		free(buf);
 		return EXIT_FAILURE;
 	}
