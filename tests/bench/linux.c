@@ -47,8 +47,7 @@ struct rx_ctx {
 	int have_pair;
 	char gen_if[IFNAMSIZ]; /* where the generators send */
 	uint64_t frames;       /* every frame received */
-	uint64_t marked;       /* those of the benchmark's ethertype */
-	uint64_t sum;          /* a byte of each: the frames are touched */
+	uint64_t marked;       /* those of the benchmark's ethertype (each frame is read) */
 	uint64_t buf_size;     /* what holds frames while nobody reads, in buf_unit */
 	const char *buf_unit;
 	char buf_what[160];
@@ -65,7 +64,6 @@ static const char *mode_name(uint32_t mode)
 static void touch(struct rx_ctx *c, const uint8_t *d, uint32_t len)
 {
 	c->frames++;
-	c->sum += d[0] + len;
 	if (len >= 14 && d[12] == BENCH_ETHERTYPE_HI && d[13] == BENCH_ETHERTYPE_LO)
 		c->marked++;
 }
@@ -182,16 +180,28 @@ static int rl_open(struct rx_ctx *c)
 	return 0;
 }
 
+/* Up to STEP_FRAMES frames a step, as libfeth and libpcap take a batch a step: the clock is read
+ * once a step whatever the contender. */
+#define STEP_FRAMES 256
+
 static int rl_step(struct rx_ctx *c)
 {
 	uint8_t buf[2048];
-	ssize_t r = recv(c->fd, buf, sizeof(buf), 0); /* at most BENCH_WAIT_MS: SO_RCVTIMEO */
+	int n = 0;
 
-	if (r > 0) {
+	while (n < STEP_FRAMES) {
+		/* The first waits at most BENCH_WAIT_MS (SO_RCVTIMEO); the rest do not wait. */
+		ssize_t r = recv(c->fd, buf, sizeof(buf), n ? MSG_DONTWAIT : 0);
+
+		if (r <= 0) {
+			if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				return -1;
+			break;
+		}
 		touch(c, buf, (uint32_t)r);
-		return 1;
+		n++;
 	}
-	return r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR ? -1 : 0;
+	return n;
 }
 
 static uint64_t rl_drops(struct rx_ctx *c)
@@ -231,17 +241,23 @@ static int td_open(struct rx_ctx *c)
 static int td_step(struct rx_ctx *c)
 {
 	uint8_t buf[2048];
-	ssize_t r = read(c->fd, buf, sizeof(buf));
 	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	int n = 0;
 
-	if (r > 0) {
+	while (n < STEP_FRAMES) {
+		ssize_t r = read(c->fd, buf, sizeof(buf));
+
+		if (r <= 0) {
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				return -1;
+			break;
+		}
 		touch(c, buf, (uint32_t)r);
-		return 1;
+		n++;
 	}
-	if (r < 0 && errno != EAGAIN && errno != EINTR)
-		return -1;
-	(void)poll(&p, 1, BENCH_WAIT_MS);
-	return 0;
+	if (n == 0)
+		(void)poll(&p, 1, BENCH_WAIT_MS);
+	return n;
 }
 
 static uint64_t td_drops(struct rx_ctx *c)
@@ -348,10 +364,10 @@ static int rx_flood(struct rx_ctx *c, double secs, uint32_t len, int gens, struc
 		if (c->kind->step(c) < 0)
 			break;
 	res->cpu = bench_thread_cpu() - c0;
+	res->drops = c->kind->drops(c); /* at the end of the window, as the frames */
 	res->sent = bench_gen_stop(&g, NULL);
 	res->secs = t - t0;
 	res->frames = c->frames;
-	res->drops = c->kind->drops(c);
 	return 0;
 }
 
@@ -395,16 +411,6 @@ static double rate_of(const struct rx_result *r)
 	return r->secs > 0 ? (double)r->frames / r->secs : 0;
 }
 
-/* "name" or, when one of several runs, "name_run3". */
-static const char *run_name(char *buf, size_t len, const char *name, unsigned run, unsigned runs)
-{
-	if (runs > 1)
-		snprintf(buf, len, "%s_run%u", name, run + 1);
-	else
-		snprintf(buf, len, "%s", name);
-	return buf;
-}
-
 static void report(const char *name, const struct rx_result *r)
 {
 	printf("metric linux_rx_%s_rate %.0f frames/s\n", name, rate_of(r));
@@ -431,28 +437,10 @@ static void report_stall(const char *name, const struct rx_result *r, const stru
 	       (unsigned long long)c->buf_size, c->buf_unit, c->buf_what);
 }
 
-/* Median (nearest rank), smallest and largest of n values. */
-struct spread {
-	double med, min, max;
-};
-
-static struct spread spread_of(double *v, size_t n)
-{
-	struct spread s = {0, 0, 0};
-
-	if (n == 0)
-		return s;
-	bench_sort(v, n);
-	s.med = bench_median(v, n);
-	s.min = v[0];
-	s.max = v[n - 1];
-	return s;
-}
-
 /* The figures of several runs of one contender. */
 struct rx_summary {
 	unsigned n;
-	struct spread rate, cpu, offered, kept_share, kept;
+	struct bench_spread rate, cpu, offered, kept_share, kept;
 	double capacity;
 	uint64_t drops;
 };
@@ -478,12 +466,12 @@ static struct rx_summary summarise(const struct rx_result *res, const int *have,
 		n++;
 	}
 	s.n = n;
-	s.rate = spread_of(rate, n);
-	s.cpu = spread_of(cpu, n);
-	s.offered = spread_of(off, n);
-	s.kept_share = spread_of(share, n);
-	s.kept = spread_of(kept, n);
-	s.capacity = spread_of(cap, n).med;
+	s.rate = bench_spread_of(rate, n);
+	s.cpu = bench_spread_of(cpu, n);
+	s.offered = bench_spread_of(off, n);
+	s.kept_share = bench_spread_of(share, n);
+	s.kept = bench_spread_of(kept, n);
+	s.capacity = bench_spread_of(cap, n).med;
 	return s;
 }
 
@@ -609,7 +597,7 @@ int feth_bench_linux_rx(int argc, char **argv)
 		return 2;
 	if (bench_netns() < 0)
 		return 1;
-	bench_pin(1);
+	bench_pin(bench_rx_cpu(gens));
 	if (stall_ms) {
 		if (rate)
 			printf("# linux-rx stall: %u frames/s of %u bytes for %u ms while the "
@@ -665,17 +653,15 @@ int feth_bench_linux_rx(int argc, char **argv)
 			if (r < 0)
 				return 1;
 			have[k][run] = 1;
-			run_name(name, sizeof(name), kind->name, run, runs);
+			bench_run_name(name, sizeof(name), kind->name, run, runs);
 			if (stall_ms) {
 				report_stall(name, &res[k][run], &c);
 				continue;
 			}
 			report(name, &res[k][run]);
 			if ((int)k == alias)
-				report(run_name(name, sizeof(name), "libfeth", run, runs),
+				report(bench_run_name(name, sizeof(name), "libfeth", run, runs),
 				       &res[k][run]);
-			if (c.sum == 1)
-				printf("# (checksum %llu)\n", (unsigned long long)c.sum);
 		}
 	}
 	{
@@ -749,8 +735,8 @@ static double tx_one(const char *name, uint32_t path, double secs, uint32_t len,
 	}
 	memcpy(frame, in.host_mac, 6);
 	memcpy(frame + 6, in.io_mac, 6);
-	frame[12] = 0x88;
-	frame[13] = 0xb5;
+	frame[12] = BENCH_ETHERTYPE_HI;
+	frame[13] = BENCH_ETHERTYPE_LO;
 	for (size_t i = 0; i < batch; i++)
 		v[i] = (struct iovec){.iov_base = frame, .iov_len = len};
 	bench_pin(1);
@@ -830,11 +816,11 @@ int feth_bench_linux_tx(int argc, char **argv)
 			                          batch, 0)) < 0)
 				return 1;
 	for (size_t k = 0; k < NP; k++) {
-		bench_sort(rates[k], rounds);
+		struct bench_spread sp = bench_spread_of(rates[k], rounds);
+
 		printf("metric linux_tx_%s_b%zu_median_rate %.0f frames/s (%u rounds of %.1f s, "
 		       "min %.0f, max %.0f)\n",
-		       tx_paths[k].name, batch, rates[k][rounds / 2], rounds, secs, rates[k][0],
-		       rates[k][rounds - 1]);
+		       tx_paths[k].name, batch, sp.med, rounds, secs, sp.min, sp.max);
 	}
 	return 0;
 }

@@ -71,6 +71,13 @@ void bench_pin(int cpu)
 	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+int bench_rx_cpu(int gens)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > gens ? gens : 1;
+}
+
 /* Writes "1" to a sysctl file of the current namespace; a kernel without IPv6 has none. */
 static void sysctl_one(const char *path)
 {
@@ -98,15 +105,27 @@ int bench_netns(void)
 	return 0;
 }
 
-int bench_raw_socket(const char *ifname, int qdisc_bypass)
+int bench_ifreq(const char *ifname, unsigned long req, struct ifreq *ifr)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	r = fd < 0 ? -1 : ioctl(fd, req, ifr);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* A raw socket bound to `ifname` that receives nothing (protocol 0) and sends past the queueing
+ * discipline; -1 with a message. */
+static int gen_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = 0};
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), one = 1;
 
 	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	if (fd < 0 || sll.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
-	    (qdisc_bypass &&
-	     setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)) {
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0) {
 		perror("feth-bench: generator socket");
 		if (fd >= 0)
 			close(fd);
@@ -115,21 +134,15 @@ int bench_raw_socket(const char *ifname, int qdisc_bypass)
 	return fd;
 }
 
-int bench_link_up(const char *ifname)
+static int link_up(const char *ifname)
 {
 	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	r = fd < 0 ? -1 : ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (r == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	if (fd >= 0)
-		close(fd);
-	return r;
+	if (bench_ifreq(ifname, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return bench_ifreq(ifname, SIOCSIFFLAGS, &ifr);
 }
 
 int bench_tap_create(char name[IFNAMSIZ])
@@ -142,7 +155,7 @@ int bench_tap_create(char name[IFNAMSIZ])
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || bench_link_up(ifr.ifr_name) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || link_up(ifr.ifr_name) < 0) {
 		e = errno;
 		close(fd); /* the device goes with its last descriptor */
 		return -e;
@@ -154,14 +167,11 @@ int bench_tap_create(char name[IFNAMSIZ])
 uint32_t bench_if_txqlen(const char *ifname)
 {
 	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	r = fd < 0 ? -1 : ioctl(fd, SIOCGIFTXQLEN, &ifr);
-	if (fd >= 0)
-		close(fd);
-	return r == 0 && ifr.ifr_qlen > 0 ? (uint32_t)ifr.ifr_qlen : 0;
+	return bench_ifreq(ifname, SIOCGIFTXQLEN, &ifr) == 0 && ifr.ifr_qlen > 0
+	           ? (uint32_t)ifr.ifr_qlen
+	           : 0;
 }
 
 uint64_t bench_if_tx_dropped(const char *ifname)
@@ -198,9 +208,9 @@ static void *gen_main(void *arg)
 	uint8_t frame[2048];
 	struct mmsghdr m[GEN_BATCH];
 	struct iovec v = {.iov_base = frame, .iov_len = g->len};
-	int fd = bench_raw_socket(g->ifname, 1);
+	int fd = me->fd;
 	struct timespec tick;
-	int64_t t0 = bench_now_ns();
+	int64_t t0;
 
 	bench_pin(me->cpu);
 	gen_frame(frame, g->len);
@@ -209,8 +219,10 @@ static void *gen_main(void *arg)
 		m[i].msg_hdr.msg_iov = &v;
 		m[i].msg_hdr.msg_iovlen = 1;
 	}
+	atomic_fetch_add(&g->started, 1);
+	t0 = bench_now_ns();
 	clock_gettime(CLOCK_MONOTONIC, &tick);
-	while (fd >= 0 && atomic_load(&g->run)) {
+	while (atomic_load(&g->run)) {
 		uint64_t due = GEN_BATCH, owed = 0, offered = me->sent + me->refused;
 		int r;
 
@@ -220,7 +232,7 @@ static void *gen_main(void *arg)
 			owed = owed > offered ? owed - offered : 0;
 			due = owed < GEN_BATCH ? owed : GEN_BATCH;
 		}
-		r = due ? sendmmsg(fd, m, (unsigned)due, 0) : 0;
+		r = due ? sendmmsg(fd, m, (unsigned)due, MSG_DONTWAIT) : 0;
 		if (r > 0)
 			me->sent += (unsigned)r;
 		/* A frame the interface refused stops the batch there: a TAP device whose queue is
@@ -238,8 +250,6 @@ static void *gen_main(void *arg)
 			(void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL);
 		}
 	}
-	if (fd >= 0)
-		close(fd);
 	return NULL;
 }
 
@@ -252,16 +262,30 @@ int bench_gen_start(struct bench_gen *g, const char *ifname, uint32_t len, uint3
 	g->rate = rate;
 	g->threads = rate ? 1 : threads;
 	atomic_init(&g->run, 1);
+	atomic_init(&g->started, 0);
+	for (int i = 0; i < g->threads; i++) {
+		g->t[i].fd = gen_socket(ifname);
+		if (g->t[i].fd < 0) {
+			while (i-- > 0)
+				close(g->t[i].fd);
+			return -1;
+		}
+	}
 	for (int i = 0; i < g->threads; i++) {
 		g->t[i].g = g;
 		g->t[i].cpu = i;
 		if (pthread_create(&g->t[i].th, NULL, gen_main, &g->t[i]) != 0) {
 			fprintf(stderr, "feth-bench: generator thread: cannot create\n");
+			for (int j = i; j < g->threads; j++)
+				close(g->t[j].fd);
 			g->threads = i;
 			(void)bench_gen_stop(g, NULL);
 			return -1;
 		}
 	}
+	/* Timing starts once every thread is sending. */
+	while (atomic_load(&g->started) < g->threads)
+		bench_sleep(1e-4);
 	return 0;
 }
 
@@ -272,6 +296,7 @@ uint64_t bench_gen_stop(struct bench_gen *g, uint64_t *ret_refused)
 	atomic_store(&g->run, 0);
 	for (int i = 0; i < g->threads; i++) {
 		pthread_join(g->t[i].th, NULL);
+		close(g->t[i].fd);
 		sent += g->t[i].sent;
 		refused += g->t[i].refused;
 	}
@@ -297,6 +322,7 @@ void bench_sort(double *v, size_t n)
 
 double bench_quantile(const double *sorted, size_t n, double q)
 {
+	/* ceil(q * n), the nearest rank, but 0.95 * 20 = 19.000000000000004 is rank 19. */
 	size_t rank = (size_t)(q * (double)n + 0.999999);
 
 	if (rank < 1)
@@ -309,6 +335,28 @@ double bench_quantile(const double *sorted, size_t n, double q)
 double bench_median(const double *sorted, size_t n)
 {
 	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+struct bench_spread bench_spread_of(double *v, size_t n)
+{
+	struct bench_spread s = {0, 0, 0};
+
+	if (n == 0)
+		return s;
+	bench_sort(v, n);
+	s.med = bench_median(v, n);
+	s.min = v[0];
+	s.max = v[n - 1];
+	return s;
+}
+
+const char *bench_run_name(char *buf, size_t len, const char *name, unsigned run, unsigned runs)
+{
+	if (runs > 1)
+		snprintf(buf, len, "%s_run%u", name, run + 1);
+	else
+		snprintf(buf, len, "%s", name);
+	return buf;
 }
 
 double bench_random(void)

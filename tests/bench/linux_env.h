@@ -26,12 +26,15 @@ double bench_thread_cpu(void); /* CPU time of the calling thread, seconds */
 void bench_sleep(double secs); /* the whole time, also when interrupted */
 /* Pins the calling thread to `cpu` (modulo the online cores; nothing on one core). */
 void bench_pin(int cpu);
+/* The receiver's CPU next to `gens` generators (on CPUs 0..gens-1): a core of its own when
+ * there are more cores than generators, else CPU 1, shared with a generator. */
+int bench_rx_cpu(int gens);
 /* Moves the process into a network namespace of its own, with IPv6 off for every interface
  * made in it (no neighbour discovery or MLD frame then crosses a link). -1 with a message. */
 int bench_netns(void);
-/* A raw socket bound to `ifname` that receives nothing (protocol 0); -1 with a message. */
-int bench_raw_socket(const char *ifname, int qdisc_bypass);
-int bench_link_up(const char *ifname);
+/* One interface ioctl (SIOCGIFFLAGS, SIOCGIFHWADDR...) on a socket of its own, ifr_name set
+ * from `ifname`: the ioctl's result (-1, errno set). */
+int bench_ifreq(const char *ifname, unsigned long req, struct ifreq *ifr);
 
 /* A TAP device (IFF_TAP | IFF_NO_PI) named after the pattern in `name` ("fbtap%d"), up,
  * non-blocking: the descriptor, and the name the kernel chose in `name`; -errno. */
@@ -47,7 +50,7 @@ struct bench_gen;
 
 struct bench_gen_thread {
 	struct bench_gen *g;
-	int cpu;
+	int cpu, fd;
 	uint64_t sent;    /* frames the kernel accepted */
 	uint64_t refused; /* frames the interface refused at once (a full TAP queue) */
 	pthread_t th;
@@ -58,14 +61,14 @@ struct bench_gen {
 	uint32_t len;
 	uint32_t rate; /* frames per second; 0: flood */
 	int threads;
-	atomic_int run;
+	atomic_int run, started;
 	struct bench_gen_thread t[4];
 };
 
 /* rate 0: `threads` threads (1..4, the first on CPU 0, the next on CPU 1...) each sending
  * sendmmsg() batches of 256 broadcast frames as fast as they can; rate > 0: one thread on
- * CPU 0 that sends `rate` frames per second, in bursts on a 1 ms tick. 0, or -1 with a
- * message (nothing left running). */
+ * CPU 0 that sends `rate` frames per second, in bursts on a 1 ms tick. Returns once every
+ * thread is sending: 0, or -1 with a message (nothing left running or open). */
 int bench_gen_start(struct bench_gen *g, const char *ifname, uint32_t len, uint32_t rate,
                     int threads);
 /* Stops the generator (within a millisecond) and returns the frames the kernel accepted; the
@@ -81,6 +84,13 @@ void bench_sort(double *v, size_t n);
 double bench_quantile(const double *sorted, size_t n, double q);
 /* The median of n >= 1 sorted values (the mean of the middle two when n is even). */
 double bench_median(const double *sorted, size_t n);
+/* Median, smallest and largest of n values (sorted in place). */
+struct bench_spread {
+	double med, min, max;
+};
+struct bench_spread bench_spread_of(double *v, size_t n);
+/* "name" or, when one of several runs, "name_run3". */
+const char *bench_run_name(char *buf, size_t len, const char *name, unsigned run, unsigned runs);
 /* A random number in [0, 1) (xorshift, seeded from the clock at first use; one thread). */
 double bench_random(void);
 

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/ioctl.h> /* SIOCGIFHWADDR */
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,14 +72,9 @@ struct lat {
 static int if_mac(const char *ifname, uint8_t mac[6])
 {
 	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	r = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
+	if (bench_ifreq(ifname, SIOCGIFHWADDR, &ifr) < 0)
 		return -1;
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return 0;
@@ -425,10 +420,7 @@ static void report_run(struct lat *l, unsigned run, unsigned runs, unsigned coun
 {
 	char name[64];
 
-	if (runs > 1)
-		snprintf(name, sizeof(name), "%s_run%u", l->kind->name, run + 1);
-	else
-		snprintf(name, sizeof(name), "%s", l->kind->name);
+	bench_run_name(name, sizeof(name), l->kind->name, run, runs);
 	if (l->n > 0) {
 		bench_sort(l->rtt, l->n);
 		l->med[l->runs_with_replies] = bench_median(l->rtt, l->n);
@@ -452,17 +444,18 @@ static void report_summary(struct lat *l)
 {
 	double m[MAX_RUNS], p[MAX_RUNS];
 	unsigned n = l->runs_with_replies;
+	struct bench_spread sm, sp;
 
 	if (n == 0)
 		return;
 	memcpy(m, l->med, n * sizeof(double));
 	memcpy(p, l->p99, n * sizeof(double));
-	bench_sort(m, n);
-	bench_sort(p, n);
+	sm = bench_spread_of(m, n);
+	sp = bench_spread_of(p, n);
 	printf("metric linux_latency_%s_median_of_medians %.1f us (%u runs, min %.1f, max %.1f)\n",
-	       l->kind->name, bench_median(m, n), n, m[0], m[n - 1]);
+	       l->kind->name, sm.med, n, sm.min, sm.max);
 	printf("metric linux_latency_%s_median_of_p99 %.1f us (min %.1f, max %.1f)\n",
-	       l->kind->name, bench_median(p, n), p[0], p[n - 1]);
+	       l->kind->name, sp.med, sp.min, sp.max);
 	printf("metric linux_latency_%s_losses_total %llu of %llu round trips\n", l->kind->name,
 	       (unsigned long long)l->lost_total, (unsigned long long)l->trips_total);
 }
@@ -507,13 +500,20 @@ int feth_bench_linux_latency(int argc, char **argv)
 	       "run(s), in turns of %d; gaps %.1f-%.1f ms; responders on CPU 1, client on CPU 0\n",
 	       count, len, runs, CHUNK, gap_min, gap_max);
 	printf("# libpcap: %s\n", bench_pcap_version());
+	/* Every buffer first: a failure then leaves nothing open or made. */
+	for (size_t k = 0; k < NL; k++) {
+		lats[k].kind = &lat_kinds[k];
+		lats[k].rtt = calloc(count, sizeof(double));
+		if (!lats[k].rtt) {
+			fprintf(stderr, "feth-bench: out of memory\n");
+			for (size_t j = 0; j < k; j++)
+				free(lats[j].rtt);
+			return 1;
+		}
+	}
 	for (size_t k = 0; k < NL; k++) {
 		struct lat *l = &lats[k];
 
-		l->kind = &lat_kinds[k];
-		l->rtt = calloc(count, sizeof(double));
-		if (!l->rtt)
-			return 1;
 		if (setup(l, frame, len, &seq) < 0) {
 			printf("# %s: unavailable: %s\n", l->kind->name, l->why);
 			continue;
@@ -523,6 +523,8 @@ int feth_bench_linux_latency(int argc, char **argv)
 	}
 	if (live == 0) {
 		fprintf(stderr, "feth-bench: no contender could be measured\n");
+		for (size_t k = 0; k < NL; k++)
+			free(lats[k].rtt);
 		return 1;
 	}
 	for (unsigned run = 0; run < runs; run++) {

@@ -71,7 +71,9 @@ stop() {
   pids=""
 }
 
-# ping_rtt: 200 echo requests, each after a random 5-15 ms gap; prints median p95 p99 in us.
+# ping_rtt: 200 echo requests, each after a random 5-15 ms gap; prints median p95 p99 in us
+# (nearest rank; the median of an even count is the mean of the middle two) and the requests
+# that had no reply.
 ping_rtt() {
   i=0
   : > "$work/rtt"
@@ -81,13 +83,18 @@ ping_rtt() {
     sleep "0.0$(awk -v s=$$$i 'BEGIN { srand(s); printf "%02d", 5 + int(rand() * 11) }')"
     i=$((i + 1))
   done
-  sort -n "$work/rtt" | awk '{ v[NR] = $1 * 1000 } END {
-    printf "%.0f %.0f %.0f\n", v[int(NR * 0.5) + 1], v[int(NR * 0.95) + 1], v[int(NR * 0.99) + 1] }'
+  sort -n "$work/rtt" | awk '
+    function rank(q) { k = int(q * NR + 0.999999); return v[k < 1 ? 1 : k] }
+    { v[NR] = $1 * 1000 }
+    END {
+      if (NR == 0) { print "0 0 0 200"; exit }
+      med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf "%.0f %.0f %.0f %d\n", med, rank(0.95), rank(0.99), 200 - NR }'
 }
 
 # tcp [IPERF3_FLAGS]: iperf3 TCP throughput in Mbit/s (receiver's figure).
 tcp() {
-  ip netns exec "$a" iperf3 -c 10.82.0.2 -t "$secs" -f m "$@" 2> /dev/null |
+  ip netns exec "$a" iperf3 -c 10.82.0.2 --connect-timeout 3000 -t "$secs" -f m "$@" 2> /dev/null |
     awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }'
 }
 
@@ -96,7 +103,7 @@ while [ $r -le "$rounds" ]; do
   for m in $modes; do
     start "$m"
     set -- $(ping_rtt)
-    echo "metric wire_${m}_ping_rtt_round$r median $1 p95 $2 p99 $3 us"
+    echo "metric wire_${m}_ping_rtt_round$r median $1 p95 $2 p99 $3 us ($4 of 200 unanswered)"
     echo "$m rtt $1" >> "$work/all"
     up=$(tcp)
     down=$(tcp -R)
@@ -115,7 +122,8 @@ for m in $modes; do
     awk -v m="$m" -v f="$f" '$1 == m && $2 == f { print $3 }' "$work/all" | sort -n |
       awk -v m="$m" -v f="$f" '{ v[NR] = $1 } END {
         unit = f == "rtt" ? "us" : "Mbit/s"
+        med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
         printf "metric wire_%s_%s median %s (min %s, max %s) %s over %d rounds\n",
-          m, f, v[int((NR + 1) / 2)], v[1], v[NR], unit, NR }'
+          m, f, med, v[1], v[NR], unit, NR }'
   done
 done
