@@ -1454,6 +1454,14 @@ static void pair_up(struct w *w)
 	up(w, "feth1");
 }
 
+/* pair_up's interfaces destroyed, and gone once the detacher has run. */
+static void pair_down(struct w *w)
+{
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	assert_int_equal(sim_run_detacher(w->sim), 2);
+}
+
 /* The first free BPF device, as libraries look for one. */
 static int bpf_any(struct w *w, int flags)
 {
@@ -1650,9 +1658,7 @@ static void test_copy_no_wedge(void **state)
 	w->s->close(w->s->ctx, fd);
 	w->s->close(w->s->ctx, rx);
 
-	assert_int_equal(destroy(w, "feth0"), 0);
-	assert_int_equal(destroy(w, "feth1"), 0);
-	assert_int_equal(sim_run_detacher(w->sim), 2);
+	pair_down(w);
 	sim_set_macos(w->sim, 14, 6);
 	assert_int_equal(fake_set(w, "net.link.fake.txstart", 0), 0);
 	pair_up(w);
@@ -2102,9 +2108,7 @@ static void test_fake_bsd_mode_and_txstart(void **state)
 	assert_int_equal(tapped_count(w, rx), 0);
 	w->s->close(w->s->ctx, fd);
 	w->s->close(w->s->ctx, rx);
-	assert_int_equal(destroy(w, "feth0"), 0);
-	assert_int_equal(destroy(w, "feth1"), 0);
-	assert_int_equal(sim_run_detacher(w->sim), 2);
+	pair_down(w);
 
 	assert_int_equal(fake_set(w, "net.link.fake.txstart", 0), 0);
 	assert_int_equal(create(w, "feth0"), 0);
@@ -2164,9 +2168,7 @@ static void test_fake_fcs_and_trailer(void **state)
 	for (int round = 0; round < 2; round++) {
 		if (round == 1) {
 			sim_set_macos(w->sim, 14, 6);
-			assert_int_equal(destroy(w, "feth0"), 0);
-			assert_int_equal(destroy(w, "feth1"), 0);
-			assert_int_equal(sim_run_detacher(w->sim), 2);
+			pair_down(w);
 		}
 		assert_int_equal(fake_set(w, "net.link.fake.fcs", 1), 0);
 		assert_int_equal(fake_set(w, "net.link.fake.trailer_length", 6), 0);
