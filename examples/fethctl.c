@@ -334,13 +334,27 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "list") == 0)
 		return n ? usage("list takes no arguments") : cmd_list();
 	if (strcmp(cmd, "cleanup") == 0) {
+		struct feth_cleanup_report rep = {.sz = sizeof(rep)};
+
 		if (n)
 			return usage("cleanup takes no arguments");
-		r = feth_if_cleanup_orphans();
-		if (r < 0)
-			return fail("cleanup", NULL, r);
-		printf("destroyed %d orphaned interface%s\n", r, r == 1 ? "" : "s");
-		return 0;
+		r = feth_if_cleanup(&rep);
+		/* What was done is worth saying even when something failed. */
+		printf("destroyed %u orphaned interface%s", rep.destroyed,
+		       rep.destroyed == 1 ? "" : "s");
+		if (rep.records_dropped)
+			printf("; dropped %u stale record%s", rep.records_dropped,
+			       rep.records_dropped == 1 ? "" : "s");
+		if (rep.owners_unknown)
+			printf("; left %u whose owner is not visible here", rep.owners_unknown);
+		if (rep.bad_lines)
+			printf("; %u damaged registry line%s set aside", rep.bad_lines,
+			       rep.bad_lines == 1 ? "" : "s");
+		if (rep.dirs_removed)
+			printf("; removed %u registry director%s of gone namespaces", rep.dirs_removed,
+			       rep.dirs_removed == 1 ? "y" : "ies");
+		printf("\n");
+		return r < 0 ? fail("cleanup", NULL, r) : 0;
 	}
 	fprintf(stderr, "fethctl: unknown command '%s'\n\n", cmd);
 	fputs(usage_text, stderr);

@@ -40,7 +40,7 @@ static int mac_usable(const uint8_t mac[FETH_MAC_LEN])
 int feth_if_create(const char *name, char *ret_name, size_t ret_name_len)
 {
 	const struct feth__env *env = feth__env_get();
-	char created[FETH_IFNAMSIZ];
+	char created[1][FETH_IFNAMSIZ];
 	int r = check_name(env, name, 1);
 
 	if (r < 0)
@@ -50,51 +50,12 @@ int feth_if_create(const char *name, char *ret_name, size_t ret_name_len)
 	/* A wildcard create whose name the caller cannot learn would leak the interface. */
 	if (!ret_name && env->be->check_name(name, 0) < 0)
 		return -EINVAL;
-
-	r = env->be->if_create(env, name, created);
+	r = feth__create_owned(env, &name, 1, created);
 	if (r < 0)
 		return r;
-	r = feth__registry_add(env, created);
-	if (r < 0) {
-		/* Unrecorded interfaces could never be cleaned up: undo. */
-		(void)env->be->if_destroy(env, created);
-		return r;
-	}
 	if (ret_name)
-		memcpy(ret_name, created, FETH_IFNAMSIZ);
+		memcpy(ret_name, created[0], FETH_IFNAMSIZ);
 	return 0;
-}
-
-int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_t owner)
-{
-	char peer[FETH_IFNAMSIZ] = "";
-	struct feth__reg_entry rec;
-	int owned, r;
-
-	/*
-	 * Forget the record before destroying, never after: a record that outlived its interface
-	 * could later make cleanup destroy a same-named interface someone else created. If the
-	 * destroy then fails, the record is put back. A caller who may not touch the registry
-	 * (not root) may not destroy either: the kernel says so with -EPERM.
-	 */
-	owned = feth__registry_remove(env, name, owner, &rec);
-	if (owner && owned == 0)
-		return 0; /* not (or no longer) this owner's: leave it alone */
-	if (owned == -EACCES || owned == -EPERM)
-		owned = 0;
-	if (owned < 0)
-		return owned;
-	/* Where interfaces exist only in pairs (Linux veth), the peer goes too: learn its name
-	 * first, and forget its record after. */
-	if (env->be->pair_create && env->be->if_get_peer(env, name, peer) < 0)
-		peer[0] = '\0';
-	r = env->be->if_destroy(env, name);
-	/* -ENXIO: already gone, so the record was merely stale and stays forgotten. */
-	if (r < 0 && r != -ENXIO && owned)
-		(void)feth__registry_put(env, &rec);
-	if (r == 0 && peer[0])
-		(void)feth__registry_remove(env, peer, 0, NULL);
-	return r < 0 ? r : 1;
 }
 
 int feth_if_destroy(const char *name)
@@ -104,7 +65,7 @@ int feth_if_destroy(const char *name)
 
 	if (r < 0)
 		return r;
-	r = feth__if_destroy_owned(env, name, 0);
+	r = feth__if_destroy_owned(env, name, NULL);
 	return r < 0 ? r : 0;
 }
 
@@ -288,90 +249,4 @@ int feth_if_add_ipv6(const char *name, const uint8_t addr[16], uint32_t prefix_l
 int feth_if_del_ipv6(const char *name, const uint8_t addr[16])
 {
 	return addr_op(name, 0, 6, addr, 0);
-}
-
-/* The registry record for `name`, or NULL. */
-static const struct feth__reg_entry *find_entry(const struct feth__reg_entry *e, int n,
-                                                const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(e[i].name, name) == 0)
-			return &e[i];
-	return NULL;
-}
-
-int feth_if_list(struct feth_if_entry *ret_entries, size_t max)
-{
-	const struct feth__env *env = feth__env_get();
-	char(*names)[FETH_IFNAMSIZ] = NULL;
-	struct feth__reg_entry *reg = NULL;
-	int total, nreg, r;
-
-	if (max && !ret_entries)
-		return -EINVAL;
-	total = env->be->if_list(env, NULL, 0);
-	if (total < 0 || max == 0)
-		return total;
-	names = calloc(max, FETH_IFNAMSIZ);
-	if (!names)
-		return -ENOMEM;
-	r = total = env->be->if_list(env, names, max);
-	if (r < 0)
-		goto out;
-	/* Ownership is root's to read; others get the list without it. */
-	r = nreg = feth__registry_load(env, &reg);
-	if (r == -EACCES || r == -EPERM)
-		nreg = 0;
-	else if (r < 0)
-		goto out;
-	for (size_t i = 0; i < max && i < (size_t)total; i++) {
-		const struct feth__reg_entry *e = find_entry(reg, nreg, names[i]);
-		struct feth_if_entry out = {0};
-
-		memcpy(out.name, names[i], FETH_IFNAMSIZ);
-		if (e) {
-			out.owner_pid = e->pid;
-			out.flags = FETH_IF_ENTRY_OWNED;
-			if (feth__registry_owner_gone(env, e) == 1)
-				out.flags |= FETH_IF_ENTRY_ORPHAN;
-		}
-		ret_entries[i] = out;
-	}
-	r = total;
-out:
-	free(reg);
-	free(names);
-	return r;
-}
-
-int feth_if_cleanup_orphans(void)
-{
-	const struct feth__env *env = feth__env_get();
-	struct feth__reg_entry *reg = NULL;
-	int n, destroyed = 0, first_err = 0;
-
-	if (!env->be->supported)
-		return -EOPNOTSUPP;
-	n = feth__registry_load(env, &reg);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		int r = feth__registry_owner_gone(env, &reg[i]);
-
-		if (r == 0)
-			continue;
-		if (r < 0) {
-			first_err = first_err ? first_err : r;
-			continue;
-		}
-		/* Only while the record still names the dead owner: a concurrent cleanup, or a
-		 * new owner of the name, wins. */
-		r = feth__if_destroy_owned(env, reg[i].name, reg[i].pid);
-		if (r == 1)
-			destroyed++;
-		else if (r < 0 && r != -ENXIO)
-			first_err = first_err ? first_err : r;
-	}
-	free(reg);
-	return first_err ? first_err : destroyed;
 }

@@ -37,12 +37,43 @@ int feth__result_copy(void *dst, const void *src, size_t known_size);
 /* ---- platform backends ------------------------------------------------------------------ */
 
 struct feth__env;
+
+/*
+ * What libfeth gives a new interface at creation, so that it can later tell that very
+ * interface from any other of the same name (docs/ownership.md): a random tag and, where the
+ * kernel lets the creator choose it (Linux), the interface index. Made by the backend's
+ * mark_new() from random bits, recorded before the interface exists.
+ */
+struct feth__mark {
+	uint32_t index; /* Linux: the ifindex asked for; 0 where the kernel chooses */
+	uint64_t tag;   /* Darwin: written into the interface's description */
+};
+/* What a backend's if_check_mark() found. */
+enum feth__mark_match {
+	FETH__MARK_OTHER = 0,    /* the name is another interface's */
+	FETH__MARK_MATCH = 1,    /* the name is the interface made with this mark */
+	FETH__MARK_UNMARKED = 2, /* an interface without any mark (Darwin: created, not marked yet) */
+};
+
 /* What a backend's mtu_prepare() did, for its mtu_restore(): the value of the setting it found
  * and the one it set (0: it set none), and the lock it holds (-1: none). */
 struct feth__mtu_token {
 	uint32_t found, set;
 	int lock;
 };
+/* A set of units (feth<N> names): bit N. */
+struct feth__units {
+	uint8_t taken[FETH_UNIT_MAX / 8 + 1];
+};
+static inline int feth__unit_taken(const struct feth__units *u, long n)
+{
+	return (u->taken[n / 8] & (1u << (n % 8))) != 0;
+}
+static inline void feth__unit_take(struct feth__units *u, long n)
+{
+	u->taken[n / 8] |= (uint8_t)(1u << (n % 8));
+}
+
 /* A backend's receive ring and send path of one tap. */
 struct feth__tap_io;
 
@@ -74,9 +105,21 @@ struct feth__backend {
 	int supported; /* 0: every operation is -EOPNOTSUPP on this platform (for now) */
 	/* 0, or -EINVAL/-ERANGE for a name this platform cannot use; wildcard: "feth" allowed. */
 	int (*check_name)(const char *name, int wildcard);
+	/* A mark for a new interface, from 64 random bits. */
+	void (*mark_new)(uint64_t random, struct feth__mark *ret);
+	/* Creates the interface `name` (never a wildcard) carrying `mark`; nothing on failure
+	 * (-EEXIST: the name, or the index in the mark, is taken). NULL where interfaces exist
+	 * only in pairs (pair_create). */
 	int (*if_create)(const struct feth__env *env, const char *name,
-	                 char ret_name[FETH_IFNAMSIZ]);
-	int (*if_destroy)(const struct feth__env *env, const char *name);
+	                 const struct feth__mark *mark);
+	/* Whether `name` is the interface created with `mark` (enum feth__mark_match), or -errno
+	 * (-ENXIO: no interface of that name). */
+	int (*if_check_mark)(const struct feth__env *env, const char *name,
+	                     const struct feth__mark *mark);
+	/* Destroys `name` only if it is the interface made with `mark` (NULL: whatever it is);
+	 * -ESTALE when it is another. */
+	int (*if_destroy)(const struct feth__env *env, const char *name,
+	                  const struct feth__mark *mark);
 	/* An empty peer unpeers. */
 	int (*if_set_peer)(const struct feth__env *env, const char *name, const char *peer);
 	int (*if_get_peer)(const struct feth__env *env, const char *name,
@@ -92,10 +135,11 @@ struct feth__backend {
 	/* family 4 or 6; add != 0 adds (prefix_len used), else deletes. */
 	int (*if_addr)(const struct feth__env *env, const char *name, int add, int family,
 	               const uint8_t *addr, uint32_t prefix_len);
-	/* Where interfaces exist only in pairs (Linux veth): creates both at once, named as
-	 * given or, for "feth", the lowest free units (NULL: create one by one, then peer). */
+	/* Where interfaces exist only in pairs (Linux veth): creates both at once, as named (no
+	 * wildcards), each with its mark; -EEXIST as if_create (NULL: create one by one, then
+	 * peer). */
 	int (*pair_create)(const struct feth__env *env, const char *host, const char *io,
-	                   char ret_host[FETH_IFNAMSIZ], char ret_io[FETH_IFNAMSIZ]);
+	                   const struct feth__mark *host_mark, const struct feth__mark *io_mark);
 	/* Makes the I/O side of a new pair the tap's port rather than a host of its own (NULL:
 	 * nothing to do). Called once both sides exist and are recorded, before anything brings
 	 * them up; a failure undoes the pair. */
@@ -103,6 +147,9 @@ struct feth__backend {
 	/* Names of the platform's interfaces of our kind, sorted; returns how many exist
 	 * (possibly more than max). */
 	int (*if_list)(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ], size_t max);
+	/* The units whose names are taken by any interface, of whatever kind and under whatever
+	 * name (NULL: those if_list() names). */
+	int (*units_taken)(const struct feth__env *env, struct feth__units *ret);
 	/* Make interfaces created from now on accept `mtu`, until mtu_restore(), which must
 	 * follow a successful mtu_prepare() (it releases what the token holds). */
 	int (*mtu_prepare)(const struct feth__env *env, uint32_t mtu, struct feth__mtu_token *tok);
@@ -157,7 +204,7 @@ struct feth__env {
 	const struct feth__sys *sys;
 	const char *registry_dir;
 	/* Linux: interfaces and their names belong to a network namespace, so the registry is
-	 * kept per namespace, in registry_dir/net-<inode of /proc/self/ns/net>. */
+	 * kept per namespace, in registry_dir/net-<cookie>-<inode> (registry.c). */
 	int registry_per_netns;
 };
 
@@ -167,40 +214,90 @@ void feth__env_set(const struct feth__env *env);
 
 /* ---- ownership registry (registry.c) ---------------------------------------------------- */
 
-struct feth__reg_entry {
-	char name[FETH_IFNAMSIZ];
+/* The process that created an interface: its pid means something only with the rest. */
+struct feth__owner {
 	int32_t pid;
-	int64_t time;
+	int64_t start;  /* struct feth__proc_id's; -1: could not be learnt (never taken as gone) */
+	uint64_t pidns; /* struct feth__proc_id's */
 };
 
-/* Records `name` as created by this process now (replacing any older record of it). */
-int feth__registry_add(const struct feth__env *env, const char *name);
-/* Stores a record as it is (replacing any older record of its name): puts back a record that
- * feth__registry_remove() took when the destroy it prepared for failed. */
-int feth__registry_put(const struct feth__env *env, const struct feth__reg_entry *rec);
-/* Forgets `name` (only when its owner is `owner`, unless `owner` is 0): 1 if such a record
- * was there (it goes to *ret_removed if not NULL), 0 if not (or no registry exists). Writers
- * wait at most 3 s for the registry lock: -ETIMEDOUT after that. */
-int feth__registry_remove(const struct feth__env *env, const char *name, int32_t owner,
-                          struct feth__reg_entry *ret_removed);
+/* A record's state: written before the interface is created, and once it is complete. */
+#define FETH__REC_CREATING 'c'
+#define FETH__REC_OWNED    'o'
+
+struct feth__reg_entry {
+	char name[FETH_IFNAMSIZ];
+	char state; /* FETH__REC_* */
+	struct feth__mark mark;
+	struct feth__owner owner;
+	int64_t time; /* when the record was made, seconds since the epoch */
+};
+
+/* The registry, read and locked for a change (feth__reg_begin .. feth__reg_end). */
+struct feth__reg {
+	char dir[400]; /* where it is (this network namespace's directory, Linux) */
+	int lock;      /* holds the writers' lock; -1: none */
+	struct feth__reg_entry *e;
+	int n, cap;
+	int bad;     /* lines (or bytes past the size cap) that could not be read */
+	int changed; /* e differs from the file */
+};
+
+/* Locks the registry (waiting at most 3 s: -ETIMEDOUT) and reads it. With `create`, the
+ * directory is made when missing; without, a missing one is -ENOENT. */
+int feth__reg_begin(const struct feth__env *env, int create, struct feth__reg *reg);
+/* Writes the records back when they changed (a file with unreadable lines is first set aside
+ * as owned.damaged.<time>, never overwritten); the lock stays held. */
+int feth__reg_commit(const struct feth__env *env, struct feth__reg *reg);
+/* Unlocks and frees. */
+void feth__reg_end(const struct feth__env *env, struct feth__reg *reg);
+/* Appends a record (-ENOMEM), or removes record i. */
+int feth__reg_append(struct feth__reg *reg, const struct feth__reg_entry *rec);
+void feth__reg_drop(struct feth__reg *reg, int i);
+/* The index of the record of `name`, or -1. */
+int feth__reg_find(const struct feth__reg *reg, const char *name);
+/* Reads the records without the lock (the file is only ever replaced whole): into reg, which
+ * feth__reg_end() frees. No registry: 0 records. -EACCES/-EPERM when not root. */
+int feth__reg_read(const struct feth__env *env, struct feth__reg *reg);
+
 /* An exclusive lock on the file `name` in the registry's directory (both made when missing),
  * for what must not interleave across processes; waits at most 3 s (-ETIMEDOUT). Returns the
  * descriptor that holds it: closing it releases the lock. */
 int feth__registry_lock(const struct feth__env *env, const char *name);
-/* Reads every record into *ret (malloc'd, caller frees); returns the count. No registry: 0,
- * *ret NULL. -EACCES/-EPERM when the caller may not read it (not root). */
-int feth__registry_load(const struct feth__env *env, struct feth__reg_entry **ret);
-/* 1 when the record's owner process is gone, 0 when it (or a process with its pid) lives. */
-int feth__registry_owner_gone(const struct feth__env *env, const struct feth__reg_entry *e);
+
+/* This process as an owner (learnt once per process): 0, or the -errno of learning it. */
+int feth__owner_self(const struct feth__env *env, struct feth__owner *ret);
+int feth__owner_equal(const struct feth__owner *a, const struct feth__owner *b);
+/* Whether a record's owner still runs: FETH__OWNER_*, or -errno when the system would not
+ * say. UNKNOWN: this process cannot see it (another PID namespace), so it counts as alive. */
+enum { FETH__OWNER_ALIVE, FETH__OWNER_GONE, FETH__OWNER_UNKNOWN };
+int feth__owner_state(const struct feth__env *env, const struct feth__owner *o);
+
+/* Removes the registry directories of network namespaces that no longer exist (Linux): those
+ * of other namespaces whose every owner is gone, and this namespace's own when it holds no
+ * record. Returns how many were removed. */
+int feth__reg_sweep_dirs(const struct feth__env *env);
 
 /* ---- interface control (ifctl.c) --------------------------------------------------------- */
 
 /*
- * feth_if_destroy() without the name checks, for interfaces recorded as `owner`'s only (0: any
- * interface). 1 destroyed; 0 left alone because its record names another owner or none (only
- * when `owner` is not 0); or -errno (-ENXIO: no such interface), the record kept.
+ * Creates n (1 or 2) interfaces as this process's, under the registry's lock: the names are
+ * resolved ("feth": the lowest free units), each gets a mark, the records are written
+ * (FETH__REC_CREATING) before anything is created and completed after, so that a process killed
+ * at any instant leaves either nothing or what feth_if_cleanup_orphans() removes. Two names
+ * make a pair (be->pair_create, or two if_create). On failure nothing is left.
  */
-int feth__if_destroy_owned(const struct feth__env *env, const char *name, int32_t owner);
+int feth__create_owned(const struct feth__env *env, const char *const want[], int n,
+                       char (*ret_names)[FETH_IFNAMSIZ]);
+
+/*
+ * Destroys `name` if the registry records it as `owner`'s (NULL: any record, or none) and it is
+ * still the interface the record was made for; its record goes, and where the backend destroys
+ * pairs, its peer's. 1 destroyed; 0 left alone (not `owner`'s, or no longer the recorded
+ * interface: the stale record is dropped); or -errno (-ENXIO: no such interface).
+ */
+int feth__if_destroy_owned(const struct feth__env *env, const char *name,
+                           const struct feth__owner *owner);
 
 /* A name field of an option struct: NUL-terminated within FETH_IFNAMSIZ and a name this
  * platform can use; with `wildcard`, "" and "feth" (the next free unit) too. 0 or -EINVAL/

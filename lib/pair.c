@@ -36,26 +36,6 @@ static int pair_check(const struct feth__env *env, const struct feth_pair_opts *
 	return 0;
 }
 
-/* Both sides at once (Linux veth), each recorded as this process's; on failure, nothing. */
-static int pair_create_both(const struct feth__env *env, const struct feth_pair_opts *o,
-                            struct feth_pair *p)
-{
-	int r = env->be->pair_create(env, wanted_name(o->host_name), wanted_name(o->io_name),
-	                             p->host_name, p->io_name);
-
-	if (r < 0)
-		return r;
-	r = feth__registry_add(env, p->host_name);
-	if (r == 0) {
-		r = feth__registry_add(env, p->io_name);
-		if (r < 0)
-			(void)feth__registry_remove(env, p->host_name, 0, NULL);
-	}
-	if (r < 0)
-		(void)env->be->if_destroy(env, p->host_name); /* its peer goes with it */
-	return r;
-}
-
 int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pair)
 {
 	static const uint8_t zero[FETH_MAC_LEN];
@@ -93,20 +73,17 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 			return r;
 		prepared = 1;
 	}
-	if (env->be->pair_create) {
-		r = pair_create_both(env, &o, &p);
+	{
+		const char *want[2] = {wanted_name(o.host_name), wanted_name(o.io_name)};
+		char made[2][FETH_IFNAMSIZ];
+
+		/* Both sides recorded as this process's, or neither exists. */
+		r = feth__create_owned(env, want, 2, made);
 		if (r < 0)
 			goto fail;
+		memcpy(p.host_name, made[0], FETH_IFNAMSIZ);
+		memcpy(p.io_name, made[1], FETH_IFNAMSIZ);
 		have_host = have_io = 1;
-	} else {
-		r = feth_if_create(wanted_name(o.host_name), p.host_name, sizeof(p.host_name));
-		if (r < 0)
-			goto fail;
-		have_host = 1;
-		r = feth_if_create(wanted_name(o.io_name), p.io_name, sizeof(p.io_name));
-		if (r < 0)
-			goto fail;
-		have_io = 1;
 	}
 	if (prepared) {
 		env->be->mtu_restore(env, &tok);
@@ -152,12 +129,18 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 	return 0;
 
 fail:
-	/* Destroying unpeers too; the records go with feth_if_destroy(). The first error is the
-	 * one reported: an undo that fails as well has nothing better to say. */
-	if (have_io && feth_if_destroy(p.io_name) < 0)
-		r = r ? r : -EIO;
-	if (have_host && feth_if_destroy(p.host_name) < 0)
-		r = r ? r : -EIO;
+	/* Destroying unpeers too, and the records go with it; only what this call made (a side
+	 * gone with its peer, Linux, is 0). The first error is the one reported: an undo that
+	 * fails as well has nothing better to say. */
+	{
+		struct feth__owner self;
+		int known = !have_io || feth__owner_self(env, &self) == 0;
+
+		if (have_io && (!known || feth__if_destroy_owned(env, p.io_name, &self) < 0))
+			r = r ? r : -EIO;
+		if (have_host && (!known || feth__if_destroy_owned(env, p.host_name, &self) < 0))
+			r = r ? r : -EIO;
+	}
 	if (prepared)
 		env->be->mtu_restore(env, &tok);
 	return r;

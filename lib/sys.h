@@ -27,6 +27,29 @@
 
 struct mmsghdr;
 
+/* What the ownership registry needs to know of a file (lstat/fstat). */
+struct feth__stat {
+	uint32_t mode; /* type and permission bits, the host's S_IF* and 0777 values */
+	uint32_t uid;
+	uint64_t size;
+	uint64_t dev, ino;
+};
+
+/* Who a process is, beyond its pid (which the system reuses): the ownership registry's owner. */
+struct feth__proc_id {
+	/* When it started, in a unit of the platform's that never goes backwards while the
+	 * system runs (Linux: clock ticks since boot; Darwin: microseconds since the epoch). */
+	int64_t start;
+	/* Linux: the inode of its PID namespace, which gives its pid a meaning; 0 elsewhere. */
+	uint64_t pidns;
+};
+
+/* Which network namespace the caller is in (Linux). */
+struct feth__netns_id {
+	uint64_t cookie; /* SO_NETNS_COOKIE: never reused while the system runs; 0 if unknown */
+	uint64_t ino;    /* the inode of its nsfs file, reused once it is gone */
+};
+
 struct feth__sys {
 	void *ctx; /* passed to every call; the simulator's world, NULL for the real table */
 
@@ -39,6 +62,13 @@ struct feth__sys {
 	int (*mkdir)(void *ctx, const char *path, unsigned mode);
 	int (*rename)(void *ctx, const char *from, const char *to);
 	int (*unlink)(void *ctx, const char *path);
+	int (*rmdir)(void *ctx, const char *path);
+	/* File status: lstat() of a path (a symlink is reported as one), fstat() of a descriptor. */
+	int (*lstat)(void *ctx, const char *path, struct feth__stat *ret);
+	int (*fstat)(void *ctx, int fd, struct feth__stat *ret);
+	/* The names in a directory but "." and "..", each NUL-terminated, one after another in
+	 * buf; returns how many, or -ENOSPC when they do not fit. */
+	int (*list_dir)(void *ctx, const char *path, char *buf, size_t len);
 	/* A pipe whose two ends are non-blocking and close-on-exec: fds[0] reads, fds[1] writes. */
 	int (*pipe)(void *ctx, int fds[2]);
 	/* poll(2): how many descriptors are ready, 0 on timeout; timeout_ms < 0 waits for ever. */
@@ -70,14 +100,23 @@ struct feth__sys {
 	int (*sysctlbyname)(void *ctx, const char *name, void *oldp, size_t *oldlenp,
 	                    const void *newp, size_t newlen);
 
-	/* Processes: kill(pid, 0) answers whether a process exists (0, or -EPERM: it exists but is
-	 * not ours) or not (-ESRCH). */
-	int (*kill)(void *ctx, pid_t pid, int sig);
+	/* Processes: the identity of process `pid` (0: the caller) as the caller sees it; -ESRCH
+	 * when no process has that pid where the caller looks, any other -errno when it cannot
+	 * tell (on Linux -EXDEV when the mounted /proc belongs to another PID namespace). */
+	int (*proc_id)(void *ctx, pid_t pid, struct feth__proc_id *ret);
+
+	/* Network namespaces (Linux; NULL elsewhere). netns_self: the caller's. netns_alive: 1
+	 * while a namespace with this identity exists anywhere the caller can find one (a
+	 * process's or thread's, a bind mount), 0 when none does, -errno when it cannot tell. */
+	int (*netns_self)(void *ctx, struct feth__netns_id *ret);
+	int (*netns_alive)(void *ctx, const struct feth__netns_id *id);
 
 	/* Infallible helpers: not counted as seam calls by the simulator's fault injection. */
 	pid_t (*getpid)(void *ctx);
 	int64_t (*time_now)(void *ctx); /* seconds since the epoch */
 	void (*sleep_us)(void *ctx, uint32_t usec);
+	/* Unpredictable bytes (the system's random source). */
+	void (*random)(void *ctx, void *buf, size_t len);
 };
 
 /* The real system calls of the host (sys_real.c). */

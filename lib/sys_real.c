@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The real system calls behind the sys seam: thin wrappers that return -errno. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* pipe2, sendmmsg */
+#define _GNU_SOURCE /* pipe2, sendmmsg, setns */
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -17,6 +21,14 @@
 #include <unistd.h>
 #ifdef __APPLE__
 #include <sys/sysctl.h>
+#endif
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#include <sys/random.h>
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* include/uapi/asm-generic/socket.h, Linux 5.14 */
+#endif
 #endif
 
 #include "sys.h"
@@ -75,6 +87,70 @@ static int real_unlink(void *ctx, const char *path)
 {
 	(void)ctx;
 	return RET(unlink(path));
+}
+
+static int real_rmdir(void *ctx, const char *path)
+{
+	(void)ctx;
+	return RET(rmdir(path));
+}
+
+static void stat_out(const struct stat *st, struct feth__stat *ret)
+{
+	ret->mode = (uint32_t)st->st_mode;
+	ret->uid = (uint32_t)st->st_uid;
+	ret->size = (uint64_t)st->st_size;
+	ret->dev = (uint64_t)st->st_dev;
+	ret->ino = (uint64_t)st->st_ino;
+}
+
+static int real_lstat(void *ctx, const char *path, struct feth__stat *ret)
+{
+	struct stat st;
+
+	(void)ctx;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	stat_out(&st, ret);
+	return 0;
+}
+
+static int real_fstat(void *ctx, int fd, struct feth__stat *ret)
+{
+	struct stat st;
+
+	(void)ctx;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	stat_out(&st, ret);
+	return 0;
+}
+
+static int real_list_dir(void *ctx, const char *path, char *buf, size_t len)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t used = 0;
+	int n = 0;
+
+	(void)ctx;
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name) + 1;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (len - used < l) {
+			closedir(d);
+			return -ENOSPC;
+		}
+		memcpy(buf + used, de->d_name, l);
+		used += l;
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 static int real_pipe(void *ctx, int fds[2])
@@ -238,11 +314,261 @@ static int real_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *ol
 #endif
 }
 
-static int real_kill(void *ctx, pid_t pid, int sig)
+#ifdef __linux__
+/* A small file of /proc, read whole; -errno as open/read give it. */
+static int read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* The pid and start time (field 22, clock ticks since boot) in /proc/<pid>/stat. The command
+ * name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'. */
+static int proc_stat(const char *pid, long long *ret_pid, long long *ret_start)
+{
+	char path[64], buf[1024];
+	const char *p;
+	unsigned long long start;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	*ret_pid = strtoll(buf, NULL, 10);
+	p = strrchr(buf, ')');
+	/* After ") ": state (3) then 18 fields up to starttime (22). */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+	                        "%*d %*d %llu", &start) != 1)
+		return -EIO;
+	*ret_start = (long long)start;
+	return 0;
+}
+
+static int real_proc_id(void *ctx, pid_t pid, struct feth__proc_id *ret)
+{
+	char name[24];
+	struct stat st;
+	long long seen, start;
+	int r;
+
+	(void)ctx;
+	/* Numbers in /proc are those of the PID namespace it was mounted for, which need not be
+	 * ours (unshare -p without a new /proc): then no pid can be checked here. */
+	r = proc_stat("self", &seen, &start);
+	if (r < 0)
+		return r == -ESRCH ? -EXDEV : r;
+	if (seen != (long long)getpid())
+		return -EXDEV;
+	if (stat("/proc/self/ns/pid", &st) < 0)
+		return -errno;
+	ret->pidns = (uint64_t)st.st_ino;
+	if (pid != 0) {
+		snprintf(name, sizeof(name), "%ld", (long)pid);
+		r = proc_stat(name, &seen, &start);
+		if (r < 0)
+			return r;
+	}
+	ret->start = (int64_t)start;
+	return 0;
+}
+
+static int netns_cookie(uint64_t *ret)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof(*ret);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, ret, &len);
+	r = r < 0 ? -errno : len == sizeof(*ret) ? 0 : -EIO;
+	close(fd);
+	return r;
+}
+
+static int real_netns_self(void *ctx, struct feth__netns_id *ret)
+{
+	struct stat st;
+	int r;
+
+	(void)ctx;
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	ret->ino = (uint64_t)st.st_ino;
+	/* Before Linux 5.14 there is no cookie (ENOPROTOOPT): the inode alone, reused. */
+	r = netns_cookie(&ret->cookie);
+	if (r == -ENOPROTOOPT)
+		ret->cookie = 0;
+	else if (r < 0)
+		return r;
+	return 0;
+}
+
+/* What a thread learns from inside another network namespace (setns() moves only the calling
+ * thread, so the process stays where it is). */
+struct ns_probe {
+	int fd;
+	int err;
+	uint64_t cookie;
+};
+
+static void *ns_probe_run(void *arg)
+{
+	struct ns_probe *p = arg;
+
+	if (setns(p->fd, CLONE_NEWNET) < 0)
+		p->err = -errno;
+	else
+		p->err = netns_cookie(&p->cookie);
+	return NULL;
+}
+
+/* The cookie of the namespace the nsfs file `path` stands for: 1 and *ret, 0 when it is gone,
+ * -errno when it cannot be learnt. */
+static int netns_cookie_of(const char *path, uint64_t *ret)
+{
+	struct ns_probe p = {.fd = open(path, O_RDONLY | O_CLOEXEC), .err = 0, .cookie = 0};
+	pthread_t t;
+	int r;
+
+	if (p.fd < 0)
+		return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+	r = pthread_create(&t, NULL, ns_probe_run, &p);
+	if (r == 0)
+		pthread_join(t, NULL);
+	close(p.fd);
+	if (r != 0)
+		return -r;
+	if (p.err < 0)
+		return p.err;
+	*ret = p.cookie;
+	return 1;
+}
+
+/* 1 when the nsfs file at path is the namespace `id`, 0 when not, -errno when unknown. */
+static int netns_is(const char *path, const struct feth__netns_id *id)
+{
+	struct stat st;
+	uint64_t cookie;
+	int r;
+
+	if (stat(path, &st) < 0 || (uint64_t)st.st_ino != id->ino)
+		return 0;
+	if (!id->cookie)
+		return 1; /* no cookies on this kernel: the inode is all there is */
+	r = netns_cookie_of(path, &cookie);
+	return r <= 0 ? r : cookie == id->cookie;
+}
+
+/* Every place a network namespace can be held from that this process can see: processes and
+ * their threads (/proc/<pid>/task/<tid>/ns/net) and bind mounts (nsfs entries of mountinfo).
+ * Open descriptors are not searched: a namespace held only through one is taken as gone. */
+static int real_netns_alive(void *ctx, const struct feth__netns_id *id)
+{
+	char path[600], line[1024], want[40];
+	DIR *procs = opendir("/proc");
+	struct dirent *pe;
+	FILE *mi;
+	int unknown = 0, r;
+
+	(void)ctx;
+	if (!procs)
+		return -errno;
+	while ((pe = readdir(procs)) != NULL) {
+		DIR *tasks;
+		struct dirent *te;
+
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", pe->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue; /* gone meanwhile */
+		while ((te = readdir(tasks)) != NULL) {
+			if (te->d_name[0] < '1' || te->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/ns/net", pe->d_name,
+			         te->d_name);
+			r = netns_is(path, id);
+			if (r == 1) {
+				closedir(tasks);
+				closedir(procs);
+				return 1;
+			}
+			unknown |= r < 0;
+		}
+		closedir(tasks);
+	}
+	closedir(procs);
+	/* A bind mount of a namespace (ip netns add) shows in mountinfo as an nsfs mount whose
+	 * root is "net:[<inode>]" (field 4), mounted at field 5. */
+	mi = fopen("/proc/self/mountinfo", "re");
+	if (!mi)
+		return -errno;
+	snprintf(want, sizeof(want), "net:[%" PRIu64 "]", id->ino);
+	while (fgets(line, sizeof(line), mi)) {
+		char root[64], mnt[256];
+
+		if (sscanf(line, "%*s %*s %*s %63s %255s", root, mnt) != 2 || strcmp(root, want) != 0)
+			continue;
+		r = netns_is(mnt, id);
+		if (r == 1) {
+			fclose(mi);
+			return 1;
+		}
+		unknown |= r < 0;
+	}
+	fclose(mi);
+	return unknown ? -EAGAIN : 0;
+}
+#endif /* __linux__ */
+
+#ifdef __APPLE__
+static int real_proc_id(void *ctx, pid_t pid, struct feth__proc_id *ret)
+{
+	int mib[4] = {CTL_KERN, KERN_PROC, KERN_PROC_PID, pid ? pid : getpid()};
+	struct kinfo_proc kp;
+	size_t len = sizeof(kp);
+
+	(void)ctx;
+	memset(&kp, 0, sizeof(kp));
+	if (sysctl(mib, 4, &kp, &len, NULL, 0) < 0)
+		return -errno;
+	/* No such process: success with nothing returned. */
+	if (len == 0 || kp.kp_proc.p_pid != mib[3])
+		return -ESRCH;
+	ret->start = (int64_t)kp.kp_proc.p_starttime.tv_sec * 1000000 +
+	             (int64_t)kp.kp_proc.p_starttime.tv_usec;
+	ret->pidns = 0;
+	return 0;
+}
+#endif
+
+#if !defined(__linux__) && !defined(__APPLE__)
+static int real_proc_id(void *ctx, pid_t pid, struct feth__proc_id *ret)
 {
 	(void)ctx;
-	return RET(kill(pid, sig));
+	(void)pid;
+	(void)ret;
+	return -ENOSYS; /* no backend here: nothing is ever recorded */
 }
+#endif
 
 static pid_t real_getpid(void *ctx)
 {
@@ -254,6 +580,41 @@ static int64_t real_time_now(void *ctx)
 {
 	(void)ctx;
 	return (int64_t)time(NULL);
+}
+
+static void real_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+#ifdef __APPLE__
+	arc4random_buf(buf, len);
+#else
+	uint8_t *p = buf;
+
+	while (len > 0) {
+#ifdef __linux__
+		ssize_t n = getrandom(p, len, 0);
+#else
+		ssize_t n = -1;
+#endif
+
+		if (n <= 0) {
+			/* No getrandom (before Linux 3.17) and no /dev/urandom handled here: a clock
+			 * and pid mix, unique enough for an interface mark. */
+			struct timespec ts;
+			uint64_t x;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+			    ((uint64_t)getpid() << 40);
+			x ^= x >> 31;
+			x *= 0x9e3779b97f4a7c15u;
+			n = len < sizeof(x) ? (ssize_t)len : (ssize_t)sizeof(x);
+			memcpy(p, &x, (size_t)n);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+#endif
 }
 
 static void real_sleep_us(void *ctx, uint32_t usec)
@@ -275,6 +636,10 @@ const struct feth__sys feth__sys_real = {
     .mkdir = real_mkdir,
     .rename = real_rename,
     .unlink = real_unlink,
+    .rmdir = real_rmdir,
+    .lstat = real_lstat,
+    .fstat = real_fstat,
+    .list_dir = real_list_dir,
     .pipe = real_pipe,
     .poll = real_poll,
     .socket = real_socket,
@@ -289,8 +654,13 @@ const struct feth__sys feth__sys_real = {
     .mmap_shared = real_mmap_shared,
     .munmap = real_munmap,
     .sysctlbyname = real_sysctlbyname,
-    .kill = real_kill,
+    .proc_id = real_proc_id,
+#ifdef __linux__
+    .netns_self = real_netns_self,
+    .netns_alive = real_netns_alive,
+#endif
     .getpid = real_getpid,
     .time_now = real_time_now,
     .sleep_us = real_sleep_us,
+    .random = real_random,
 };

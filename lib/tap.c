@@ -111,11 +111,13 @@ static int tap_adopt(struct feth_tap *tap, const struct feth_tap_opts *o)
 /* Destroys `name` if the registry still records it as this process's. */
 static int destroy_own(const struct feth__env *env, const char *name)
 {
-	int32_t self = (int32_t)env->sys->getpid(env->sys->ctx);
-	int r = 0;
+	struct feth__owner self;
+	int r = feth__owner_self(env, &self); /* known since the tap made the pair */
 
+	if (r < 0)
+		return r;
 	for (int i = 0; i < DESTROY_TRIES; i++) {
-		r = feth__if_destroy_owned(env, name, self);
+		r = feth__if_destroy_owned(env, name, &self);
 		if (r >= 0 || r == -ENXIO)
 			return 0; /* destroyed, gone already, or not ours to destroy */
 	}

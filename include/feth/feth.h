@@ -296,18 +296,46 @@ struct feth_if_entry {
  */
 FETH_API FETH_WARN_UNUSED int feth_if_list(struct feth_if_entry *ret_entries, size_t max);
 
+/** What feth_if_cleanup() did. Zero-initialise, then set `sz = sizeof(struct ...)`. */
+struct feth_cleanup_report {
+	size_t sz;
+	uint32_t destroyed;       /**< orphans destroyed */
+	uint32_t records_dropped; /**< records of interfaces that were gone, or that another
+	                               interface of the same name had replaced (left untouched) */
+	uint32_t owners_unknown;  /**< records left because their owner cannot be seen from here
+	                               (another PID namespace): taken as alive */
+	uint32_t bad_lines;       /**< registry lines that could not be read (the file was set
+	                               aside as `owned.damaged.<time>` and the rest kept) */
+	uint32_t dirs_removed;    /**< registry directories of network namespaces that no longer
+	                               exist (Linux), removed */
+	uint32_t reserved;
+};
+
 /**
- * @brief **feth_if_cleanup_orphans()** destroys the interfaces that libfeth created for
- * processes that no longer exist, and forgets them.
+ * @brief **feth_if_cleanup()** destroys the interfaces that libfeth created for processes that
+ * no longer exist, and forgets them.
  *
- * Only interfaces recorded in the ownership registry are touched: an interface libfeth did
- * not create is never destroyed. The registry is a root-only file (`/var/run/libfeth/owned` on
- * macOS; on Linux `/run/libfeth/net-<inode>/owned`, one per network namespace, as interface
- * names are per namespace) holding name, owner pid and creation time; it lives in a directory
- * the system empties at boot, as the interfaces vanish at boot too. Entries whose interface no
- * longer exists are dropped.
- * @return the number of interfaces destroyed, or a negative errno (-EPERM when not root).
+ * Only an interface that is still the very one its registry record was made for is destroyed:
+ * at creation libfeth gives each interface a mark that only it chose (Linux: the interface
+ * index; macOS: a random tag in the interface's description) and records it, so an interface
+ * that someone else created under the same name is never touched, and its stale record is
+ * dropped. The owner is a pid together with its start time (and, on Linux, its PID namespace):
+ * a reused pid is another process, and an owner this process cannot see (another PID
+ * namespace) is taken as alive. A process killed at any instant of a creation leaves nothing
+ * that this function does not remove. See docs/ownership.md.
+ *
+ * The registry is a root-only file (`/var/run/libfeth/owned` on macOS; on Linux
+ * `/run/libfeth/net-<cookie>-<inode>/owned`, one per network namespace, as interface names are
+ * per namespace), in a directory the system empties at boot, as the interfaces vanish at boot
+ * too. On Linux the directories of namespaces that no longer exist are removed. A damaged file
+ * costs only its damaged lines; anything but a regular root-owned file is refused.
+ * @param ret_report receives what was done; may be NULL.
+ * @return the number of interfaces destroyed, or a negative errno (-EPERM when not root; the
+ * first error met, after doing all the rest).
  */
+FETH_API FETH_WARN_UNUSED int feth_if_cleanup(struct feth_cleanup_report *ret_report);
+
+/** @brief **feth_if_cleanup_orphans()** is feth_if_cleanup() without a report. */
 FETH_API FETH_WARN_UNUSED int feth_if_cleanup_orphans(void);
 
 /* ==== Pairs ============================================================================== */

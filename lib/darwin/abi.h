@@ -246,6 +246,23 @@ struct darwin_if_fake_request {
 #define DARWIN_SIOCAIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 26, 128)    /* 0x8080691A */
 #define DARWIN_SIOCDIFADDR_IN6 DARWIN_IOC(DARWIN_IOC_IN, 'i', 25, 288)    /* 0x81206919 */
 
+/*
+ * An interface's description, 128 opaque bytes that root may set (private, absent from the
+ * SDK): struct if_descreq and IF_DESCSIZE, bsd/net/if_private.h@11417:489-498 (bsd/net/if.h in
+ * 10.13, xnu-4570); SIOCSIFDESC _IOWR('i', 143, struct if_descreq) and SIOCGIFDESC
+ * _IOWR('i', 144, ...), bsd/sys/sockio_private.h@11417:154-155 (sockio.h in 10.13).
+ * darwin-notes.md R5: root only to set (proc_suser), cleared when the interface is detached,
+ * so an ifnet handed to a new interface of the same name starts without one.
+ */
+#define DARWIN_IF_DESCSIZE 128
+struct darwin_if_descreq {
+	char ifdr_name[DARWIN_IFNAMSIZ];
+	uint32_t ifdr_len;
+	uint8_t ifdr_desc[DARWIN_IF_DESCSIZE];
+};
+#define DARWIN_SIOCSIFDESC DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 143, 148) /* 0xC094698F */
+#define DARWIN_SIOCGIFDESC DARWIN_IOC(DARWIN_IOC_INOUT, 'i', 144, 148) /* 0xC0946990 */
+
 /* ---- BPF (bsd/net/bpf.h; darwin-notes.md A3, B) -------------------------------------------- */
 
 /* struct bpf_stat {u_int bs_recv; u_int bs_drop;} */
@@ -316,6 +333,9 @@ _Static_assert(offsetof(struct darwin_ifdrv, ifd_len) == 24, "ifdrv.ifd_len");
 _Static_assert(offsetof(struct darwin_ifdrv, ifd_data) == 32, "ifdrv.ifd_data");
 _Static_assert(sizeof(struct darwin_ifconf) == 12, "ifconf");
 _Static_assert(sizeof(struct darwin_sockaddr_ndrv) == 18, "sockaddr_ndrv");
+_Static_assert(sizeof(struct darwin_if_descreq) == 148, "if_descreq");
+_Static_assert(DARWIN_SIOCSIFDESC == 0xC094698Fu && DARWIN_SIOCGIFDESC == 0xC0946990u,
+               "SIOCSIFDESC/SIOCGIFDESC");
 _Static_assert(offsetof(struct darwin_sockaddr_ndrv, snd_name) == 2, "sockaddr_ndrv.snd_name");
 _Static_assert(sizeof(struct darwin_ifaliasreq) == 64, "ifaliasreq");
 _Static_assert(offsetof(struct darwin_ifaliasreq, ifra_mask) == 48, "ifaliasreq.ifra_mask");

@@ -5,6 +5,8 @@
  * seam; every number comes from abi.h.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,10 +14,6 @@
 #include "abi.h"
 #include "ifctl.h"
 
-/* xnu's own test helper retries a create that fails EBUSY (the same unit is still being torn
- * down after a destroy) every 10 ms, 600 times (tests/net_test_lib.c@xnu-11417:476-512). */
-#define CREATE_BUSY_RETRIES  600
-#define CREATE_BUSY_SLEEP_US 10000
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
@@ -120,43 +118,98 @@ static int creation_sysctls_safe(const struct feth__env *env)
 	return 0;
 }
 
-static int darwin_if_create(const struct feth__env *env, const char *name,
-                            char ret_name[FETH_IFNAMSIZ])
-{
-	struct darwin_ifreq ifr;
-	int r = creation_sysctls_safe(env);
+/*
+ * A new feth's mark is a random tag that libfeth writes into its description (SIOCSIFDESC,
+ * darwin-notes.md R5) right after creating it: root alone may set a description, and the
+ * kernel wipes it when the interface is detached, so a fethN created later under the same
+ * name, even on the same recycled ifnet and index (R1-R3), starts without it. The kernel
+ * chooses the index; the mark has none.
+ */
+#define MARK_PREFIX "libfeth:"
 
-	if (r < 0)
-		return r;
-	for (int tries = 0;; tries++) {
-		ifreq_init(&ifr, name);
-		/* SIOCIFCREATE and SIOCIFCREATE2 behave the same for feth (darwin-notes.md F1.2);
-		 * xnu's tests use the former. A wildcard "feth" comes back as the new name (_IOWR,
-		 * F1.5). */
-		r = ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFCREATE, &ifr);
-		if (r != -EBUSY || tries == CREATE_BUSY_RETRIES)
-			break;
-		env->sys->sleep_us(env->sys->ctx, CREATE_BUSY_SLEEP_US);
-	}
-	if (r < 0)
-		return r;
-	ifr.ifr_name[DARWIN_IFNAMSIZ - 1] = '\0';
-	if (feth__unit(ifr.ifr_name, 0) < 0) {
-		/* Cannot happen with a kernel that behaves as darwin-notes.md F1.5 says; do not
-		 * leave it behind. */
-		(void)ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFDESTROY, &ifr);
-		return -EPROTO;
-	}
-	feth__name_copy(ret_name, ifr.ifr_name);
-	return 0;
+static void darwin_mark_new(uint64_t random, struct feth__mark *ret)
+{
+	ret->tag = random;
+	ret->index = 0;
 }
 
-static int darwin_if_destroy(const struct feth__env *env, const char *name)
+static size_t mark_text(const struct feth__mark *mark, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, MARK_PREFIX "%016" PRIx64, mark->tag);
+}
+
+static int desc_ioctl(const struct feth__env *env, unsigned long req, const char *name,
+                      struct darwin_if_descreq *d)
+{
+	memset(d->ifdr_name, 0, sizeof(d->ifdr_name));
+	feth__name_copy(d->ifdr_name, name);
+	return ctl_ioctl(env, DARWIN_AF_INET, req, d);
+}
+
+static int darwin_if_check_mark(const struct feth__env *env, const char *name,
+                                const struct feth__mark *mark)
+{
+	struct darwin_if_descreq d;
+	char want[40];
+	size_t len = mark_text(mark, want, sizeof(want));
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	r = desc_ioctl(env, DARWIN_SIOCGIFDESC, name, &d);
+	if (r < 0)
+		return r;
+	if (d.ifdr_len == 0)
+		return FETH__MARK_UNMARKED;
+	return d.ifdr_len == len && memcmp(d.ifdr_desc, want, len) == 0 ? FETH__MARK_MATCH
+	                                                               : FETH__MARK_OTHER;
+}
+
+static int destroy_now(const struct feth__env *env, const char *name)
 {
 	struct darwin_ifreq ifr;
 
 	ifreq_init(&ifr, name);
 	return ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFDESTROY, &ifr);
+}
+
+static int darwin_if_create(const struct feth__env *env, const char *name,
+                            const struct feth__mark *mark)
+{
+	struct darwin_if_descreq d;
+	struct darwin_ifreq ifr;
+	int r = creation_sysctls_safe(env);
+
+	if (r < 0)
+		return r;
+	ifreq_init(&ifr, name);
+	/* SIOCIFCREATE and SIOCIFCREATE2 behave the same for feth (darwin-notes.md F1.2); xnu's
+	 * tests use the former. EBUSY: the unit's old ifnet is still being torn down (F1.6),
+	 * which feth__create_owned() waits out or avoids. */
+	r = ctl_ioctl(env, DARWIN_AF_INET, DARWIN_SIOCIFCREATE, &ifr);
+	if (r < 0)
+		return r;
+	memset(&d, 0, sizeof(d));
+	d.ifdr_len = (uint32_t)mark_text(mark, (char *)d.ifdr_desc, sizeof(d.ifdr_desc));
+	r = desc_ioctl(env, DARWIN_SIOCSIFDESC, name, &d);
+	if (r < 0)
+		(void)destroy_now(env, name); /* unmarked, it could not be told from another */
+	return r;
+}
+
+static int darwin_if_destroy(const struct feth__env *env, const char *name,
+                             const struct feth__mark *mark)
+{
+	if (mark) {
+		/* Between this check and the destroy, the kernel would have to destroy ours and
+		 * someone create another of the same name: not within two system calls. */
+		int m = darwin_if_check_mark(env, name, mark);
+
+		if (m < 0)
+			return m;
+		if (m != FETH__MARK_MATCH)
+			return -ESTALE;
+	}
+	return destroy_now(env, name);
 }
 
 /* ---- peering (SIOCSDRVSPEC / SIOCGDRVSPEC with if_fake_request, darwin-notes.md F4) -------- */
@@ -619,6 +672,8 @@ const struct feth__backend feth__backend_darwin = {
     .supported = 1,
     .check_name = darwin_check_name,
     .if_create = darwin_if_create,
+    .mark_new = darwin_mark_new,
+    .if_check_mark = darwin_if_check_mark,
     .if_destroy = darwin_if_destroy,
     .if_set_peer = darwin_if_set_peer,
     .if_get_peer = darwin_if_get_peer,

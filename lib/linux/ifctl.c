@@ -28,8 +28,6 @@
 #define NL_REQ_MAX 1024u       /* the largest request built here is under 200 bytes */
 /* A dump the kernel marked interrupted is asked again this many times in all (nl_dump()). */
 #define DUMP_TRIES 10
-/* A wildcard pair that meets -EEXIST is tried this many times in all (linux_pair_create()). */
-#define PAIR_TRIES 32
 
 struct nl {
 	const struct feth__sys *s;
@@ -355,40 +353,73 @@ static int linux_check_name(const char *name, int wildcard)
 	return u < -1 ? (int)u : 0;
 }
 
-static int linux_if_create(const struct feth__env *env, const char *name,
-                           char ret_name[FETH_IFNAMSIZ])
+/*
+ * A new veth's mark is its interface index, which RTM_NEWLINK lets the creator choose
+ * (net/core/rtnetlink.c:rtnl_create_link() takes ifi_index; drivers/net/veth.c:veth_newlink()
+ * the peer's from the peer's own ifinfomsg). The kernel gives the indexes it chooses itself in
+ * order from 1 (net/core/dev.c:dev_index_reserve(), cyclic over 31 bits), so one taken at
+ * random from 2^24 up is not an index the kernel hands out to anyone else before billions of
+ * interfaces have been made in the namespace; only a deliberate `ip link add ... index N` by
+ * root could give another interface the same one, and never while ours exists (-EEXIST).
+ */
+#define MARK_INDEX_MIN 0x01000000u
+#define MARK_INDEX_MAX 0x7fffffffu
+
+static void linux_mark_new(uint64_t random, struct feth__mark *ret)
 {
-	(void)env;
-	(void)name;
-	(void)ret_name;
-	return -EOPNOTSUPP; /* a veth exists only with its peer: feth_pair_create() */
+	ret->tag = random;
+	ret->index = MARK_INDEX_MIN + (uint32_t)(random % (MARK_INDEX_MAX - MARK_INDEX_MIN + 1));
 }
 
-/* Destroys `name` (and its peer with it), if it is one of ours. */
-static int link_del(struct nl *nl, const char *name)
+static int linux_if_check_mark(const struct feth__env *env, const char *name,
+                               const struct feth__mark *mark)
 {
+	struct nl nl;
 	struct link l;
-	int r = link_get(nl, name, 0, &l);
+	int r = with_link(env, name, &nl, &l);
 
-	if (r == 0) {
-		struct nlmsghdr *h = nl_req(nl, RTM_DELLINK, 0);
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	if (r < 0)
+		return r;
+	nl_close(&nl);
+	return (uint32_t)l.index == mark->index ? FETH__MARK_MATCH : FETH__MARK_OTHER;
+}
 
-		ifi->ifi_family = AF_UNSPEC;
-		ifi->ifi_index = l.index;
-		r = nl_talk(nl, NULL, NULL);
-	}
+/* Destroys a veth (its peer goes with it): by its index, so exactly the one that index
+ * stands for, whatever its name is now. */
+static int link_del(struct nl *nl, int index)
+{
+	struct nlmsghdr *h = nl_req(nl, RTM_DELLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	int r;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	r = nl_talk(nl, NULL, NULL);
 	return r == -ENODEV ? -ENXIO : r;
 }
 
-static int linux_if_destroy(const struct feth__env *env, const char *name)
+static int linux_if_destroy(const struct feth__env *env, const char *name,
+                            const struct feth__mark *mark)
 {
 	struct nl nl;
+	struct link l;
 	int r = nl_open(env, &nl);
 
 	if (r < 0)
 		return r;
-	r = link_del(&nl, name);
+	if (mark) {
+		/* By the index: exactly the interface the mark stands for, never another that
+		 * took its name meanwhile. */
+		r = link_get(&nl, NULL, (int)mark->index, &l);
+		if (r == -ENXIO && link_get(&nl, name, 0, &l) == 0)
+			r = -ESTALE; /* the name is another interface's now */
+		if (r == 0)
+			r = link_del(&nl, (int)mark->index);
+	} else {
+		r = link_get(&nl, name, 0, &l);
+		if (r == 0)
+			r = link_del(&nl, l.index);
+	}
 	nl_close(&nl);
 	return r;
 }
@@ -628,21 +659,7 @@ static int linux_if_list(const struct feth__env *env, char (*ret_names)[FETH_IFN
 /* Units taken by an interface of any kind (a dummy named feth3 blocks feth3 too), by its name
  * or by an alternative name: the kernel refuses a name that is another's alternative name
  * (net/core/dev.c:netdev_name_in_use()). */
-struct units {
-	uint8_t taken[FETH_UNIT_MAX / 8 + 1];
-};
-
-static int unit_taken(const struct units *u, long n)
-{
-	return (u->taken[n / 8] & (1u << (n % 8))) != 0;
-}
-
-static void unit_take(struct units *u, long n)
-{
-	u->taken[n / 8] |= (uint8_t)(1u << (n % 8));
-}
-
-static void units_name(struct units *u, const struct nlattr *a)
+static void units_name(struct feth__units *u, const struct nlattr *a)
 {
 	long n;
 
@@ -650,7 +667,7 @@ static void units_name(struct units *u, const struct nlattr *a)
 		return;
 	n = feth__unit(mnl_attr_get_str(a), 0);
 	if (n >= 0)
-		unit_take(u, n);
+		feth__unit_take(u, n);
 }
 
 static int units_attr(const struct nlattr *a, void *data)
@@ -678,42 +695,18 @@ static int units_cb(const struct nlmsghdr *h, void *data)
 
 static void units_start(void *data)
 {
-	memset(data, 0, sizeof(struct units));
+	memset(data, 0, sizeof(struct feth__units));
 }
 
-/*
- * The lowest free units for the names that are wildcards, from one dump of every link;
- * -EEXIST when a named one is taken (what the kernel would answer when creating it).
- */
-static int free_units(struct nl *nl, char host[FETH_IFNAMSIZ], char io[FETH_IFNAMSIZ])
+static int linux_units_taken(const struct feth__env *env, struct feth__units *ret)
 {
-	struct units *u = malloc(sizeof(*u));
-	char *want[2] = {host, io};
-	long next = 0;
-	int r;
+	struct nl nl;
+	int r = nl_open(env, &nl);
 
-	if (!u)
-		return -ENOMEM;
-	r = nl_dump(nl, RTM_GETLINK, AF_UNSPEC, units_cb, units_start, u);
-	for (int i = 0; r == 0 && i < 2; i++) {
-		long n = feth__unit(want[i], 0);
-
-		if (n >= 0 && unit_taken(u, n))
-			r = -EEXIST;
-		else if (n >= 0)
-			unit_take(u, n); /* named: not for the other */
-	}
-	for (int i = 0; r == 0 && i < 2; i++) {
-		if (feth__unit(want[i], 0) >= 0)
-			continue;
-		while (next <= FETH_UNIT_MAX && unit_taken(u, next))
-			next++;
-		if (next > FETH_UNIT_MAX)
-			r = -ENOSPC;
-		else
-			snprintf(want[i], FETH_IFNAMSIZ, "feth%u", (unsigned)next++);
-	}
-	free(u);
+	if (r < 0)
+		return r;
+	r = nl_dump(&nl, RTM_GETLINK, AF_UNSPEC, units_cb, units_start, ret);
+	nl_close(&nl);
 	return r;
 }
 
@@ -748,8 +741,9 @@ static int linux_pair_io_setup(const struct feth__env *env, const char *io)
 	return w == 1 ? 0 : -EIO;
 }
 
-/* RTM_NEWLINK of a veth pair with both names given. */
-static int veth_new(struct nl *nl, const char *host, const char *io)
+/* RTM_NEWLINK of a veth pair with both names and indexes given. */
+static int veth_new(struct nl *nl, const char *host, const char *io, uint32_t host_index,
+                    uint32_t io_index)
 {
 	struct nlmsghdr *h;
 	struct ifinfomsg *ifi;
@@ -758,6 +752,7 @@ static int veth_new(struct nl *nl, const char *host, const char *io)
 	h = nl_req(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)host_index;
 	mnl_attr_put_strz(h, IFLA_IFNAME, host);
 	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
 	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
@@ -765,6 +760,7 @@ static int veth_new(struct nl *nl, const char *host, const char *io)
 	peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi)); /* the peer's own ifinfomsg */
 	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)io_index;
 	mnl_attr_put_strz(h, IFLA_IFNAME, io);
 	mnl_attr_nest_end(h, peer);
 	mnl_attr_nest_end(h, data);
@@ -772,34 +768,20 @@ static int veth_new(struct nl *nl, const char *host, const char *io)
 	return nl_talk(nl, NULL, NULL);
 }
 
+/* Both sides at once, each with the index of its mark. -EEXIST: a name or an index is
+ * taken (the caller tries others). */
 static int linux_pair_create(const struct feth__env *env, const char *host, const char *io,
-                             char ret_host[FETH_IFNAMSIZ], char ret_io[FETH_IFNAMSIZ])
+                             const struct feth__mark *host_mark, const struct feth__mark *io_mark)
 {
-	int wildcard = feth__unit(host, 0) < 0 || feth__unit(io, 0) < 0;
 	struct nl nl;
 	int r = nl_open(env, &nl);
 
 	if (r < 0)
 		return r;
-	/*
-	 * Wildcards: the lowest free units, the host side's first. Another process may create
-	 * one of those names between our dump and our RTM_NEWLINK (-EEXIST): then a fresh dump
-	 * picks other units, PAIR_TRIES times in all (each -EEXIST is another creator's success,
-	 * so the creators as a whole always get on). A named side that exists stays -EEXIST
-	 * (free_units() finds it taken): only new names are tried, nothing is renamed or removed.
-	 */
-	for (int tries = 1;; tries++) {
-		feth__name_copy(ret_host, host);
-		feth__name_copy(ret_io, io);
-		if (wildcard) {
-			r = free_units(&nl, ret_host, ret_io);
-			if (r < 0)
-				break; /* -EEXIST here: the named side exists */
-		}
-		r = veth_new(&nl, ret_host, ret_io);
-		if (r != -EEXIST || !wildcard || tries == PAIR_TRIES)
-			break;
-	}
+	r = veth_new(&nl, host, io, host_mark->index, io_mark->index);
+	/* Before Linux 6.6 a taken index is -EBUSY (net/core/dev.c:register_netdevice()). */
+	if (r == -EBUSY)
+		r = -EEXIST;
 	nl_close(&nl);
 	return r;
 }
@@ -822,7 +804,8 @@ const struct feth__backend feth__backend_linux = {
     .name = "linux",
     .supported = 1,
     .check_name = linux_check_name,
-    .if_create = linux_if_create,
+    .mark_new = linux_mark_new,
+    .if_check_mark = linux_if_check_mark,
     .if_destroy = linux_if_destroy,
     .if_set_peer = linux_if_set_peer,
     .if_get_peer = linux_if_get_peer,
@@ -834,6 +817,7 @@ const struct feth__backend feth__backend_linux = {
     .if_get_flags = linux_if_get_flags,
     .if_addr = linux_if_addr,
     .if_list = linux_if_list,
+    .units_taken = linux_units_taken,
     .pair_create = linux_pair_create,
     .pair_io_setup = linux_pair_io_setup,
     .mtu_prepare = linux_mtu_prepare,

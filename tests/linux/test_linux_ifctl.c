@@ -197,11 +197,19 @@ static void registry_text(const struct lenv *l, char *buf, size_t len)
 {
 	char path[160];
 	struct stat st;
+	uint64_t cookie = 0;
+	socklen_t clen = sizeof(cookie);
+	int sk = socket(AF_UNIX, SOCK_DGRAM, 0);
 	FILE *f;
 	size_t n;
 
+	/* This namespace's directory: net-<cookie>-<inode> (docs/ownership.md). */
+	assert_true(sk >= 0);
+	assert_int_equal(getsockopt(sk, SOL_SOCKET, 71 /* SO_NETNS_COOKIE */, &cookie, &clen), 0);
+	close(sk);
 	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
-	snprintf(path, sizeof(path), "%s/net-%llu/owned", l->dir, (unsigned long long)st.st_ino);
+	snprintf(path, sizeof(path), "%s/net-%llx-%llu/owned", l->dir, (unsigned long long)cookie,
+	         (unsigned long long)st.st_ino);
 	buf[0] = '\0';
 	f = fopen(path, "r");
 	if (!f)
@@ -219,7 +227,7 @@ static void test_pair_defaults(void **state)
 	struct lenv *l = *state;
 	struct feth_pair p;
 	uint8_t a[6], b[6];
-	char reg[512], line[64];
+	char reg[512], line[80];
 
 	assert_int_equal(feth_pair_create(NULL, &p), 0);
 	assert_string_equal(p.host_name, "feth0");
@@ -234,10 +242,15 @@ static void test_pair_defaults(void **state)
 	assert_memory_not_equal(a, b, 6);
 	/* Both recorded, in this namespace's registry. */
 	registry_text(l, reg, sizeof(reg));
-	snprintf(line, sizeof(line), "feth0 %d ", (int)getpid());
-	assert_non_null(strstr(reg, line));
-	snprintf(line, sizeof(line), "feth1 %d ", (int)getpid());
-	assert_non_null(strstr(reg, line));
+	for (int i = 0; i < 2; i++) {
+		/* "v2 <name> o <its ifindex> <tag> <our pid> ..." */
+		snprintf(line, sizeof(line), "v2 %s o %u ", i ? "feth1" : "feth0",
+		         if_nametoindex(i ? "feth1" : "feth0"));
+		assert_non_null(strstr(reg, line));
+		assert_true(if_nametoindex(i ? "feth1" : "feth0") >= 0x01000000u);
+		snprintf(line, sizeof(line), " %d ", (int)getpid());
+		assert_non_null(strstr(strstr(reg, i ? "v2 feth1" : "v2 feth0"), line));
+	}
 	/* Destroying one side destroys both (a veth dies with its peer), records included. */
 	assert_int_equal(feth_if_destroy("feth1"), 0);
 	assert_false(exists("feth0") || exists("feth1"));
@@ -316,6 +329,21 @@ static void test_addresses(void **state)
 	assert_int_equal(feth_if_destroy("feth0"), 0);
 }
 
+/* Makes the record of `name` say another process (pid) owns it. */
+static void set_owner_pid(const struct feth__env *env, const char *name, int32_t pid)
+{
+	struct feth__reg reg;
+	int i;
+
+	assert_int_equal(feth__reg_begin(env, 0, &reg), 0);
+	i = feth__reg_find(&reg, name);
+	assert_true(i >= 0);
+	reg.e[i].owner.pid = pid;
+	reg.changed = 1;
+	assert_int_equal(feth__reg_commit(env, &reg), 0);
+	feth__reg_end(env, &reg);
+}
+
 /* list and cleanup: a pair recorded for a dead process goes; one made outside libfeth, a
  * living process's pair, and a non-veth interface named feth* stay. */
 static void test_list_and_cleanup(void **state)
@@ -323,12 +351,17 @@ static void test_list_and_cleanup(void **state)
 	struct lenv *l = *state;
 	struct feth_if_entry e[8];
 	struct feth_pair p;
-	char h[FETH_IFNAMSIZ], io[FETH_IFNAMSIZ];
 	char reg[512];
 	int dummy;
 
 	assert_int_equal(feth_pair_create(NULL, &p), 0); /* feth0, feth1: ours */
-	assert_int_equal(feth__backend_linux.pair_create(&l->env, "feth5", "feth6", h, io), 0);
+	{
+		/* Made the way libfeth makes them, but never recorded: not ours. */
+		struct feth__mark m5 = {.index = 0x02000005}, m6 = {.index = 0x02000006};
+
+		assert_int_equal(feth__backend_linux.pair_create(&l->env, "feth5", "feth6", &m5, &m6),
+		                 0);
+	}
 	dummy = system("ip link add feth9 type dummy 2>/dev/null") == 0; /* not a veth */
 	assert_int_equal(feth_if_list(e, 8), 4);
 	assert_string_equal(e[0].name, "feth0");
@@ -338,14 +371,8 @@ static void test_list_and_cleanup(void **state)
 	assert_int_equal(feth_if_destroy("feth9"), -ENXIO); /* the dummy is not ours to touch */
 	/* A dead owner's pair: rewrite the records of feth0/feth1 to a pid that cannot exist. */
 	registry_text(l, reg, sizeof(reg));
-	{
-		struct feth__reg_entry r0 = {.pid = 0x7ffffff0, .time = 1}, r1 = r0;
-
-		feth__name_copy(r0.name, "feth0");
-		feth__name_copy(r1.name, "feth1");
-		assert_int_equal(feth__registry_put(&l->env, &r0), 0);
-		assert_int_equal(feth__registry_put(&l->env, &r1), 0);
-	}
+	set_owner_pid(&l->env, "feth0", 0x7ffffff0);
+	set_owner_pid(&l->env, "feth1", 0x7ffffff0);
 	assert_int_equal(feth_pair_create(NULL, &p), 0); /* feth2, feth3: a living owner */
 	assert_int_equal(feth_if_cleanup_orphans(), 1);  /* feth0 (feth1 went with it) */
 	assert_false(exists("feth0") || exists("feth1"));

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulated Darwin kernel's world: the seam table, descriptors, fault injection, the
- * net.link.fake sysctls, processes, the clock and the detacher thread.
+ * The simulated Darwin kernel's world: the seam table, descriptors, files, fault injection,
+ * crashes, the net.link.fake sysctls, processes, the clock and the detacher thread.
  * Interfaces live in sim_if.c, their send path in sim_tx.c.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pipe2 */
+#endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
+#include <stdio.h> /* rename */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -142,6 +145,11 @@ static int enter(struct sim *sim, enum sim_call kind, unsigned long req)
 			abort();
 		sim->ioctl_log[sim->n_ioctl_log++] = req;
 	}
+	/* The process dies after this call, whatever it returns (sim_set_crash). */
+	if (sim->crash_at && sim->calls == sim->crash_at) {
+		sim->crash_at = 0;
+		sim->crash_due = true;
+	}
 	if (sim->fail_at && sim->calls == sim->fail_at) {
 		sim->fail_at = 0;
 		return -sim->fail_at_err;
@@ -154,6 +162,29 @@ static int enter(struct sim *sim, enum sim_call kind, unsigned long req)
 			if (sim->fail_ioctl[i].f.active && sim->fail_ioctl[i].req == req)
 				return take_fault(&sim->fail_ioctl[i].f);
 	return 0;
+}
+
+/* The crash hook due after the call just made, taken under the lock with that call, so that no
+ * other thread's call can run it; {NULL, NULL} when none is due. */
+static struct sim_crash crash_take(struct sim *sim)
+{
+	struct sim_crash c = {NULL, NULL};
+
+	if (sim->crash_due) {
+		sim->crash_due = false;
+		c = sim->crash;
+	}
+	return c;
+}
+
+void sim_set_crash(struct sim *sim, unsigned long n, void (*hook)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->crash_at = n && hook ? sim->calls + n : 0;
+	sim->crash.hook = hook;
+	sim->crash.arg = arg;
+	sim->crash_due = false;
+	pthread_mutex_unlock(&sim->lock);
 }
 
 void sim_fail_nth(struct sim *sim, unsigned long n, int err)
@@ -252,6 +283,7 @@ static int fd_track(struct sim *sim, int hostfd, enum sim_fd_kind kind, int doma
 	sim->fds[sim->n_fds].domain = domain;
 	sim->fds[sim->n_fds].type = type;
 	sim->fds[sim->n_fds].minor = minor;
+	sim->fds[sim->n_fds].owner = sim->pid;
 	sim->n_fds++;
 	return hostfd;
 }
@@ -411,6 +443,92 @@ static int k_unlink(void *ctx, const char *path)
 	if (r)
 		return r;
 	return neg_errno(unlink(path));
+}
+
+static int k_rmdir(void *ctx, const char *path)
+{
+	int r = enter(ctx, SIM_CALL_RMDIR, 0);
+
+	if (r)
+		return r;
+	return neg_errno(rmdir(path));
+}
+
+static void stat_of(const struct stat *st, struct feth__stat *ret)
+{
+	ret->mode = (uint32_t)st->st_mode;
+	ret->uid = (uint32_t)st->st_uid;
+	ret->size = (uint64_t)st->st_size;
+	ret->dev = (uint64_t)st->st_dev;
+	ret->ino = (uint64_t)st->st_ino;
+}
+
+static int k_lstat(void *ctx, const char *path, struct feth__stat *ret)
+{
+	int r = enter(ctx, SIM_CALL_LSTAT, 0);
+	struct stat st;
+
+	if (r)
+		return r;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	stat_of(&st, ret);
+	return 0;
+}
+
+static int k_fstat(void *ctx, int fd, struct feth__stat *ret)
+{
+	struct sim *sim = ctx;
+	int r = enter(sim, SIM_CALL_FSTAT, 0);
+	struct sim_fd *f;
+	struct stat st;
+
+	if (r)
+		return r;
+	/* Only the host's files have a status worth asking for here: the registry's. */
+	f = fd_find(sim, fd);
+	if (!f || f->kind != SIM_FD_FILE)
+		return -EBADF;
+	if (fstat(f->fd, &st) < 0)
+		return -errno;
+	stat_of(&st, ret);
+	return 0;
+}
+
+static int k_list_dir(void *ctx, const char *path, char *buf, size_t len)
+{
+	int r = enter(ctx, SIM_CALL_LIST_DIR, 0), n = 0;
+	size_t used = 0;
+	DIR *d;
+
+	if (r)
+		return r;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	for (;;) {
+		struct dirent *e;
+		size_t l;
+
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			r = errno ? -errno : n;
+			break;
+		}
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		l = strlen(e->d_name) + 1;
+		if (l > len - used) {
+			r = -ENOSPC;
+			break;
+		}
+		memcpy(buf + used, e->d_name, l);
+		used += l;
+		n++;
+	}
+	closedir(d);
+	return r;
 }
 
 static ssize_t k_writev(void *ctx, int fd, const struct iovec *iov, int iovcnt)
@@ -748,21 +866,61 @@ int32_t sim_fake_sysctl(const struct sim *sim, const char *name)
 
 /* ---- processes and time ------------------------------------------------------------------- */
 
-static int k_kill(void *ctx, pid_t pid, int sig)
+/* A pid as the test functions and proc_id take it: 0 is the caller. */
+static pid_t proc_pid(const struct sim *sim, pid_t pid)
+{
+	return pid == 0 ? sim->pid : pid;
+}
+
+/* Every process starts alive, at a time its pid tells apart (Darwin's p_start, in
+ * microseconds since the epoch). */
+static int64_t default_start(pid_t pid)
+{
+	return (int64_t)SIM_EPOCH_S * 1000000 + pid;
+}
+
+static struct sim_proc *proc_find(const struct sim *sim, pid_t pid)
+{
+	for (size_t i = 0; i < sim->n_procs; i++)
+		if (sim->procs[i].pid == pid)
+			return &sim->procs[i];
+	return NULL;
+}
+
+/* The process's entry, made in its default state if it has none. */
+static struct sim_proc *proc_entry(struct sim *sim, pid_t pid)
+{
+	struct sim_proc *p = proc_find(sim, pid);
+
+	if (p)
+		return p;
+	if (!sim__reserve((void **)&sim->procs, &sim->cap_procs, sim->n_procs + 1,
+	                  sizeof(*sim->procs)))
+		abort();
+	p = &sim->procs[sim->n_procs++];
+	p->pid = pid;
+	p->dead = false;
+	p->start = default_start(pid);
+	return p;
+}
+
+static int k_proc_id(void *ctx, pid_t pid, struct feth__proc_id *ret)
 {
 	struct sim *sim = ctx;
-	int r = enter(sim, SIM_CALL_KILL, 0);
+	int r = enter(sim, SIM_CALL_PROC_ID, 0);
+	const struct sim_proc *p;
 
 	if (r)
 		return r;
-	/* libfeth only ever asks whether a process exists; anything else is a library bug. */
-	if (sig != 0 || pid <= 0) {
-		fprintf(stderr, "sim: kill(%ld, %d) is not an existence check\n", (long)pid, sig);
-		abort();
-	}
-	for (size_t i = 0; i < sim->n_dead; i++)
-		if (sim->dead[i] == pid)
-			return -ESRCH;
+	/* No process has a negative pid (pid 0 is the caller, as the seam defines it). */
+	if (pid < 0)
+		return -ESRCH;
+	pid = proc_pid(sim, pid);
+	p = proc_find(sim, pid);
+	if (p && p->dead)
+		return -ESRCH;
+	ret->start = p ? p->start : default_start(pid);
+	ret->pidns = 0; /* Darwin has no PID namespaces */
 	return 0;
 }
 
@@ -784,16 +942,42 @@ static void k_sleep_us(void *ctx, uint32_t usec)
 	sim__run_detacher(sim, false);
 }
 
+/* Not random at all: xorshift64 (Marsaglia, 2003) from the same seed in every world, so a test
+ * that depends on the bytes (a temporary file's name) runs the same way every time. */
+static void k_random(void *ctx, void *buf, size_t len)
+{
+	struct sim *sim = ctx;
+	uint8_t *out = buf;
+
+	for (size_t i = 0; i < len; i += sizeof(uint64_t)) {
+		uint64_t x = sim->rng;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sim->rng = x;
+		memcpy(out + i, &x, len - i < sizeof(x) ? len - i : sizeof(x));
+	}
+}
+
 /* ---- the seam table: every call under the world's lock ------------------------------------ */
+
+/* Each entry point runs the call under the lock, then, with the lock released and the world
+ * consistent, the crash hook when the process is to die after this call (sim_set_crash): the
+ * hook longjmps out of the library, so nothing may be left to do after it but returning. */
 #define LOCKED(type, call, params, args)                                                           \
 	static type s_##call params                                                                \
 	{                                                                                          \
 		struct sim *sim_ = ctx;                                                            \
+		struct sim_crash crash_;                                                           \
 		type r_;                                                                           \
                                                                                                    \
 		pthread_mutex_lock(&sim_->lock);                                                   \
 		r_ = k_##call args;                                                                \
+		crash_ = crash_take(sim_);                                                         \
 		pthread_mutex_unlock(&sim_->lock);                                                 \
+		if (crash_.hook)                                                                   \
+			crash_.hook(crash_.arg);                                                   \
 		return r_;                                                                         \
 	}
 LOCKED(int, open, (void *ctx, const char *path, int flags, unsigned mode), (ctx, path, flags, mode))
@@ -804,6 +988,10 @@ LOCKED(int, flock, (void *ctx, int fd, int op), (ctx, fd, op))
 LOCKED(int, mkdir, (void *ctx, const char *path, unsigned mode), (ctx, path, mode))
 LOCKED(int, rename, (void *ctx, const char *from, const char *to), (ctx, from, to))
 LOCKED(int, unlink, (void *ctx, const char *path), (ctx, path))
+LOCKED(int, rmdir, (void *ctx, const char *path), (ctx, path))
+LOCKED(int, lstat, (void *ctx, const char *path, struct feth__stat *ret), (ctx, path, ret))
+LOCKED(int, fstat, (void *ctx, int fd, struct feth__stat *ret), (ctx, fd, ret))
+LOCKED(int, list_dir, (void *ctx, const char *path, char *buf, size_t len), (ctx, path, buf, len))
 LOCKED(int, pipe, (void *ctx, int fds[2]), (ctx, fds))
 LOCKED(int, socket, (void *ctx, int domain, int type, int protocol), (ctx, domain, type, protocol))
 LOCKED(int, ioctl, (void *ctx, int fd, unsigned long req, void *arg), (ctx, fd, req, arg))
@@ -819,7 +1007,7 @@ LOCKED(ssize_t, writev, (void *ctx, int fd, const struct iovec *iov, int iovcnt)
 LOCKED(int, sysctlbyname,
        (void *ctx, const char *name, void *oldp, size_t *oldlenp, const void *newp, size_t newlen),
        (ctx, name, oldp, oldlenp, newp, newlen))
-LOCKED(int, kill, (void *ctx, pid_t pid, int sig), (ctx, pid, sig))
+LOCKED(int, proc_id, (void *ctx, pid_t pid, struct feth__proc_id *ret), (ctx, pid, ret))
 LOCKED(pid_t, getpid, (void *ctx), (ctx))
 LOCKED(int64_t, time_now, (void *ctx), (ctx))
 
@@ -832,6 +1020,15 @@ static void s_sleep_us(void *ctx, uint32_t usec)
 	pthread_mutex_unlock(&sim->lock);
 }
 
+static void s_random(void *ctx, void *buf, size_t len)
+{
+	struct sim *sim = ctx;
+
+	pthread_mutex_lock(&sim->lock);
+	k_random(ctx, buf, len);
+	pthread_mutex_unlock(&sim->lock);
+}
+
 /* Counted and faulted under the lock; the wait itself is the host's poll() on the host
  * descriptors that stand for the simulated ones (BPF readiness follows darwin-notes.md B6.1 and
  * B6.2 through them). A wait that would last past the time a pending detach comes due lets the
@@ -840,13 +1037,18 @@ static void s_sleep_us(void *ctx, uint32_t usec)
 static int s_poll(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms)
 {
 	struct sim *sim = ctx;
+	struct sim_crash crash;
 	int r;
 
 	pthread_mutex_lock(&sim->lock);
 	r = enter(sim, SIM_CALL_POLL, 0);
+	crash = crash_take(sim); /* run once the wait is over, when poll would return */
 	pthread_mutex_unlock(&sim->lock);
-	if (r)
+	if (r) {
+		if (crash.hook)
+			crash.hook(crash.arg);
 		return r;
+	}
 	for (;;) {
 		uint64_t due, waited;
 
@@ -870,7 +1072,10 @@ static int s_poll(void *ctx, struct pollfd *fds, unsigned nfds, int timeout_ms)
 			timeout_ms = ms < timeout_ms ? timeout_ms - ms : 0;
 		}
 	}
-	return r < 0 ? -errno : r;
+	r = r < 0 ? -errno : r;
+	if (crash.hook)
+		crash.hook(crash.arg);
+	return r;
 }
 
 /* ---- the world ------------------------------------------------------------------------------ */
@@ -891,6 +1096,10 @@ struct sim *sim_new(void)
 	    .mkdir = s_mkdir,
 	    .rename = s_rename,
 	    .unlink = s_unlink,
+	    .rmdir = s_rmdir,
+	    .lstat = s_lstat,
+	    .fstat = s_fstat,
+	    .list_dir = s_list_dir,
 	    .pipe = s_pipe,
 	    .poll = s_poll,
 	    .socket = s_socket,
@@ -900,16 +1109,19 @@ struct sim *sim_new(void)
 	    .sendto = s_sendto,
 	    .writev = s_writev,
 	    .sysctlbyname = s_sysctlbyname,
-	    .kill = s_kill,
+	    .proc_id = s_proc_id,
+	    /* netns_self, netns_alive: Linux only */
 	    .getpid = s_getpid,
 	    .time_now = s_time_now,
 	    .sleep_us = s_sleep_us,
+	    .random = s_random,
 	};
 	pthread_mutex_init(&sim->lock, NULL);
 	sim->root = true;
 	sim->macos_major = 15;
 	sim->macos_minor = 0;
 	sim->pid = 4242;
+	sim->rng = 0x9e3779b97f4a7c15u; /* any seed but 0, the same in every world */
 	sim->teardown_us = 30000;
 	for (int i = 0; i < SIM_FAKE__COUNT; i++)
 		sim->fake[i] = fake_sysctls[i].def;
@@ -933,7 +1145,7 @@ void sim_free(struct sim *sim)
 	free(sim->ndrv_ext);
 	free(sim->fds); /* host descriptors still open are the test's to report, not to close */
 	free(sim->ioctls);
-	free(sim->dead);
+	free(sim->procs);
 	pthread_mutex_destroy(&sim->lock);
 	free(sim);
 }
@@ -961,18 +1173,45 @@ void sim_set_pid(struct sim *sim, pid_t pid)
 
 void sim_set_pid_alive(struct sim *sim, pid_t pid, bool alive)
 {
-	size_t i;
+	pthread_mutex_lock(&sim->lock);
+	pid = proc_pid(sim, pid);
+	if (!alive || proc_find(sim, pid))
+		proc_entry(sim, pid)->dead = !alive;
+	pthread_mutex_unlock(&sim->lock);
+}
 
-	for (i = 0; i < sim->n_dead && sim->dead[i] != pid; i++)
-		;
-	if (alive && i < sim->n_dead) {
-		sim->dead[i] = sim->dead[--sim->n_dead];
-	} else if (!alive && i == sim->n_dead) {
-		if (!sim__reserve((void **)&sim->dead, &sim->cap_dead, sim->n_dead + 1,
-		                  sizeof(pid_t)))
-			abort();
-		sim->dead[sim->n_dead++] = pid;
+void sim_set_pid_start(struct sim *sim, pid_t pid, int64_t start)
+{
+	struct sim_proc *p;
+
+	pthread_mutex_lock(&sim->lock);
+	p = proc_entry(sim, proc_pid(sim, pid));
+	p->dead = false;
+	p->start = start;
+	pthread_mutex_unlock(&sim->lock);
+}
+
+/*
+ * proc_exit closes the dying process's descriptors (fdt_invalidate, kern_exit.c@11417:2225),
+ * the highest first (kern_descrip.c@11417:1045-1057), each as a close() would: what the last
+ * reference to a file, socket or device does on close is what happens here (fd_release).
+ */
+void sim_kill_process(struct sim *sim, pid_t pid)
+{
+	pthread_mutex_lock(&sim->lock);
+	pid = proc_pid(sim, pid);
+	for (;;) {
+		struct sim_fd *last = NULL;
+
+		for (size_t i = 0; i < sim->n_fds; i++)
+			if (sim->fds[i].owner == pid && (!last || sim->fds[i].fd > last->fd))
+				last = &sim->fds[i];
+		if (!last)
+			break;
+		fd_release(sim, last);
 	}
+	proc_entry(sim, pid)->dead = true;
+	pthread_mutex_unlock(&sim->lock);
 }
 
 void sim_set_teardown_us(struct sim *sim, uint64_t usec)

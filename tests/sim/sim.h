@@ -5,15 +5,21 @@
  * doc is silent), so the Darwin backend runs unchanged against it.
  *
  * What it models: the feth cloner, peering, destroy (asynchronous: the detacher thread),
- * MTU, MAC, flags, IPv4/IPv6 addresses, SIOCGIFCONF, the net.link.fake sysctls read at
- * creation, root checks, control sockets, AF_NDRV sockets (sim_ndrv.c), the
- * feth send path (send queue, start, trailer/FCS, the peer's host stack; sim_tx.c) and BPF
- * devices (/dev/bpfN, buffers, reads, writes, statistics, detach, poll readiness; sim_bpf.c).
- * Regular files (the ownership registry) pass through to the host file system, so the
- * simulator can count and fault them like every other call.
+ * MTU, MAC, flags, IPv4/IPv6 addresses, interface descriptions, SIOCGIFCONF, the
+ * net.link.fake sysctls read at creation, root checks, control sockets, AF_NDRV sockets
+ * (sim_ndrv.c), the feth send path (send queue, start, trailer/FCS, the peer's host stack;
+ * sim_tx.c) and BPF devices (/dev/bpfN, buffers, reads, writes, statistics, detach, poll
+ * readiness; sim_bpf.c). Regular files and directories (the ownership registry: open, read,
+ * write, flock, mkdir, rename, unlink, rmdir, lstat, fstat, list_dir) pass through to the host
+ * file system, so the simulator can count and fault them like every other call.
+ * Processes: the caller's pid, the identity (start time) of any pid, and death: a process that
+ * dies has its descriptors closed by the kernel (sim_kill_process), and a test can make the
+ * caller die right after any seam call (sim_set_crash) to check what it leaves behind.
+ * The seam's random helper is deterministic: the same bytes in every world.
  *
- * Thread safety: every seam call, every sim_host_* call and sim_bpf_listeners() hold the
- * world's lock, so library code may run on several threads at once (poll() waits without it).
+ * Thread safety: every seam call, every sim_host_* call, sim_bpf_listeners(), sim_set_pid_*,
+ * sim_kill_process(), sim_set_crash() and sim_if_set_desc() hold the world's lock, so library
+ * code may run on several threads at once (poll() waits without it).
  * The other functions are for the test's main thread while no other thread uses the world.
  *
  * Not part of libfeth's ABI; linked into tests only.
@@ -40,6 +46,10 @@ enum sim_call {
 	SIM_CALL_MKDIR,
 	SIM_CALL_RENAME,
 	SIM_CALL_UNLINK,
+	SIM_CALL_RMDIR,
+	SIM_CALL_LSTAT,
+	SIM_CALL_FSTAT,
+	SIM_CALL_LIST_DIR,
 	SIM_CALL_PIPE,
 	SIM_CALL_POLL,
 	SIM_CALL_SOCKET,
@@ -49,7 +59,7 @@ enum sim_call {
 	SIM_CALL_SENDTO,
 	SIM_CALL_WRITEV,
 	SIM_CALL_SYSCTLBYNAME,
-	SIM_CALL_KILL,
+	SIM_CALL_PROC_ID,
 	SIM_CALL__COUNT
 };
 
@@ -68,8 +78,21 @@ void sim_set_root(struct sim *sim, bool root); /* false: privileged calls fail E
 /* Simulated macOS version, e.g. (10,13), (10,15), (12,0), (14,1), (15,0). Before 10.15 there
  * is no net.link.fake.max_mtu sysctl (ENOENT) and every feth's maximum MTU is 16370. */
 void sim_set_macos(struct sim *sim, int major, int minor);
-void sim_set_pid(struct sim *sim, pid_t pid);                   /* what getpid() returns */
-void sim_set_pid_alive(struct sim *sim, pid_t pid, bool alive); /* default: every pid alive */
+/* What getpid() returns, and who opens descriptors from now on (sim_kill_process). */
+void sim_set_pid(struct sim *sim, pid_t pid);
+/* Every pid is alive by default, started at SIM_EPOCH_S * 1000000 + pid (microseconds since the
+ * epoch, Darwin's unit) in PID namespace 0: what proc_id reports. pid 0, there and in the
+ * functions below, is the caller (sim_set_pid's). A dead pid's proc_id is -ESRCH (as is a
+ * negative pid's); alive again, it keeps its start time. */
+void sim_set_pid_alive(struct sim *sim, pid_t pid, bool alive);
+/* pid is alive with this start time: its pid reused by another process. */
+void sim_set_pid_start(struct sim *sim, pid_t pid, int64_t start);
+/* The process dies, as the kernel sees it: every descriptor it opened through the seam is
+ * closed, the highest first, with the effects of a close() (host files really closed, so its
+ * flock()s are released; PF_NDRV leaves an NDRV socket's interface; a BPF device is detached
+ * and freed), then the pid is dead (proc_id: -ESRCH). Interfaces are the kernel's and stay, as
+ * do descriptors of other pids. A test then sim_set_pid()s the process that comes next. */
+void sim_kill_process(struct sim *sim, pid_t pid);
 /* The detacher thread finishes a destroy this many simulated microseconds after it (default
  * 30000): until then re-creating the same unit fails EBUSY and the interface's BPF descriptors
  * stay attached to it (see sim_run_detacher). The clock advances only through sleep_us, BPF
@@ -86,8 +109,18 @@ void sim_fail_nth(struct sim *sim, unsigned long n, int err);
 void sim_fail_kind(struct sim *sim, enum sim_call kind, int err, unsigned count);
 /* Fail every ioctl with this request number with -err, `count` times (0 = for ever). */
 void sim_fail_ioctl(struct sim *sim, unsigned long req, int err, unsigned count);
-/* Clears every fault above, and sim_fail_enqueue's. */
+/* Clears every fault above, and sim_fail_enqueue's (not sim_set_crash's). */
 void sim_fail_clear(struct sim *sim);
+
+/*
+ * The process dies right after the Nth fallible seam call from now (1 = the next one): that
+ * call has its full effect (or fails as injected) and returns its result to the seam's entry
+ * point, which releases the world's lock and then calls hook(arg) instead of returning. The
+ * hook is expected to longjmp out of the library (the simulator then holds no lock and is
+ * consistent), after which the test calls sim_kill_process for what the kernel does. One shot;
+ * n = 0 cancels. The infallible helpers (getpid, time_now, sleep_us, random) are not counted.
+ */
+void sim_set_crash(struct sim *sim, unsigned long n, void (*hook)(void *arg), void *arg);
 
 /* What the send queue's scheduler answers besides a host errno: xnu's EQFULL and EQSUSPENDED
  * (bsd/sys/errno.h: 106 and -106), which dlil_output turns into success. */
@@ -147,6 +180,15 @@ struct sim_if_state {
 	bool ndrv_attached;     /* PF_NDRV attached: NDRV hears of this interface's detach */
 };
 int sim_if_state(const struct sim *sim, const char *name, struct sim_if_state *out);
+
+/* The description of an interface (SIOCSIFDESC, SIOCGIFDESC: up to 128 opaque bytes, root only
+ * to set; cleared when an interface is destroyed, so a re-created fethN starts without one).
+ * sim_if_desc copies it as a NUL-terminated string (truncated to len - 1 bytes) and returns
+ * its length, or -ENXIO when no interface has that name. sim_if_set_desc sets it as an
+ * operator's `ifconfig` would, with no seam call and no root check: 0, -ENXIO, or -EINVAL when
+ * desc is longer than 128 bytes. */
+int sim_if_desc(const struct sim *sim, const char *name, char *buf, size_t len);
+int sim_if_set_desc(struct sim *sim, const char *name, const char *desc);
 
 /* Create an interface as someone else would (e.g. `ifconfig feth3 create`): no seam call is
  * counted. name is "fethN". Returns 0 or the kernel's -errno. */

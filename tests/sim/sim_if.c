@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Simulated Darwin interfaces: the feth cloner, peering, destroy (and the detacher's part of
- * it), MTU, MAC, flags, IPv4/IPv6 addresses and SIOCGIFCONF, with the errno values and the
- * order of checks of xnu. Rules are cited from docs/darwin-notes.md; where it is silent, the
- * xnu source read (xnu-11417.121.6) is cited at the place it decides.
+ * it), MTU, MAC, flags, descriptions, IPv4/IPv6 addresses and SIOCGIFCONF, with the errno
+ * values and the order of checks of xnu. Rules are cited from docs/darwin-notes.md; where it is
+ * silent, the xnu source read (xnu-11417.121.6) is cited at the place it decides.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -126,8 +126,10 @@ void sim__if_detach(struct sim *sim, struct sim_ifnet *ifp)
 }
 
 /* ifnet_detach_final (dlil.c@11417:5689-5760): bpfdetach first, then the send queue is purged
- * (ifclassq_teardown); the ifnet stays for the next interface of the same unique id, a feth's
- * being its name (if_fake.c@11417:3565-3570, 3620-3621), which gets its index back. */
+ * (ifclassq_teardown) and the description wiped (5977-5981); the ifnet stays for the next
+ * interface of the same unique id, a feth's being its name (if_fake.c@11417:3565-3570,
+ * 3620-3621), which gets its index back and nothing else: only then is it free (DLIF_INUSE
+ * cleared, 6075-6076), so a re-created feth never sees its predecessor's description. */
 void sim__if_detach_final(struct sim *sim, struct sim_ifnet *ifp)
 {
 	/* No NDRV socket can still be bound here: binding attached PF_NDRV, whose detach event
@@ -690,6 +692,40 @@ static int addr_ioctl(struct sim *sim, int domain, unsigned long req, void *kbuf
 	}
 }
 
+/* ---- SIOCSIFDESC / SIOCGIFDESC ------------------------------------------------------------- */
+
+/*
+ * ifioctl looks the interface up by ifdr_name, copied into a zeroed IFNAMSIZ + 1 buffer (the
+ * caller's bytes are left as they are), ENXIO when none has it (if.c@11417:3346, 3551-3556,
+ * 3710-3713); then ifioctl_ifdesc (if.c@11417:1958-2003): setting needs root (proc_suser) and
+ * at most IF_DESCSIZE bytes, and zeroes the old description before storing the new one;
+ * getting needs nothing and returns the length and the bytes, the rest of ifdr_desc zeroed.
+ */
+static int desc_ioctl(struct sim *sim, unsigned long req, struct darwin_if_descreq *ifdr)
+{
+	char name[DARWIN_IFNAMSIZ + 1] = {0};
+	struct sim_ifnet *ifp;
+
+	memcpy(name, ifdr->ifdr_name, DARWIN_IFNAMSIZ);
+	ifp = sim__ifunit(sim, name);
+	if (!ifp)
+		return -ENXIO;
+	if (req == DARWIN_SIOCSIFDESC) {
+		if (!sim->root)
+			return -EPERM;
+		if (ifdr->ifdr_len > DARWIN_IF_DESCSIZE)
+			return -EINVAL;
+		memset(ifp->desc, 0, sizeof(ifp->desc));
+		ifp->desc_len = ifdr->ifdr_len;
+		memcpy(ifp->desc, ifdr->ifdr_desc, ifp->desc_len);
+		return 0;
+	}
+	ifdr->ifdr_len = ifp->desc_len;
+	memset(ifdr->ifdr_desc, 0, sizeof(ifdr->ifdr_desc));
+	memcpy(ifdr->ifdr_desc, ifp->desc, ifp->desc_len);
+	return 0;
+}
+
 /* ---- ifreq requests --------------------------------------------------------------------- */
 
 static int ifreq_ioctl(struct sim *sim, unsigned long req, struct darwin_ifreq *ifr)
@@ -789,6 +825,9 @@ int sim__if_ioctl(struct sim *sim, int domain, unsigned long req, void *kbuf)
 	case DARWIN_SIOCAIFADDR_IN6:
 	case DARWIN_SIOCDIFADDR_IN6:
 		return addr_ioctl(sim, domain, req, kbuf);
+	case DARWIN_SIOCSIFDESC:
+	case DARWIN_SIOCGIFDESC:
+		return desc_ioctl(sim, req, kbuf);
 	case DARWIN_SIOCIFCREATE:
 	case DARWIN_SIOCIFCREATE2:
 	case DARWIN_SIOCIFDESTROY:
@@ -868,6 +907,42 @@ int sim_if_state(const struct sim *sim, const char *name, struct sim_if_state *o
 	out->host_filtered = ifp->host_filtered;
 	out->ndrv_attached = ifp->ndrv_attached;
 	return 0;
+}
+
+int sim_if_desc(const struct sim *sim, const char *name, char *buf, size_t len)
+{
+	const struct sim_ifnet *ifp = sim__ifunit(sim, name);
+	size_t n;
+
+	if (!ifp)
+		return -ENXIO;
+	if (len) {
+		n = ifp->desc_len < len - 1 ? ifp->desc_len : len - 1;
+		memcpy(buf, ifp->desc, n);
+		buf[n] = '\0';
+	}
+	return (int)ifp->desc_len;
+}
+
+int sim_if_set_desc(struct sim *sim, const char *name, const char *desc)
+{
+	size_t len = strlen(desc);
+	struct sim_ifnet *ifp;
+	int r = 0;
+
+	pthread_mutex_lock(&sim->lock);
+	ifp = sim__ifunit(sim, name);
+	if (!ifp) {
+		r = -ENXIO;
+	} else if (len > DARWIN_IF_DESCSIZE) {
+		r = -EINVAL;
+	} else {
+		memset(ifp->desc, 0, sizeof(ifp->desc));
+		memcpy(ifp->desc, desc, len);
+		ifp->desc_len = (uint32_t)len;
+	}
+	pthread_mutex_unlock(&sim->lock);
+	return r;
 }
 
 bool sim_if_wedged(const struct sim *sim, const char *name)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulator's internals, shared by its modules: sim.c (the world, descriptors, fault
- * injection, sysctl, processes), sim_if.c (interfaces, their ioctls, create and destroy),
- * sim_tx.c (the feth send path: send queue, start, output to the peer, the host stack),
+ * The simulator's internals, shared by its modules: sim.c (the world, descriptors, files,
+ * fault injection, crashes, sysctl, processes), sim_if.c (interfaces, their ioctls, create and
+ * destroy), sim_tx.c (the feth send path: send queue, start, output to the peer, the host stack),
  * sim_bpf.c (BPF devices) and sim_ndrv.c (AF_NDRV sockets).
  */
 #ifndef FETH_SIM_INTERNAL_H
@@ -105,6 +105,10 @@ struct sim_ifnet {
 	uint8_t ipv6[SIM_MAX_ADDRS][16];
 	uint8_t ipv6_prefix[SIM_MAX_ADDRS];
 	uint64_t host_filtered; /* unicast frames for another MAC the host stack dropped */
+	/* The description root may set (if_desc, SIOCSIFDESC): wiped by the detacher, so it never
+	 * outlives the interface (dlil.c@11417:5977-5981). */
+	uint32_t desc_len;
+	uint8_t desc[DARWIN_IF_DESCSIZE];
 
 	/* feth: the net.link.fake values read at creation (if_fake.c@11417:3504-3562) */
 	bool bsd_mode, txstart, hwcsum, fcs, tso, lro;
@@ -117,7 +121,9 @@ struct sim_ifnet {
 };
 
 /* The index a destroyed feth's ifnet keeps for the next feth of its name (dlil_if_acquire,
- * dlil_ctl.c@11417:44-110; dlil.c@11417:4987-5011). */
+ * dlil_ctl.c@11417:44-110; dlil.c@11417:4987-5011). Nothing else of it: ifnet_detach_final
+ * wiped its description before the ifnet could be handed out again (dlil.c@11417:5977-5981,
+ * before DLIF_INUSE is cleared at 6075-6076). */
 struct sim_recycled {
 	char name[DARWIN_IFNAMSIZ];
 	uint16_t index;
@@ -128,6 +134,7 @@ enum sim_fd_kind { SIM_FD_FILE, SIM_FD_SOCKET, SIM_FD_BPF };
 struct sim_fd {
 	int fd; /* the host descriptor that stands for it */
 	enum sim_fd_kind kind;
+	pid_t owner; /* the process that opened it (sim->pid then): its death closes it */
 	int domain; /* sockets: Darwin AF_* */
 	int type;
 	int minor; /* BPF: N of /dev/bpfN */
@@ -183,6 +190,20 @@ struct sim_fault {
 	unsigned remaining; /* 0 = for ever */
 };
 
+/* A process whose state is not the default one (alive, started at SIM_EPOCH_S plus its pid in
+ * microseconds): dead, or alive with another start time (its pid reused). */
+struct sim_proc {
+	pid_t pid;
+	bool dead;
+	int64_t start; /* microseconds since the epoch, as Darwin's p_start */
+};
+
+/* The crash hook due after the seam call just made (sim_set_crash). */
+struct sim_crash {
+	void (*hook)(void *arg);
+	void *arg;
+};
+
 struct sim {
 	struct feth__sys sys;
 	pthread_mutex_t lock; /* held by every seam call (see sim.h) */
@@ -191,8 +212,9 @@ struct sim {
 	bool root;
 	int macos_major, macos_minor;
 	pid_t pid;
-	pid_t *dead;
-	size_t n_dead, cap_dead;
+	struct sim_proc *procs; /* the processes not in the default state */
+	size_t n_procs, cap_procs;
+	uint64_t rng; /* xorshift64 state of the random helper */
 	uint64_t now_us;
 	uint64_t teardown_us;
 	int32_t fake[SIM_FAKE__COUNT]; /* net.link.fake.* */
@@ -246,6 +268,9 @@ struct sim {
 		unsigned long req;
 		struct sim_fault f;
 	} fail_ioctl[16];
+	unsigned long crash_at; /* the call number after which the process dies (0: none) */
+	struct sim_crash crash; /* its hook */
+	bool crash_due;         /* that call was made: the hook runs once the lock is released */
 	unsigned long enqueues;    /* send-queue enqueues so far */
 	unsigned long enq_fail_at; /* the enqueue number that fails (0: none) */
 	int enq_fail_err;

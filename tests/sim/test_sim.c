@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -781,20 +783,51 @@ static void test_fault_injection(void **state)
 	assert_int_equal(sim_calls(w->sim), before);
 }
 
+/* proc_id's start time of a process in its default state: microseconds since the epoch. */
+#define START_OF(pid) ((int64_t)1700000000 * 1000000 + (pid))
+
 static void test_processes_and_clock(void **state)
 {
 	struct w *w = W(state);
+	struct feth__proc_id id;
+	unsigned long before = sim_calls_of(w->sim, SIM_CALL_PROC_ID);
 
 	assert_int_equal(w->s->getpid(w->s->ctx), 4242);
 	sim_set_pid(w->sim, 77);
 	assert_int_equal(w->s->getpid(w->s->ctx), 77);
-	assert_int_equal(w->s->kill(w->s->ctx, 5000, 0), 0);
+	/* Every pid is alive, its start time telling it apart; there are no PID namespaces. */
+	memset(&id, 0xff, sizeof(id));
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5000, &id), 0);
+	assert_int_equal(id.start, START_OF(5000));
+	assert_int_equal(id.pidns, 0);
+	/* pid 0 is the caller. */
+	assert_int_equal(w->s->proc_id(w->s->ctx, 0, &id), 0);
+	assert_int_equal(id.start, START_OF(77));
+	assert_int_equal(w->s->proc_id(w->s->ctx, -1, &id), -ESRCH);
+	/* Dead, and alive again with the same start time. */
 	sim_set_pid_alive(w->sim, 5000, false);
 	sim_set_pid_alive(w->sim, 5001, false);
-	assert_int_equal(w->s->kill(w->s->ctx, 5000, 0), -ESRCH);
+	sim_set_pid_alive(w->sim, 5002, true); /* already so: nothing changes */
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5000, &id), -ESRCH);
 	sim_set_pid_alive(w->sim, 5000, true);
-	assert_int_equal(w->s->kill(w->s->ctx, 5000, 0), 0);
-	assert_int_equal(w->s->kill(w->s->ctx, 5001, 0), -ESRCH);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5000, &id), 0);
+	assert_int_equal(id.start, START_OF(5000));
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5001, &id), -ESRCH);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5002, &id), 0);
+	/* A reused pid: alive, started later. */
+	sim_set_pid_start(w->sim, 5001, START_OF(5001) + 3000000);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5001, &id), 0);
+	assert_int_equal(id.start, START_OF(5001) + 3000000);
+	sim_set_pid_start(w->sim, 0, 12345); /* the caller's own */
+	assert_int_equal(w->s->proc_id(w->s->ctx, 0, &id), 0);
+	assert_int_equal(id.start, 12345);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 77, &id), 0);
+	assert_int_equal(id.start, 12345);
+	/* Counted and faulted like every call. */
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_PROC_ID) - before, 10);
+	sim_fail_kind(w->sim, SIM_CALL_PROC_ID, EPERM, 1);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5000, &id), -EPERM);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 5000, &id), 0);
 	assert_int_equal(w->s->time_now(w->s->ctx), 1700000000);
 	w->s->sleep_us(w->s->ctx, 2500000);
 	assert_int_equal(w->s->time_now(w->s->ctx), 1700000002);
@@ -2400,6 +2433,376 @@ static void test_ifnet_reuse_keeps_index(void **state)
 	assert_int_equal(links, 1);
 }
 
+/* ---- files, the random helper ------------------------------------------------------------- */
+
+static void test_files(void **state)
+{
+	struct w *w = W(state);
+	char dir[] = "/tmp/feth-sim-dir-XXXXXX", path[64], names[64];
+	struct feth__stat st, st2;
+	struct stat hst;
+	int fd, n;
+
+	assert_non_null(mkdtemp(dir));
+	/* An empty directory lists nothing. */
+	assert_int_equal(w->s->list_dir(w->s->ctx, dir, names, sizeof(names)), 0);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	fd = w->s->open(w->s->ctx, path, O_RDWR | O_CREAT | O_EXCL, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(w->s->write(w->s->ctx, fd, "hello", 5), 5);
+	/* fstat and lstat: the host's values. */
+	assert_int_equal(w->s->fstat(w->s->ctx, fd, &st), 0);
+	assert_int_equal(stat(path, &hst), 0);
+	assert_true(S_ISREG(st.mode));
+	assert_int_equal(st.mode, hst.st_mode);
+	assert_int_equal(st.uid, hst.st_uid);
+	assert_int_equal(st.size, 5);
+	assert_int_equal(st.dev, (uint64_t)hst.st_dev);
+	assert_int_equal(st.ino, (uint64_t)hst.st_ino);
+	assert_int_equal(w->s->lstat(w->s->ctx, path, &st2), 0);
+	assert_memory_equal(&st, &st2, sizeof(st));
+	/* A symlink is reported as one. */
+	snprintf(path, sizeof(path), "%s/bb", dir);
+	assert_int_equal(symlink("a", path), 0);
+	assert_int_equal(w->s->lstat(w->s->ctx, path, &st2), 0);
+	assert_true(S_ISLNK(st2.mode));
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(w->s->lstat(w->s->ctx, path, &st2), -ENOENT);
+	/* fstat is for files: not sockets, not closed descriptors. */
+	assert_int_equal(w->s->fstat(w->s->ctx, w->fd4, &st2), -EBADF);
+	assert_int_equal(w->s->close(w->s->ctx, fd), 0);
+	assert_int_equal(w->s->fstat(w->s->ctx, fd, &st2), -EBADF);
+	/* list_dir: every name but . and .., NUL-terminated; ENOSPC when they do not fit. */
+	n = w->s->list_dir(w->s->ctx, dir, names, sizeof(names));
+	assert_int_equal(n, 2);
+	assert_true((strcmp(names, "a") == 0 && strcmp(names + 2, "bb") == 0) ||
+	            (strcmp(names, "bb") == 0 && strcmp(names + 3, "a") == 0));
+	assert_int_equal(w->s->list_dir(w->s->ctx, dir, names, 5), 2);
+	assert_int_equal(w->s->list_dir(w->s->ctx, dir, names, 4), -ENOSPC);
+	assert_int_equal(w->s->list_dir(w->s->ctx, path, names, sizeof(names)), -ENOENT);
+	/* rmdir: only an empty directory. */
+	assert_int_equal(w->s->rmdir(w->s->ctx, dir), -ENOTEMPTY);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	assert_int_equal(w->s->unlink(w->s->ctx, path), 0);
+	snprintf(path, sizeof(path), "%s/bb", dir);
+	assert_int_equal(w->s->unlink(w->s->ctx, path), 0);
+	assert_int_equal(w->s->rmdir(w->s->ctx, dir), 0);
+	assert_int_equal(w->s->rmdir(w->s->ctx, dir), -ENOENT);
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_RMDIR), 3);
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_LSTAT), 3);
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_FSTAT), 3);
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_LIST_DIR), 5);
+	/* Faulted like every call, without any effect. */
+	sim_fail_kind(w->sim, SIM_CALL_LIST_DIR, EIO, 1);
+	assert_int_equal(w->s->list_dir(w->s->ctx, "/", names, sizeof(names)), -EIO);
+	sim_fail_kind(w->sim, SIM_CALL_LSTAT, EACCES, 1);
+	assert_int_equal(w->s->lstat(w->s->ctx, "/", &st), -EACCES);
+	assert_int_equal(w->s->lstat(w->s->ctx, "/", &st), 0);
+	assert_true(S_ISDIR(st.mode));
+	assert_int_equal(sim_open_fds(w->sim), 2);
+}
+
+static void test_random_is_deterministic(void **state)
+{
+	struct w *w = W(state);
+	struct sim *other = sim_new();
+	const struct feth__sys *o;
+	unsigned long before = sim_calls(w->sim);
+	uint8_t a[37], b[37], c[37];
+
+	assert_non_null(other);
+	o = sim_sys(other);
+	/* The same bytes in every world; different bytes from one call to the next. */
+	w->s->random(w->s->ctx, a, sizeof(a));
+	o->random(o->ctx, b, sizeof(b));
+	assert_memory_equal(a, b, sizeof(a));
+	w->s->random(w->s->ctx, c, sizeof(c));
+	assert_memory_not_equal(a, c, sizeof(a));
+	w->s->random(w->s->ctx, c, 0);
+	/* Not a fallible call: neither counted nor faulted. */
+	sim_fail_nth(w->sim, 1, EIO);
+	w->s->random(w->s->ctx, c, sizeof(c));
+	assert_int_equal(sim_calls(w->sim), before);
+	sim_fail_clear(w->sim);
+	assert_null(o->netns_self);
+	assert_null(o->netns_alive);
+	sim_free(other);
+}
+
+/* ---- interface descriptions (SIOCSIFDESC, SIOCGIFDESC) ------------------------------------- */
+
+static int desc_call(struct w *w, int fd, unsigned long req, const char *name, uint32_t len,
+                     const void *desc, struct darwin_if_descreq *out)
+{
+	struct darwin_if_descreq local;
+
+	if (!out)
+		out = &local;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->ifdr_name, sizeof(out->ifdr_name), "%s", name);
+	out->ifdr_len = len;
+	if (desc)
+		memcpy(out->ifdr_desc, desc, len < DARWIN_IF_DESCSIZE ? len : DARWIN_IF_DESCSIZE);
+	return w->s->ioctl(w->s->ctx, fd, req, out);
+}
+
+/* ifioctl_ifdesc (if.c@11417:1958-2003), the interface looked up by ifdr_name
+ * (if.c@11417:3551-3556); the description wiped by ifnet_detach_final (dlil.c@11417:5977-5981). */
+static void test_if_desc(void **state)
+{
+	struct w *w = W(state);
+	struct darwin_if_descreq r;
+	uint8_t bin[128], zero[128] = {0};
+	char buf[200];
+	int nd;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	/* None at first. */
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth0", 77, NULL, &r), 0);
+	assert_int_equal(r.ifdr_len, 0);
+	assert_memory_equal(r.ifdr_desc, zero, sizeof(zero));
+	assert_int_equal(sim_if_desc(w->sim, "feth0", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	/* Set and read back, on any socket: the bytes past the length come back zeroed. */
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCSIFDESC, "feth0", 5, "hello", NULL), 0);
+	memset(&r, 0xee, sizeof(r));
+	memcpy(r.ifdr_name, "feth0", 6);
+	assert_int_equal(w->s->ioctl(w->s->ctx, w->fd6, DARWIN_SIOCGIFDESC, &r), 0);
+	assert_int_equal(r.ifdr_len, 5);
+	assert_memory_equal(r.ifdr_desc, "hello", 5);
+	assert_memory_equal(r.ifdr_desc + 5, zero, sizeof(r.ifdr_desc) - 5);
+	assert_string_equal(r.ifdr_name, "feth0");
+	assert_int_equal(sim_if_desc(w->sim, "feth0", buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "hello");
+	assert_int_equal(sim_if_desc(w->sim, "feth0", buf, 3), 5); /* truncated */
+	assert_string_equal(buf, "he");
+	nd = w->s->socket(w->s->ctx, DARWIN_AF_NDRV, DARWIN_SOCK_RAW, 0);
+	assert_true(nd >= 0);
+	/* "feth00" designates feth0, as ifunit() reads names. */
+	assert_int_equal(desc_call(w, nd, DARWIN_SIOCGIFDESC, "feth00", 0, NULL, &r), 0);
+	assert_int_equal(r.ifdr_len, 5);
+	w->s->close(w->s->ctx, nd);
+	/* A shorter one replaces it whole; 128 opaque bytes at most. */
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCSIFDESC, "feth0", 2, "hi", NULL), 0);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth0", 0, NULL, &r), 0);
+	assert_int_equal(r.ifdr_len, 2);
+	assert_memory_equal(r.ifdr_desc, "hi\0\0\0", 5);
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (uint8_t)(i * 7);
+	bin[3] = 0;
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCSIFDESC, "feth0", 128, bin, NULL), 0);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth0", 0, NULL, &r), 0);
+	assert_int_equal(r.ifdr_len, 128);
+	assert_memory_equal(r.ifdr_desc, bin, sizeof(bin));
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCSIFDESC, "feth0", 129, bin, NULL),
+	                 -EINVAL);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth0", 0, NULL, &r), 0);
+	assert_int_equal(r.ifdr_len, 128);
+	/* Length 0 clears it. */
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCSIFDESC, "feth0", 0, NULL, NULL), 0);
+	assert_int_equal(sim_if_desc(w->sim, "feth0", buf, sizeof(buf)), 0);
+	/* Root to set, nobody to get; the interface is looked up first. */
+	sim_set_root(w->sim, false);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCSIFDESC, "feth0", 1, "x", NULL), -EPERM);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCSIFDESC, "feth9", 1, "x", NULL), -ENXIO);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth0", 0, NULL, NULL), 0);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth9", 0, NULL, NULL), -ENXIO);
+	sim_set_root(w->sim, true);
+	/* Other interfaces have one too. */
+	assert_int_equal(sim_if_add_other(w->sim, "en0", true), 0);
+	assert_int_equal(sim_if_set_desc(w->sim, "en0", "uplink"), 0);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "en0", 0, NULL, &r), 0);
+	assert_int_equal(r.ifdr_len, 6);
+	assert_memory_equal(r.ifdr_desc, "uplink", 6);
+	/* The operator's way: no seam call, no root check. */
+	{
+		unsigned long before = sim_calls(w->sim);
+		char longer[130];
+
+		sim_set_root(w->sim, false);
+		assert_int_equal(sim_if_set_desc(w->sim, "feth0", "ours"), 0);
+		sim_set_root(w->sim, true);
+		memset(longer, 'x', sizeof(longer) - 1);
+		longer[sizeof(longer) - 1] = '\0';
+		assert_int_equal(sim_if_set_desc(w->sim, "feth0", longer), -EINVAL);
+		longer[128] = '\0';
+		assert_int_equal(sim_if_set_desc(w->sim, "feth9", longer), -ENXIO);
+		assert_int_equal(sim_calls(w->sim), before);
+		assert_int_equal(sim_if_desc(w->sim, "feth0", buf, sizeof(buf)), 4);
+		assert_string_equal(buf, "ours");
+		assert_int_equal(sim_if_desc(w->sim, "feth9", buf, sizeof(buf)), -ENXIO);
+	}
+	/* Destroyed: gone with its name at once; the detacher wipes it, so the same ifnet (its
+	 * index kept) comes back to a re-created feth0 without it. */
+	assert_int_equal(destroy(w, "feth0"), 0);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth0", 0, NULL, NULL), -ENXIO);
+	assert_int_equal(sim_if_desc(w->sim, "feth0", buf, sizeof(buf)), -ENXIO);
+	assert_int_equal(sim_run_detacher(w->sim), 1);
+	assert_int_equal(create(w, "feth0"), 0);
+	assert_int_equal(desc_call(w, w->fd4, DARWIN_SIOCGIFDESC, "feth0", 0, NULL, &r), 0);
+	assert_int_equal(r.ifdr_len, 0);
+	assert_memory_equal(r.ifdr_desc, zero, sizeof(zero));
+	assert_int_equal(sim_if_desc(w->sim, "feth0", buf, sizeof(buf)), 0);
+	assert_int_equal(sim_ioctl_calls(w->sim, DARWIN_SIOCSIFDESC), 7);
+}
+
+/* ---- process death --------------------------------------------------------------------------- */
+
+static jmp_buf crash_env;
+/* Hooks run: static, as what a longjmp skips over must not live in a register. */
+static int crashes;
+
+/* What a crash sweep's hook does: the process is gone, no code of it runs any more. */
+static void crash_hook(void *arg)
+{
+	(*(int *)arg)++;
+	longjmp(crash_env, 1);
+}
+
+/*
+ * The process dies right after a seam call: the call had its full effect, the hook ran with
+ * the world's lock released, and what the process held stays held until the kernel closes it
+ * (sim_kill_process): here a flock() on a file, released once its descriptors are closed.
+ */
+static void test_crash_after_open_of_locked_file(void **state)
+{
+	struct w *w = W(state);
+	char path[] = "/tmp/feth-sim-lock-XXXXXX";
+	int tmp = mkstemp(path), fd, other;
+	struct feth__proc_id id;
+
+	assert_true(tmp >= 0);
+	close(tmp);
+	crashes = 0;
+	sim_set_pid(w->sim, 500);
+	fd = w->s->open(w->s->ctx, path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(w->s->flock(w->s->ctx, fd, LOCK_EX | LOCK_NB), 0);
+	/* It dies after its next call, an open: the open happened, its result lost. */
+	sim_set_crash(w->sim, 1, crash_hook, &crashes);
+	if (setjmp(crash_env) == 0) {
+		(void)w->s->open(w->s->ctx, path, O_RDONLY, 0);
+		fail_msg("the crash hook did not run");
+	}
+	assert_int_equal(crashes, 1);
+	assert_int_equal(sim_open_fds(w->sim), 4); /* the two control sockets, two files */
+	/* Another process finds the file locked, the world's lock free. */
+	sim_set_pid(w->sim, 501);
+	other = w->s->open(w->s->ctx, path, O_RDWR, 0);
+	assert_true(other >= 0);
+	assert_int_equal(w->s->flock(w->s->ctx, other, LOCK_EX | LOCK_NB), -EWOULDBLOCK);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 500, &id), 0);
+	/* The kernel closes what 500 had open: the lock is free, 500 is no more. */
+	sim_kill_process(w->sim, 500);
+	assert_int_equal(sim_open_fds(w->sim), 3);
+	assert_int_equal(w->s->flock(w->s->ctx, other, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 500, &id), -ESRCH);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 0, &id), 0);
+	assert_int_equal(id.start, START_OF(501));
+	/* One shot. */
+	assert_int_equal(w->s->close(w->s->ctx, other), 0);
+	assert_int_equal(crashes, 1);
+	assert_int_equal(sim_open_fds(w->sim), 2);
+	assert_int_equal(unlink(path), 0);
+}
+
+static void test_crash_counting(void **state)
+{
+	struct w *w = W(state);
+	volatile int step = 0;
+	uint8_t b[8];
+
+	crashes = 0;
+	/* The Nth fallible call: the helpers do not count; the call has its full effect. */
+	sim_set_crash(w->sim, 2, crash_hook, &crashes);
+	if (setjmp(crash_env) == 0) {
+		(void)w->s->getpid(w->s->ctx);
+		(void)w->s->time_now(w->s->ctx);
+		w->s->sleep_us(w->s->ctx, 1);
+		w->s->random(w->s->ctx, b, sizeof(b));
+		assert_int_equal(create(w, "feth0"), 0);
+		step = 1;
+		(void)create(w, "feth1");
+		step = 2;
+	}
+	assert_int_equal(step, 1);
+	assert_int_equal(crashes, 1);
+	assert_int_equal(sim_if_count(w->sim), 2);
+	/* A call that fails (injected) is a call made all the same. */
+	sim_fail_nth(w->sim, 1, EIO);
+	sim_set_crash(w->sim, 1, crash_hook, &crashes);
+	if (setjmp(crash_env) == 0) {
+		(void)create(w, "feth2");
+		step = 3;
+	}
+	assert_int_equal(step, 1);
+	assert_int_equal(crashes, 2);
+	assert_int_equal(sim_if_count(w->sim), 2);
+	/* poll: after the wait. */
+	sim_set_crash(w->sim, 1, crash_hook, &crashes);
+	if (setjmp(crash_env) == 0) {
+		(void)w->s->poll(w->s->ctx, NULL, 0, 0);
+		step = 4;
+	}
+	assert_int_equal(step, 1);
+	assert_int_equal(crashes, 3);
+	assert_int_equal(sim_calls_of(w->sim, SIM_CALL_POLL), 1);
+	/* n = 0 cancels. */
+	sim_set_crash(w->sim, 1, crash_hook, &crashes);
+	sim_set_crash(w->sim, 0, NULL, NULL);
+	assert_int_equal(destroy(w, "feth1"), 0);
+	assert_int_equal(crashes, 3);
+}
+
+/* What the kernel closes for a dead process: its descriptors only, with a close()'s effects
+ * (a BPF device detached from its interface, PF_NDRV leaving the interface); interfaces stay. */
+static void test_kill_process_closes_its_descriptors(void **state)
+{
+	struct w *w = W(state);
+	int bpf, nd, mine;
+	struct feth__proc_id id;
+
+	assert_int_equal(create(w, "feth0"), 0);
+	sim_set_pid(w->sim, 600);
+	bpf = bpf_open(w, 0, 0);
+	assert_true(bpf >= 0);
+	assert_int_equal(bpf_setif(w, bpf, "feth0"), 0);
+	nd = ndrv_socket(w);
+	assert_true(nd >= 0);
+	assert_int_equal(ndrv_bind(w, nd, "feth0"), 0);
+	assert_int_equal(bpf_open(w, 1, 0) >= 0, 1);
+	assert_int_equal(w->s->socket(w->s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0) >= 0, 1);
+	{
+		int p[2];
+
+		assert_int_equal(w->s->pipe(w->s->ctx, p), 0);
+	}
+	sim_set_pid(w->sim, 601);
+	mine = w->s->socket(w->s->ctx, DARWIN_AF_INET, DARWIN_SOCK_DGRAM, 0);
+	assert_true(mine >= 0);
+	assert_int_equal(sim_open_fds(w->sim), 9);
+	assert_int_equal(sim_bpf_listeners(w->sim, "feth0"), 1);
+	assert_true(state_of(w, "feth0").ndrv_attached);
+	sim_kill_process(w->sim, 600);
+	assert_int_equal(sim_open_fds(w->sim), 3);
+	assert_int_equal(sim_bpf_listeners(w->sim, "feth0"), 0);
+	assert_false(state_of(w, "feth0").ndrv_attached);
+	assert_int_equal(sim_if_count(w->sim), 1);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 600, &id), -ESRCH);
+	/* Its descriptors are gone for the survivors too; /dev/bpf0 can be opened again. */
+	assert_int_equal(w->s->close(w->s->ctx, nd), -EBADF);
+	bpf = bpf_open(w, 0, 0);
+	assert_true(bpf >= 0);
+	/* The caller dying (pid 0): the control sockets, 4242's, stay. */
+	sim_kill_process(w->sim, 0);
+	assert_int_equal(sim_open_fds(w->sim), 2);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 601, &id), -ESRCH);
+	/* The next process is another pid; a pid reused is alive again, started later. */
+	sim_set_pid_start(w->sim, 600, START_OF(600) + 1);
+	assert_int_equal(w->s->proc_id(w->s->ctx, 600, &id), 0);
+	assert_int_equal(id.start, START_OF(600) + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2459,6 +2862,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ipv6_prefix_mask_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_small_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ifnet_reuse_keeps_index, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_is_deterministic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_if_desc, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_after_open_of_locked_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_counting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kill_process_closes_its_descriptors, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,12 +203,59 @@ static int f_sysctlbyname(void *ctx, const char *name, void *oldp, size_t *oldle
 	(void)ctx;
 	return e ? e : REAL.sysctlbyname(REAL.ctx, name, oldp, oldlenp, newp, newlen);
 }
-static int f_kill(void *ctx, pid_t pid, int sig)
+static int f_rmdir(void *ctx, const char *path)
 {
-	int e = fault("kill");
+	int e = fault("rmdir");
 
 	(void)ctx;
-	return e ? e : REAL.kill(REAL.ctx, pid, sig);
+	return e ? e : REAL.rmdir(REAL.ctx, path);
+}
+static int f_lstat(void *ctx, const char *path, struct feth__stat *ret)
+{
+	int e = fault("lstat");
+
+	(void)ctx;
+	return e ? e : REAL.lstat(REAL.ctx, path, ret);
+}
+static int f_fstat(void *ctx, int fd, struct feth__stat *ret)
+{
+	int e = fault("fstat");
+
+	(void)ctx;
+	return e ? e : REAL.fstat(REAL.ctx, fd, ret);
+}
+static int f_list_dir(void *ctx, const char *path, char *buf, size_t len)
+{
+	int e = fault("list_dir");
+
+	(void)ctx;
+	return e ? e : REAL.list_dir(REAL.ctx, path, buf, len);
+}
+static int f_proc_id(void *ctx, pid_t pid, struct feth__proc_id *ret)
+{
+	int e = fault("proc_id");
+
+	(void)ctx;
+	return e ? e : REAL.proc_id(REAL.ctx, pid, ret);
+}
+static int f_netns_self(void *ctx, struct feth__netns_id *ret)
+{
+	int e = fault("netns_self");
+
+	(void)ctx;
+	return e ? e : REAL.netns_self(REAL.ctx, ret);
+}
+static int f_netns_alive(void *ctx, const struct feth__netns_id *id)
+{
+	int e = fault("netns_alive");
+
+	(void)ctx;
+	return e ? e : REAL.netns_alive(REAL.ctx, id);
+}
+static void f_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	REAL.random(REAL.ctx, buf, len);
 }
 static pid_t f_getpid(void *ctx)
 {
@@ -238,6 +285,10 @@ const struct feth__sys faulty_sys = {
     .mkdir = f_mkdir,
     .rename = f_rename,
     .unlink = f_unlink,
+    .rmdir = f_rmdir,
+    .lstat = f_lstat,
+    .fstat = f_fstat,
+    .list_dir = f_list_dir,
     .pipe = f_pipe,
     .poll = f_poll,
     .socket = f_socket,
@@ -252,8 +303,11 @@ const struct feth__sys faulty_sys = {
     .mmap_shared = f_mmap_shared,
     .munmap = f_munmap,
     .sysctlbyname = f_sysctlbyname,
-    .kill = f_kill,
+    .proc_id = f_proc_id,
+    .netns_self = f_netns_self,
+    .netns_alive = f_netns_alive,
     .getpid = f_getpid,
     .time_now = f_time_now,
     .sleep_us = f_sleep_us,
+    .random = f_random,
 };

@@ -321,13 +321,15 @@ void peer_fail_clear(struct peer *p)
 
 void peer_assert_nothing_left(struct peer *p)
 {
-	struct feth__reg_entry *recs = NULL;
-	int n;
+	struct feth__reg reg;
+	int r, n;
 
 	detach_all(p);
 	assert_int_equal(feth_if_list(NULL, 0), 0);
-	n = feth__registry_load(&p->env, &recs);
-	free(recs);
+	r = feth__reg_read(&p->env, &reg);
+	n = reg.n;
+	feth__reg_end(&p->env, &reg);
+	assert_int_equal(r, 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(count_fds(), p->fds_before);
 }

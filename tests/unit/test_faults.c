@@ -220,7 +220,7 @@ static void assert_cleanup_consistent(struct testenv *t, const char *what)
 		int present;
 
 		snprintf(name, sizeof(name), "feth%d", u);
-		snprintf(line, sizeof(line), "feth%d 5000 1700000000\n", u);
+		snprintf(line, sizeof(line), "feth%d o 5000\n", u);
 		present = sim_if_state(t->sim, name, &st) == 0;
 		if (present != (strstr(reg, line) != NULL))
 			fail_msg("%s: %s %s but its record is %s", what, name,

@@ -68,7 +68,7 @@ static void test_create_existing_is_eexist(void **state)
 	assert_int_equal(feth_if_create("feth4", NULL, 0), -EEXIST);
 	assert_int_equal(sim_if_count(t->sim), 1);
 	testenv_registry_text(t, reg, sizeof(reg));
-	assert_string_equal(reg, "feth4 4242 1700000000\n");
+	assert_string_equal(reg, "feth4 o 4242\n");
 }
 
 static void test_bad_names_refused_without_syscalls(void **state)

@@ -59,7 +59,7 @@ static void test_default_pair(void **state)
 	assert_pair(t, &p, 1500, 1);
 	assert_int_equal(sim_peer_count(t->sim), 1);
 	testenv_registry_text(t, reg, sizeof(reg));
-	assert_string_equal(reg, "feth0 4242 1700000000\nfeth1 4242 1700000000\n");
+	assert_string_equal(reg, "feth0 o 4242\nfeth1 o 4242\n");
 	/* No MTU asked: max_mtu is never touched; only the seven creation-time settings are read,
 	 * before each of the two creations (test_creation_time_sysctls). */
 	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_SYSCTLBYNAME), 2 * 7);

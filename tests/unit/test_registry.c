@@ -67,7 +67,7 @@ static void test_cleanup_destroys_only_own_orphans(void **state)
 	assert_true(exists(t, "feth5"));
 	assert_int_equal(sim_peer_count(t->sim), 1);
 	testenv_registry_text(t, reg, sizeof(reg));
-	assert_string_equal(reg, "feth1 4242 1700000000\n");
+	assert_string_equal(reg, "feth1 o 4242\n");
 	/* Nothing left to do the second time. */
 	assert_int_equal(feth_if_cleanup_orphans(), 0);
 	assert_int_equal(sim_if_count(t->sim), 3);
@@ -116,7 +116,7 @@ static void test_malformed_lines_ignored(void **state)
 	/* The next write drops the garbage. */
 	assert_int_equal(feth_if_create("feth1", NULL, 0), 0);
 	testenv_registry_text(t, reg, sizeof(reg));
-	assert_string_equal(reg, "feth1 4242 1700000000\n");
+	assert_string_equal(reg, "feth1 o 4242\n");
 }
 
 static void test_recreate_replaces_stale_record(void **state)
@@ -127,7 +127,7 @@ static void test_recreate_replaces_stale_record(void **state)
 	testenv_registry_append(t, "feth1 6000 1690000000");
 	assert_int_equal(feth_if_create("feth1", NULL, 0), 0);
 	testenv_registry_text(t, reg, sizeof(reg));
-	assert_string_equal(reg, "feth1 4242 1700000000\n");
+	assert_string_equal(reg, "feth1 o 4242\n");
 }
 
 static void test_list_marks_owned_and_orphans(void **state)
@@ -210,7 +210,7 @@ static void test_destroy_failure_keeps_record(void **state)
 	assert_int_equal(feth_if_destroy("feth1"), -EIO);
 	assert_true(exists(t, "feth1"));
 	testenv_registry_text(t, reg, sizeof(reg));
-	assert_string_equal(reg, "feth1 4242 1700000000\n");
+	assert_string_equal(reg, "feth1 o 4242\n");
 }
 
 /* A writer waits a bounded time for the lock (3 s, counted here in simulated time) and then

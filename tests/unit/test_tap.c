@@ -897,6 +897,9 @@ static void faults_over(struct testenv *t, const struct feth_tap_opts *o, struct
 			snprintf(what, sizeof(what), "open, call %lu failing %s", k,
 			         strerror(errs[e]));
 			assert_clean(t, &before, what);
+			/* Time passes between runs, as it does between a program's attempts: the
+			 * units this run destroyed finish their teardown (F5.4). */
+			settle(t);
 		}
 		for (unsigned long k = 1; k <= close_calls; k++) {
 			int r;
@@ -911,6 +914,7 @@ static void faults_over(struct testenv *t, const struct feth_tap_opts *o, struct
 			snprintf(what, sizeof(what), "close, call %lu failing %s", k,
 			         strerror(errs[e]));
 			assert_clean(t, &before, what);
+			settle(t);
 		}
 	}
 	printf("    %s: open makes %lu seam calls, close %lu\n",

@@ -34,20 +34,24 @@ int testenv_setup(void **state)
 	return 0;
 }
 
-/* What the registry directory may hold. */
-static const char *const reg_files[] = {"owned", "owned.tmp", "lock"};
-
 int testenv_teardown(void **state)
 {
 	struct testenv *t = *state;
-	char path[160];
+	char path[400];
 	int fds = sim_open_fds(t->sim);
+	DIR *d;
 
 	feth__env_set(NULL);
-	for (size_t i = 0; i < sizeof(reg_files) / sizeof(reg_files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", t->registry_dir, reg_files[i]);
-		unlink(path);
+	/* Whatever the registry directory holds (owned, lock, set-aside damaged files, or
+	 * what a test put there). */
+	d = opendir(t->registry_dir);
+	for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+		snprintf(path, sizeof(path), "%s/%s", t->registry_dir, de->d_name);
+		if (de->d_name[0] != '.')
+			unlink(path);
 	}
+	if (d)
+		closedir(d);
 	rmdir(t->registry_dir);
 	rmdir(t->dir);
 	sim_free(t->sim);
@@ -82,6 +86,19 @@ void testenv_registry_text(const struct testenv *t, char *buf, size_t len)
 	for (char *save = NULL, *l = strtok_r(raw, "\n", &save); l && n < 128;
 	     l = strtok_r(NULL, "\n", &save))
 		lines[n++] = l;
+	/* "v2 <name> <state> <index> <tag> <pid> <start> <pidns> <time>" reads as
+	 * "<name> <state> <pid>"; anything else as "?<line>". */
+	for (size_t i = 0; i < n; i++) {
+		char name[32], state;
+		long pid;
+		static char out[128][96];
+
+		if (sscanf(lines[i], "v2 %31s %c %*u %*x %ld", name, &state, &pid) == 3)
+			snprintf(out[i], sizeof(out[i]), "%s %c %ld", name, state, pid);
+		else
+			snprintf(out[i], sizeof(out[i]), "?%s", lines[i]);
+		lines[i] = out[i];
+	}
 	qsort(lines, n, sizeof(lines[0]), cmp_lines);
 	for (size_t i = 0; i < n; i++) {
 		strncat(buf, lines[i], len - strlen(buf) - 1);

@@ -27,7 +27,8 @@ struct testenv {
 int testenv_setup(void **state);
 int testenv_teardown(void **state);
 
-/* The registry file's lines, sorted, joined with '\n' into buf ("" when there is none). */
+/* The registry file's records as "<name> <state> <pid>" lines (a line that is not a record as
+ * "?<line>"), sorted, joined with '\n' into buf ("" when there is none). */
 void testenv_registry_text(const struct testenv *t, char *buf, size_t len);
 /* Appends a raw line to the registry (creating it), as another process would have. */
 void testenv_registry_append(const struct testenv *t, const char *line);
