@@ -548,22 +548,27 @@ int feth__owner_self(const struct feth__env *env, struct feth__owner *ret)
 	const struct feth__sys *s = env->sys;
 	struct feth__proc_id id;
 	int32_t pid = (int32_t)s->getpid(s->ctx);
-	int r = 0;
+	int r, cached;
 
 	pthread_mutex_lock(&self_lock);
-	if (self_cache.sys != s || self_cache.owner.pid != pid) {
-		r = s->proc_id(s->ctx, 0, &id);
-		if (r == 0) {
-			self_cache.sys = s;
-			self_cache.owner.pid = pid;
-			self_cache.owner.start = id.start;
-			self_cache.owner.pidns = id.pidns;
-		}
-	}
-	if (r == 0)
+	cached = self_cache.sys == s && self_cache.owner.pid == pid;
+	if (cached)
 		*ret = self_cache.owner;
 	pthread_mutex_unlock(&self_lock);
-	return r;
+	if (cached)
+		return 0;
+	/* Learnt without the lock held: no system call ever waits on it. */
+	r = s->proc_id(s->ctx, 0, &id);
+	if (r < 0)
+		return r;
+	ret->pid = pid;
+	ret->start = id.start;
+	ret->pidns = id.pidns;
+	pthread_mutex_lock(&self_lock);
+	self_cache.sys = s;
+	self_cache.owner = *ret;
+	pthread_mutex_unlock(&self_lock);
+	return 0;
 }
 
 int feth__owner_equal(const struct feth__owner *a, const struct feth__owner *b)
