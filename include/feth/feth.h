@@ -142,9 +142,11 @@ struct feth_frame {
  * such an interface would drop, lengthen or leave unfinished the frames a tap carries
  * (docs/darwin-notes.md F8.2); restore the default.
  *
- * The interface is recorded in the ownership registry as created by this process (see
- * feth_if_cleanup_orphans()); if the record cannot be written, the interface is destroyed and
- * the error returned. A new interface is down, unpeered, MTU 1500, MAC 66:65:74:68:hi:lo.
+ * The interface is recorded in the ownership registry as created by this process, before it
+ * exists, with a mark that only libfeth sets (a random tag in its description; see
+ * feth_if_cleanup()); if the record cannot be written, nothing is created and the error
+ * returned. A wildcard takes the lowest unit that is free and not still being torn down. A new
+ * interface is down, unpeered, MTU 1500, MAC 66:65:74:68:hi:lo.
  * macOS only: -EOPNOTSUPP on Linux (where feth_pair_create() makes a veth pair).
  */
 FETH_API FETH_WARN_UNUSED int feth_if_create(const char *name, char *ret_name, size_t ret_name_len);
