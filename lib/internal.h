@@ -241,6 +241,10 @@ struct feth__reg {
 	int n, cap;
 	int bad;     /* lines (or bytes past the size cap) that could not be read */
 	int changed; /* e differs from the file */
+	/* What the next write sets aside, when bad: the damaged file's bytes (a regular file),
+	 * or none, and the file itself is renamed aside (a FIFO, a symlink, another's file). */
+	char *damaged;
+	size_t damaged_len;
 };
 
 /* Locks the registry (waiting at most 3 s: -ETIMEDOUT) and reads it. With `create`, the

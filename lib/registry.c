@@ -110,8 +110,9 @@ static int dir_check(const struct feth__env *env, const char *dir, struct feth__
 
 /*
  * Opens dir/file, never blocking and never through a symlink, and checks what it is: a regular
- * file owned by the directory's owner (root), not writable by others. Anything else is -EPERM
- * (-ELOOP for a symlink) and is never read.
+ * file owned by the directory's owner (root), not writable by others. Anything else is -EINVAL
+ * (-ELOOP for a symlink) and is never read; a directory that is not one we may trust, -EPERM or
+ * -ENOTDIR.
  */
 static int reg_open(const struct feth__env *env, const char *dir, const char *file, int flags)
 {
@@ -131,7 +132,7 @@ static int reg_open(const struct feth__env *env, const char *dir, const char *fi
 		return fd;
 	r = s->fstat(s->ctx, fd, &fs);
 	if (r == 0 && ((fs.mode & S_IFMT) != S_IFREG || fs.uid != ds.uid || (fs.mode & 022)))
-		r = -EPERM;
+		r = -EINVAL; /* not a file of ours (callers tell it from -EPERM, the directory's) */
 	if (r < 0) {
 		reg_close(env, fd);
 		return r;
@@ -176,6 +177,10 @@ static int lock_in(const struct feth__env *env, const char *dir, const char *fil
 				return r;
 		}
 		fd = reg_open(env, dir, file, O_RDWR | O_CREAT);
+		/* A lock file that is not a regular file of ours cannot be trusted, nor replaced
+		 * (two writers could each make their own): root must remove it. */
+		if (fd == -EINVAL || fd == -ELOOP)
+			return -EPERM;
 		if (fd < 0)
 			return fd;
 		/* Bounded: a writer holds the lock for one small read-modify-write (or one
@@ -349,6 +354,12 @@ static int reg_parse_fd(const struct feth__env *env, int fd, struct feth__reg *r
 		at += l + 1;
 	}
 	reg->changed = 0;
+	if (reg->bad) {
+		/* Kept for the next write to copy aside before replacing the file. */
+		reg->damaged = buf;
+		reg->damaged_len = len;
+		buf = NULL;
+	}
 out:
 	free(buf);
 	return r;
@@ -361,6 +372,12 @@ static int reg_load_in(const struct feth__env *env, const char *dir, struct feth
 
 	if (fd == -ENOENT)
 		return 0;
+	if (fd == -EINVAL || fd == -ELOOP) {
+		/* A FIFO, a symlink, someone else's file: damage, holding no record we can read;
+		 * the next write sets it aside. */
+		reg->bad++;
+		return 0;
+	}
 	if (fd < 0)
 		return fd;
 	r = reg_parse_fd(env, fd, reg);
@@ -424,6 +441,7 @@ void feth__reg_end(const struct feth__env *env, struct feth__reg *reg)
 	if (reg->lock >= 0)
 		reg_close(env, reg->lock);
 	free(reg->e);
+	free(reg->damaged);
 	reg_init(reg);
 }
 
@@ -444,19 +462,33 @@ static int write_all(const struct feth__env *env, int fd, const char *buf, size_
 	return 0;
 }
 
-/* Moves a file with unreadable lines out of the way, under a name no other damage uses. */
-static int set_aside(const struct feth__env *env, const char *dir, const char *path)
+/*
+ * Keeps what a damaged registry held, under a name no other damage uses: a copy of its bytes
+ * (the file itself is then replaced whole, as always, so no instant is without a registry), or,
+ * for what is no regular file of ours, the thing itself moved aside.
+ */
+static int set_aside(const struct feth__env *env, const char *dir, const char *path,
+                     const struct feth__reg *reg)
 {
 	const struct feth__sys *s = env->sys;
 	char aside[512], name[64];
-	int r;
+	int r, fd, c;
 
 	snprintf(name, sizeof(name), REG_DAMAGED ".%" PRId64 ".%ld", s->time_now(s->ctx),
 	         (long)s->getpid(s->ctx));
 	r = join(aside, sizeof(aside), dir, name);
-	if (r == 0)
+	if (r < 0)
+		return r;
+	if (!reg->damaged) {
 		FETH_SYS_RETRY(r, s->rename(s->ctx, path, aside));
-	return r == -ENOENT ? 0 : r;
+		return r == -ENOENT ? 0 : r;
+	}
+	fd = reg_open(env, dir, name, O_WRONLY | O_CREAT | O_EXCL);
+	if (fd < 0)
+		return fd;
+	r = write_all(env, fd, reg->damaged, reg->damaged_len);
+	c = s->close(s->ctx, fd);
+	return r < 0 ? r : c;
 }
 
 /*
@@ -490,18 +522,18 @@ static int commit_in(const struct feth__env *env, const char *dir, struct feth__
 	if (r == 0)
 		r = join(path, sizeof(path), dir, REG_FILE);
 	if (r == 0 && reg->bad)
-		r = set_aside(env, dir, path);
+		r = set_aside(env, dir, path, reg);
 	if (r < 0)
 		goto out;
 	reg->bad = 0;
-	/* A leftover temporary (a writer killed mid-write) is truncated; one that is not a
-	 * regular file is refused by reg_open() and must go first. */
-	fd = r = reg_open(env, dir, REG_TMP, O_WRONLY | O_CREAT | O_TRUNC);
-	if (r == -EPERM || r == -ELOOP) {
-		FETH_SYS_RETRY(r, s->unlink(s->ctx, tmp));
-		if (r == 0)
-			fd = r = reg_open(env, dir, REG_TMP, O_WRONLY | O_CREAT | O_TRUNC);
-	}
+	free(reg->damaged);
+	reg->damaged = NULL;
+	/* A leftover temporary (a writer killed mid-write, or anything put there) goes first:
+	 * with the lock held, the temporary is ours alone, made new. */
+	FETH_SYS_RETRY(r, s->unlink(s->ctx, tmp));
+	if (r < 0 && r != -ENOENT)
+		goto out;
+	fd = r = reg_open(env, dir, REG_TMP, O_WRONLY | O_CREAT | O_EXCL);
 	if (r < 0)
 		goto out;
 	r = write_all(env, fd, buf, len);
