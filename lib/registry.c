@@ -44,6 +44,7 @@
 #define REG_LOCK_WAIT_US 3000000u   /* how long a writer waits for the lock */
 #define REG_LOCK_POLL_US 2000u
 #define REG_NETNS_PREFIX "net-"
+#define REG_LIST_MAX     (256u << 10) /* names in a directory: thousands of namespaces */
 
 /* ---- where ----------------------------------------------------------------------------- */
 
@@ -639,13 +640,15 @@ int feth__owner_state(const struct feth__env *env, const struct feth__owner *o)
 static int remove_dir(const struct feth__env *env, const char *dir)
 {
 	const struct feth__sys *s = env->sys;
-	char names[4096], path[512];
-	int n = s->list_dir(s->ctx, dir, names, sizeof(names));
+	char *names = malloc(REG_LIST_MAX), path[512];
+	int n = names ? s->list_dir(s->ctx, dir, names, REG_LIST_MAX) : -ENOMEM;
 	const char *p = names;
 	int r = 0;
 
-	if (n < 0)
+	if (n < 0) {
+		free(names);
 		return n;
+	}
 	for (int i = 0; i < n; p += strlen(p) + 1, i++) {
 		int u = join(path, sizeof(path), dir, p);
 
@@ -654,6 +657,7 @@ static int remove_dir(const struct feth__env *env, const char *dir)
 		if (u < 0 && u != -ENOENT)
 			r = r ? r : u;
 	}
+	free(names);
 	if (r == 0)
 		FETH_SYS_RETRY(r, s->rmdir(s->ctx, dir));
 	return r;
@@ -697,18 +701,23 @@ static int only_gone_owners(const struct feth__env *env, const struct feth__reg 
 int feth__reg_sweep_dirs(const struct feth__env *env)
 {
 	const struct feth__sys *s = env->sys;
-	struct feth__netns_id self, id;
-	char names[16384], dir[400], own[400];
-	const char *p = names;
+	struct feth__netns_id id;
+	char *names, dir[400], own[400];
+	const char *p;
 	int n, removed = 0;
 
 	if (!env->registry_per_netns || !s->netns_self || !s->netns_alive)
 		return 0;
-	if (s->netns_self(s->ctx, &self) < 0 || reg_dir(env, own, sizeof(own)) < 0)
+	if (reg_dir(env, own, sizeof(own)) < 0)
 		return 0;
-	n = s->list_dir(s->ctx, env->registry_dir, names, sizeof(names));
-	if (n < 0)
+	p = names = malloc(REG_LIST_MAX);
+	if (!names)
+		return -ENOMEM;
+	n = s->list_dir(s->ctx, env->registry_dir, names, REG_LIST_MAX);
+	if (n < 0) {
+		free(names);
 		return n == -ENOENT ? 0 : n;
+	}
 	for (int i = 0; i < n; p += strlen(p) + 1, i++) {
 		struct feth__reg reg;
 		int mine, alive;
@@ -730,5 +739,6 @@ int feth__reg_sweep_dirs(const struct feth__env *env)
 		}
 		feth__reg_end(env, &reg);
 	}
+	free(names);
 	return removed;
 }
