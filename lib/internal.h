@@ -154,6 +154,9 @@ struct feth__backend {
 	 * follow a successful mtu_prepare() (it releases what the token holds). */
 	int (*mtu_prepare)(const struct feth__env *env, uint32_t mtu, struct feth__mtu_token *tok);
 	void (*mtu_restore)(const struct feth__env *env, struct feth__mtu_token *tok);
+	/* Undoes what a process that died in mtu_prepare..mtu_restore left (NULL: nothing can
+	 * be left); feth_if_cleanup() calls it. */
+	void (*mtu_recover)(const struct feth__env *env);
 
 	/* The tap's receive ring and send path; NULL where there is none yet. */
 	const struct feth__tap_ops *tap;
@@ -268,6 +271,13 @@ int feth__reg_read(const struct feth__env *env, struct feth__reg *reg);
  * for what must not interleave across processes; waits at most 3 s (-ETIMEDOUT). Returns the
  * descriptor that holds it: closing it releases the lock. */
 int feth__registry_lock(const struct feth__env *env, const char *name);
+
+/* A small note in the registry's directory, for what the next holder of a lock must undo if
+ * its writer died (text NULL: removes it). note_get: -ENOENT when there is none, -EBADMSG when
+ * what is there is no note of ours (remove it). Call with the lock the note belongs to held. */
+int feth__registry_note(const struct feth__env *env, const char *name, const char *text);
+int feth__registry_note_get(const struct feth__env *env, const char *name, char *buf,
+                            size_t len);
 
 /* This process as an owner (learnt once per process): 0, or the -errno of learning it. */
 int feth__owner_self(const struct feth__env *env, struct feth__owner *ret);

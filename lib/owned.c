@@ -396,6 +396,9 @@ int feth_if_cleanup(struct feth_cleanup_report *ret_report)
 	r = feth__reg_begin(env, 0, &reg);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	/* A creator that died while the feth MTU sysctl was raised (Darwin) left it raised. */
+	if (r == 0 && env->be->mtu_recover)
+		env->be->mtu_recover(env);
 	rep.bad_lines = (uint32_t)reg.bad;
 	/* By name, from a copy: a destroy also drops its peer's record (Linux), wherever it is. */
 	if (r == 0 && reg.n > 0) {

@@ -223,6 +223,71 @@ int feth__registry_lock(const struct feth__env *env, const char *name)
 	return r < 0 ? r : lock_in(env, dir, name, 1);
 }
 
+static int write_all(const struct feth__env *env, int fd, const char *buf, size_t len)
+{
+	const struct feth__sys *s = env->sys;
+
+	for (size_t done = 0; done < len;) {
+		ssize_t w;
+
+		FETH_SYS_RETRY(w, s->write(s->ctx, fd, buf + done, len - done));
+		if (w < 0)
+			return (int)w;
+		if (w == 0)
+			return -EIO;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+int feth__registry_note(const struct feth__env *env, const char *name, const char *text)
+{
+	const struct feth__sys *s = env->sys;
+	char dir[400], path[512];
+	int r = reg_dir(env, dir, sizeof(dir)), fd, c;
+
+	if (r == 0)
+		r = join(path, sizeof(path), dir, name);
+	if (r < 0)
+		return r;
+	if (!text) {
+		FETH_SYS_RETRY(r, s->unlink(s->ctx, path));
+		return r == -ENOENT ? 0 : r;
+	}
+	FETH_SYS_RETRY(r, s->unlink(s->ctx, path));
+	if (r < 0 && r != -ENOENT)
+		return r;
+	fd = reg_open(env, dir, name, O_WRONLY | O_CREAT | O_EXCL);
+	if (fd < 0)
+		return fd;
+	r = write_all(env, fd, text, strlen(text));
+	c = s->close(s->ctx, fd);
+	return r < 0 ? r : c;
+}
+
+int feth__registry_note_get(const struct feth__env *env, const char *name, char *buf,
+                            size_t len)
+{
+	const struct feth__sys *s = env->sys;
+	char dir[400];
+	ssize_t got;
+	int r = reg_dir(env, dir, sizeof(dir)), fd;
+
+	if (r < 0)
+		return r;
+	fd = reg_open(env, dir, name, O_RDONLY);
+	if (fd == -EINVAL || fd == -ELOOP)
+		return -EBADMSG; /* no note of ours: to be removed */
+	if (fd < 0)
+		return fd;
+	FETH_SYS_RETRY(got, s->read(s->ctx, fd, buf, len - 1));
+	reg_close(env, fd);
+	if (got < 0)
+		return (int)got;
+	buf[got] = '\0';
+	return 0;
+}
+
 /* ---- records --------------------------------------------------------------------------- */
 
 static int valid_name(const char *name)
@@ -446,23 +511,6 @@ void feth__reg_end(const struct feth__env *env, struct feth__reg *reg)
 	reg_init(reg);
 }
 
-static int write_all(const struct feth__env *env, int fd, const char *buf, size_t len)
-{
-	const struct feth__sys *s = env->sys;
-
-	for (size_t done = 0; done < len;) {
-		ssize_t w;
-
-		FETH_SYS_RETRY(w, s->write(s->ctx, fd, buf + done, len - done));
-		if (w < 0)
-			return (int)w;
-		if (w == 0)
-			return -EIO;
-		done += (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Keeps what a damaged registry held, under a name no other damage uses: a copy of its bytes
  * (the file itself is then replaced whole, as always, so no instant is without a registry), or,
@@ -472,24 +520,39 @@ static int set_aside(const struct feth__env *env, const char *dir, const char *p
                      const struct feth__reg *reg)
 {
 	const struct feth__sys *s = env->sys;
-	char aside[512], name[64];
-	int r, fd, c;
+	char aside[512], name[80];
+	int r = -EEXIST;
 
-	snprintf(name, sizeof(name), REG_DAMAGED ".%" PRId64 ".%ld", s->time_now(s->ctx),
-	         (long)s->getpid(s->ctx));
-	r = join(aside, sizeof(aside), dir, name);
-	if (r < 0)
-		return r;
-	if (!reg->damaged) {
-		FETH_SYS_RETRY(r, s->rename(s->ctx, path, aside));
-		return r == -ENOENT ? 0 : r;
+	/* Never over an earlier one: the same process may set two aside within a second. */
+	for (int n = 0; r == -EEXIST && n < 100; n++) {
+		struct feth__stat st;
+		int fd, c;
+
+		snprintf(name, sizeof(name), REG_DAMAGED ".%" PRId64 ".%ld.%d", s->time_now(s->ctx),
+		         (long)s->getpid(s->ctx), n);
+		r = join(aside, sizeof(aside), dir, name);
+		if (r < 0)
+			return r;
+		if (!reg->damaged) {
+			/* Under the lock, no libfeth writer makes this name meanwhile. */
+			r = s->lstat(s->ctx, aside, &st);
+			if (r == 0) {
+				r = -EEXIST;
+				continue;
+			}
+			if (r != -ENOENT)
+				return r;
+			FETH_SYS_RETRY(r, s->rename(s->ctx, path, aside));
+			return r == -ENOENT ? 0 : r;
+		}
+		fd = r = reg_open(env, dir, name, O_WRONLY | O_CREAT | O_EXCL);
+		if (fd < 0)
+			continue;
+		r = write_all(env, fd, reg->damaged, reg->damaged_len);
+		c = s->close(s->ctx, fd);
+		r = r < 0 ? r : c;
 	}
-	fd = reg_open(env, dir, name, O_WRONLY | O_CREAT | O_EXCL);
-	if (fd < 0)
-		return fd;
-	r = write_all(env, fd, reg->damaged, reg->damaged_len);
-	c = s->close(s->ctx, fd);
-	return r < 0 ? r : c;
+	return r;
 }
 
 /*

@@ -465,7 +465,7 @@ static int netns_cookie_of(const char *path, uint64_t *ret)
 static int netns_is(const char *path, const struct feth__netns_id *id)
 {
 	struct stat st;
-	uint64_t cookie;
+	uint64_t cookie = 0;
 	int r;
 
 	if (stat(path, &st) < 0 || (uint64_t)st.st_ino != id->ino)

@@ -612,11 +612,39 @@ static int max_mtu_read(const struct feth__sys *s, int32_t *ret)
  * back the old value only if the sysctl still holds the one this process set: a change someone
  * else made meanwhile is theirs to keep.
  */
+/* Written before the sysctl is raised, removed after it is restored: "<found> <set>". A
+ * process killed in between leaves it for the next holder of the lock (or a cleanup) to put the
+ * old value back, if the sysctl still holds the raised one. */
+#define MAX_MTU_NOTE "max_mtu.raised"
+
+/* With the max_mtu lock held: undoes a raise whose process died. */
+static void max_mtu_undo_dead(const struct feth__env *env)
+{
+	const struct feth__sys *s = env->sys;
+	char note[64];
+	long found, set;
+	int32_t cur = 0, v;
+	int r = feth__registry_note_get(env, MAX_MTU_NOTE, note, sizeof(note));
+
+	if (r == -ENOENT || (r < 0 && r != -EBADMSG))
+		return;
+	if (r == 0 && sscanf(note, "%ld %ld", &found, &set) == 2 &&
+	    found >= DARWIN_FETH_SYSCTL_MAX_MTU_MIN && found <= DARWIN_FETH_MTU_CEILING &&
+	    max_mtu_read(s, &cur) == 0 && cur == set) {
+		v = (int32_t)found;
+		if (s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v,
+		                    sizeof(v)) < 0)
+			return; /* the note stays for the next try */
+	}
+	(void)feth__registry_note(env, MAX_MTU_NOTE, NULL);
+}
+
 static int darwin_mtu_prepare(const struct feth__env *env, uint32_t mtu,
                               struct feth__mtu_token *tok)
 {
 	const struct feth__sys *s = env->sys;
 	int32_t cur = 0, want;
+	char note[64];
 	int r;
 
 	*tok = (struct feth__mtu_token){0, 0, -1};
@@ -632,6 +660,7 @@ static int darwin_mtu_prepare(const struct feth__env *env, uint32_t mtu,
 	tok->lock = feth__registry_lock(env, MAX_MTU_LOCK);
 	if (tok->lock < 0)
 		return tok->lock;
+	max_mtu_undo_dead(env);
 	/* Under the lock: what another process restored while we waited counts. */
 	r = max_mtu_read(s, &cur);
 	if (r == 0 && (uint32_t)cur < mtu) {
@@ -639,11 +668,16 @@ static int darwin_mtu_prepare(const struct feth__env *env, uint32_t mtu,
 		want =
 		    (int32_t)(mtu < DARWIN_FETH_SYSCTL_MAX_MTU_MIN ? DARWIN_FETH_SYSCTL_MAX_MTU_MIN
 		                                                   : mtu);
-		r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &want,
-		                    sizeof(want));
+		snprintf(note, sizeof(note), "%ld %ld\n", (long)cur, (long)want);
+		r = feth__registry_note(env, MAX_MTU_NOTE, note);
+		if (r == 0)
+			r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &want,
+			                    sizeof(want));
 		if (r == 0) {
 			tok->found = (uint32_t)cur;
 			tok->set = (uint32_t)want;
+		} else {
+			(void)feth__registry_note(env, MAX_MTU_NOTE, NULL);
 		}
 	}
 	if (r < 0) {
@@ -657,14 +691,27 @@ static void darwin_mtu_restore(const struct feth__env *env, struct feth__mtu_tok
 {
 	const struct feth__sys *s = env->sys;
 	int32_t cur = 0, v = (int32_t)tok->found;
+	int r = 0;
 
-	/* Best effort: only interfaces created later are affected by a failure here. */
+	/* Best effort: only interfaces created later are affected by a failure here (and the
+	 * note, kept then, lets the next holder of the lock try again). */
 	if (tok->set && max_mtu_read(s, &cur) == 0 && (uint32_t)cur == tok->set)
-		(void)s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v,
-		                      sizeof(v));
+		r = s->sysctlbyname(s->ctx, DARWIN_FETH_SYSCTL_MAX_MTU, NULL, NULL, &v, sizeof(v));
+	if (tok->set && r == 0)
+		(void)feth__registry_note(env, MAX_MTU_NOTE, NULL);
 	if (tok->lock >= 0)
 		(void)s->close(s->ctx, tok->lock);
 	*tok = (struct feth__mtu_token){0, 0, -1};
+}
+
+static void darwin_mtu_recover(const struct feth__env *env)
+{
+	int lock = feth__registry_lock(env, MAX_MTU_LOCK);
+
+	if (lock < 0)
+		return;
+	max_mtu_undo_dead(env);
+	(void)env->sys->close(env->sys->ctx, lock);
 }
 
 const struct feth__backend feth__backend_darwin = {
@@ -687,5 +734,6 @@ const struct feth__backend feth__backend_darwin = {
     .if_list = darwin_if_list,
     .mtu_prepare = darwin_mtu_prepare,
     .mtu_restore = darwin_mtu_restore,
+    .mtu_recover = darwin_mtu_recover,
     .tap = &feth__tap_ops_darwin,
 };
