@@ -19,7 +19,7 @@
  * Damage costs only itself: a file that is not a regular file owned by the directory's owner is
  * refused without being opened for reading (O_NONBLOCK: a FIFO never blocks); at most
  * REG_MAX_SIZE bytes are read; a line that cannot be read is counted and skipped, and the next
- * write sets the file aside as owned.damaged.<time> before writing the readable records.
+ * write copies the file aside as owned.damaged.<time>.<pid>.<n> before writing the readable records.
  * All I/O goes through the sys seam, so tests can fail any of it.
  */
 #include <errno.h>

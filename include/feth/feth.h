@@ -307,7 +307,7 @@ struct feth_cleanup_report {
 	uint32_t owners_unknown;  /**< records left because their owner cannot be seen from here
 	                               (another PID namespace): taken as alive */
 	uint32_t bad_lines;       /**< registry lines that could not be read (the file was set
-	                               aside as `owned.damaged.<time>` and the rest kept) */
+	                               aside as `owned.damaged.*` and the rest kept) */
 	uint32_t dirs_removed;    /**< registry directories of network namespaces that no longer
 	                               exist (Linux), removed */
 	uint32_t reserved;
