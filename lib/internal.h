@@ -287,9 +287,8 @@ int feth__owner_equal(const struct feth__owner *a, const struct feth__owner *b);
 enum { FETH__OWNER_ALIVE, FETH__OWNER_GONE, FETH__OWNER_UNKNOWN };
 int feth__owner_state(const struct feth__env *env, const struct feth__owner *o);
 
-/* Removes the registry directories of network namespaces that no longer exist (Linux): those
- * of other namespaces whose every owner is gone, and this namespace's own when it holds no
- * record. Returns how many were removed. */
+/* Removes the registry directories of network namespaces that no longer exist (Linux), once
+ * every owner recorded in them is gone too. Returns how many were removed. */
 int feth__reg_sweep_dirs(const struct feth__env *env);
 
 /* ---- interface control (ifctl.c) --------------------------------------------------------- */

@@ -783,23 +783,18 @@ int feth__reg_sweep_dirs(const struct feth__env *env)
 	}
 	for (int i = 0; i < n; p += strlen(p) + 1, i++) {
 		struct feth__reg reg;
-		int mine, alive;
 
 		if (!parse_netns_dir(p, &id) || join(dir, sizeof(dir), env->registry_dir, p) < 0)
 			continue;
-		mine = strcmp(dir, own) == 0;
-		/* Another namespace's: only once it is gone. Ours: once it holds nothing. */
-		alive = mine ? 1 : s->netns_alive(s->ctx, &id);
-		if (alive < 0 || (alive == 1 && !mine))
+		/* Ours lives (we are in it); another's, only once it is gone. */
+		if (strcmp(dir, own) == 0 || s->netns_alive(s->ctx, &id) != 0)
 			continue;
 		if (begin_in(env, dir, 0, &reg) < 0)
 			continue;
 		/* A namespace that is gone took its interfaces along; its records' owners may
 		 * still run (in another namespace) and close their taps: then it stays. */
-		if (mine ? reg.n == 0 && !reg.bad : only_gone_owners(env, &reg)) {
-			if (remove_dir(env, dir) == 0)
-				removed++;
-		}
+		if (only_gone_owners(env, &reg) && remove_dir(env, dir) == 0)
+			removed++;
 		feth__reg_end(env, &reg);
 	}
 	free(names);
