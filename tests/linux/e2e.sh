@@ -44,24 +44,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-  pass=$((pass + 1))
-  echo "ok - $*"
-}
-not_ok() {
-  fail=$((fail + 1))
-  echo "not ok - $*"
-}
-# check DESCRIPTION COMMAND...: the command must succeed.
-check() {
-  what=$1
-  shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# equal DESCRIPTION GOT WANT
-equal() {
-  if [ "$2" = "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', want '$3'"; fi
-}
 
 # new_ns NAME [ipv6]: a namespace with lo up and, unless asked, IPv6 off (no ND, no MLD).
 new_ns() {

@@ -1,5 +1,25 @@
-# Shell helpers of the Linux end-to-end test (e2e.sh) and the wire benchmark
-# (tests/bench/wire.sh), sourced by both.
+# Shell helpers of the Linux end-to-end tests (e2e.sh, ownership.sh) and the wire benchmark
+# (tests/bench/wire.sh), sourced by them.
+
+# The tests' report: "ok - ..." / "not ok - ...", counted in $pass and $fail.
+ok() {
+  pass=$((pass + 1))
+  echo "ok - $*"
+}
+not_ok() {
+  fail=$((fail + 1))
+  echo "not ok - $*"
+}
+# check DESCRIPTION COMMAND...: the command must succeed.
+check() {
+  what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# equal DESCRIPTION GOT WANT
+equal() {
+  if [ "$2" = "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', want '$3'"; fi
+}
 
 # wait_until CMD...: up to 5 s for CMD to succeed; 1 when it does not.
 wait_until() {

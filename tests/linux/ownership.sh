@@ -79,24 +79,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-  pass=$((pass + 1))
-  echo "ok - $*"
-}
-not_ok() {
-  fail=$((fail + 1))
-  echo "not ok - $*"
-}
-# check DESCRIPTION COMMAND...: the command must succeed.
-check() {
-  what=$1
-  shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# equal DESCRIPTION GOT WANT
-equal() {
-  if [ "$2" = "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', want '$3'"; fi
-}
 # contains DESCRIPTION TEXT PATTERN (an extended regular expression)
 contains() {
   if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1 ($2)"; else not_ok "$1: got '$2'"; fi
