@@ -676,10 +676,12 @@ static int open_tap(struct tunnel *t, const struct args *a, struct feth_tap_info
 	t->tap_fd = feth_tap_fd(t->tap);
 	if (e == 0 && t->tap_fd < 0)
 		e = t->tap_fd;
-	if (e == 0 && a->addr4)
-		e = feth_if_add_ipv4(info->host_name, a->ip4, a->len4);
-	if (e == 0 && a->addr6)
-		e = feth_if_add_ipv6(info->host_name, a->ip6, a->len6);
+	/* -EEXIST: the address is there already (an adopted pair keeps what an earlier run
+	 * gave it, as a restarted VPN would want). */
+	if (e == 0 && a->addr4 && (e = feth_if_add_ipv4(info->host_name, a->ip4, a->len4)) == -EEXIST)
+		e = 0;
+	if (e == 0 && a->addr6 && (e = feth_if_add_ipv6(info->host_name, a->ip6, a->len6)) == -EEXIST)
+		e = 0;
 	if (e < 0) {
 		fprintf(stderr, "feth-tunnel: setting up %s: %s\n", info->host_name, strerror(-e));
 		return e;
