@@ -58,6 +58,8 @@
 /* A receive slot: the longest datagram there is, so that a longer one is seen whole (and
  * refused) rather than cut. */
 #define SLOT 65536
+/* The UDP socket's send and receive buffers (see set_buffers()). */
+#define SOCKET_BUFFER (4 << 20)
 /* Frames that waited this long for the socket are dropped. */
 #define SOCKET_WAIT_MS 1000
 /* Tries of a frame the tap refused with -ENOBUFS, and the pause between them. */
@@ -590,6 +592,27 @@ static int fcntl_nonblock(int fd)
 	return 0;
 }
 
+/*
+ * Room for bursts: the peer sends a batch of up to 64 datagrams in one call, and a TCP flow
+ * through the tunnel sends whole windows at once. The default receive buffer (about 200 KiB on
+ * Linux) overflows under a single TCP flow, and every datagram it drops is a retransmission
+ * inside the tunnel. As root, SO_RCVBUFFORCE goes past net.core.rmem_max (Linux); elsewhere
+ * the kernel's cap applies. Best effort: a smaller buffer only costs speed.
+ */
+static void set_buffers(int fd)
+{
+	int size = SOCKET_BUFFER;
+
+#ifdef SO_RCVBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+#endif
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+#ifdef SO_SNDBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+#endif
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 /* The UDP socket: bound to the port on every address of the peer's family, non-blocking. */
 static int open_socket(struct tunnel *t, unsigned long port)
 {
@@ -617,6 +640,7 @@ static int open_socket(struct tunnel *t, unsigned long port)
 		return -errno;
 	if (t->peer.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	set_buffers(fd);
 	if (bind(fd, (const struct sockaddr *)&self, len) < 0) {
 		int e = errno;
 
