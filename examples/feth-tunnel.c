@@ -60,6 +60,9 @@
 #define SLOT 65536
 /* The UDP socket's send and receive buffers (see set_buffers()). */
 #define SOCKET_BUFFER (4 << 20)
+/* A drain of this many frames is a flood: the loop pauses this long before the next poll(). */
+#define FLOOD_FRAMES   32
+#define FLOOD_PAUSE_NS 200000L
 /* Frames that waited this long for the socket are dropped. */
 #define SOCKET_WAIT_MS 1000
 /* Tries of a frame the tap refused with -ENOBUFS, and the pause between them. */
@@ -103,6 +106,7 @@ struct tunnel {
 	struct iovec up_iov[BATCH];
 	unsigned at, n;
 	struct timespec wait_since;
+	unsigned drained; /* frames the last pump_up() took from the tap */
 
 	/* peer -> tap */
 	struct iovec down_iov[BATCH], frames[BATCH];
@@ -314,12 +318,14 @@ static int flush_up(struct tunnel *t)
  * more. 0, or the tap's error. */
 static int pump_up(struct tunnel *t)
 {
+	t->drained = 0;
 	for (int round = 0; round < 64 && t->n == 0; round++) {
 		int n = feth_tap_recv(t->tap, t->views, BATCH);
 		unsigned k = 0;
 
 		if (n <= 0)
 			return n;
+		t->drained += (unsigned)n;
 		for (int i = 0; i < n; i++) {
 			/* A frame the underlay cannot carry in one datagram is refused here rather
 			 * than fragmented (or truncated: a view shorter than the frame). */
@@ -477,6 +483,14 @@ static int run(struct tunnel *t)
 			e = pump_down(t);
 		if (e < 0)
 			return e;
+		/* Under a flood (a large drain), let frames gather for a moment before the next
+		 * wake-up, as feth_tap_wait() does: one wake-up then carries a batch. A quiet link
+		 * (a ping) never drains that much, and keeps its latency. */
+		if (t->drained >= FLOOD_FRAMES && !t->n) {
+			struct timespec pause = {0, FLOOD_PAUSE_NS};
+
+			nanosleep(&pause, NULL);
+		}
 	}
 	return 0;
 }
