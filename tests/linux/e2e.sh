@@ -10,7 +10,7 @@
 # side's offloads turned back on behind the library's back: fethdump's capture of the wire must
 # hold only whole frames (no longer than max_frame) with good TCP and UDP checksums.
 # Exit status: 0 all passed, 1 a check failed, 77 skipped (not root, or a client is missing).
-# usage: tests/linux/e2e.sh BUILD_DIR   (FETH_E2E_KEEP=1 keeps the captures and logs)
+# usage: tests/linux/e2e.sh BUILD_DIR   (FETH_TEST_KEEP=1 keeps the captures and logs)
 set -u
 build=$(cd "${1:?usage: e2e.sh BUILD_DIR}" && pwd)
 responder=$build/examples/feth-responder
@@ -30,19 +30,8 @@ for tool in ip ping tcpdump tshark iperf3 ethtool ss timeout; do
   fi
 done
 
-work=$(mktemp -d /tmp/feth-e2e-XXXXXX)
-namespaces=""
-pids=""
-pass=0
-fail=0
-cleanup() {
-  # shellcheck disable=SC2086 # a list of pids
-  [ -n "$pids" ] && stop_pids $pids
-  for n in $namespaces; do ip netns del "$n" 2> /dev/null; done
-  if [ -n "${FETH_E2E_KEEP:-}" ]; then echo "# kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/lib.sh"
+test_begin e2e
 
 
 # new_ns NAME [ipv6]: a namespace with lo up and, unless asked, IPv6 off (no ND, no MLD).
@@ -59,8 +48,6 @@ in_ns() {
   shift
   ip netns exec "$ns" "$@"
 }
-# wait_for FILE PATTERN
-. "$(dirname "$0")/lib.sh"
 # stop PID: ends it (stop_pids, bounded); its exit status.
 stop() {
   stop_pids "$1"

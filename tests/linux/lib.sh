@@ -1,6 +1,25 @@
 # Shell helpers of the Linux end-to-end tests (e2e.sh, ownership.sh) and the wire benchmark
 # (tests/bench/wire.sh), sourced by them.
 
+# test_begin NAME: a test's scratch directory ($work, /tmp/feth-NAME-*), the network namespaces
+# it lists in $namespaces and the processes in $pids, deleted and stopped when it exits, also
+# when interrupted (FETH_TEST_KEEP=1 keeps $work), and its report's counters.
+test_begin() {
+  work=$(mktemp -d "/tmp/feth-$1-XXXXXX")
+  namespaces=""
+  pids=""
+  pass=0
+  fail=0
+  trap test_end EXIT
+  trap 'exit 130' INT TERM
+}
+test_end() {
+  # shellcheck disable=SC2086 # a list of pids
+  [ -n "$pids" ] && stop_pids $pids
+  for _te_n in $namespaces; do ip netns del "$_te_n" 2> /dev/null; done
+  if [ -n "${FETH_TEST_KEEP:-}" ]; then echo "# kept $work"; else rm -rf "$work"; fi
+}
+
 # The tests' report: "ok - ..." / "not ok - ...", counted in $pass and $fail.
 ok() {
   pass=$((pass + 1))
@@ -19,6 +38,10 @@ check() {
 # equal DESCRIPTION GOT WANT
 equal() {
   if [ "$2" = "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', want '$3'"; fi
+}
+# contains DESCRIPTION TEXT PATTERN (an extended regular expression)
+contains() {
+  if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1 ($2)"; else not_ok "$1: got '$2'"; fi
 }
 
 # wait_until CMD...: up to 5 s for CMD to succeed; 1 when it does not.

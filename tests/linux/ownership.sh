@@ -64,25 +64,8 @@ if ! mount -t tmpfs -o mode=0755 feth-ownership /run; then
 fi
 umask 077
 
-work=$(mktemp -d /tmp/feth-ownership-XXXXXX)
-namespaces=""
-pids=""
-pass=0
-fail=0
 . "$here/lib.sh"
-cleanup() {
-  # shellcheck disable=SC2086 # a list of pids
-  [ -n "$pids" ] && stop_pids $pids
-  for n in $namespaces; do ip netns del "$n" 2> /dev/null; done
-  if [ -n "${FETH_OWNERSHIP_KEEP:-}" ]; then echo "# kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# contains DESCRIPTION TEXT PATTERN (an extended regular expression)
-contains() {
-  if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1 ($2)"; else not_ok "$1: got '$2'"; fi
-}
+test_begin ownership
 
 new_ns() {
   ip netns add "$1" || exit 1

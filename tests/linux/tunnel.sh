@@ -35,7 +35,7 @@
 # Everything runs in a mount namespace of its own with a tmpfs on /run: the namespaces (ip
 # netns) and libfeth's registry are this test's own and vanish with it.
 # Exit status: 0 all passed, 1 a check failed, 77 skipped (not root, or a tool is missing).
-# usage: tests/linux/tunnel.sh BUILD_DIR [PROGRAMS_DIR]   (FETH_TUNNEL_KEEP=1 keeps the logs)
+# usage: tests/linux/tunnel.sh BUILD_DIR [PROGRAMS_DIR]   (FETH_TEST_KEEP=1 keeps the logs)
 #   PROGRAMS_DIR holds feth-tunnel (default BUILD_DIR/examples).
 set -u
 build=$(cd "${1:?usage: tunnel.sh BUILD_DIR [PROGRAMS_DIR]}" && pwd)
@@ -67,27 +67,10 @@ if ! mount -t tmpfs -o mode=0755 feth-tunnel /run; then
   exit 77
 fi
 
-work=$(mktemp -d /tmp/feth-tunnel-XXXXXX)
-namespaces=""
-pids=""
-pass=0
-fail=0
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
-cleanup() {
-  # shellcheck disable=SC2086 # a list of pids
-  [ -n "$pids" ] && stop_pids $pids
-  for n in $namespaces; do ip netns del "$n" 2> /dev/null; done
-  if [ -n "${FETH_TUNNEL_KEEP:-}" ]; then echo "# kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+test_begin tunnel
 started=$(date +%s)
-
-# contains DESCRIPTION TEXT PATTERN (an extended regular expression)
-contains() {
-  if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1 ($2)"; else not_ok "$1: got '$2'"; fi
-}
 in_ns() {
   _in_ns=$1
   shift
