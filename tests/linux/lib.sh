@@ -59,6 +59,20 @@ wait_for() {
   wait_until grep -q "$2" "$1" 2> /dev/null
 }
 
+# gone_within SECONDS PID: whether PID (a child) ends within SECONDS (polled every 0.1 s); its
+# exit status in $gone_rc (reaped).
+gone_within() {
+  _gw_i=0
+  while kill -0 "$2" 2> /dev/null; do
+    _gw_i=$((_gw_i + 1))
+    [ "$_gw_i" -gt $(($1 * 10)) ] && return 1
+    sleep 0.1
+  done
+  wait "$2" 2> /dev/null
+  gone_rc=$?
+  return 0
+}
+
 # stop_pids PID...: SIGTERM (a background job of a script ignores SIGINT), up to 5 s for them
 # to end, then SIGKILL for any left; reaps them. The exit status of the last one.
 stop_pids() {

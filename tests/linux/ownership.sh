@@ -150,17 +150,6 @@ asides() {
     if [ -e "$_as" ] || [ -L "$_as" ]; then echo "$_as"; fi
   done
 }
-# gone_within SECONDS PID: whether PID ends within SECONDS (polled every 0.1 s); reaps it.
-gone_within() {
-  _gw_i=0
-  while kill -0 "$2" 2> /dev/null; do
-    _gw_i=$((_gw_i + 1))
-    [ "$_gw_i" -gt $(($1 * 10)) ] && return 1
-    sleep 0.1
-  done
-  wait "$2" 2> /dev/null
-  return 0
-}
 # responder NS: a feth-responder -q in NS, its pid in $rpid (which is also its tap's owner:
 # ip netns exec execs it).
 start_responder() {

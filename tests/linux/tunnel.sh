@@ -105,19 +105,6 @@ frags6() { # frags6 NS: the same for IPv6
   # shellcheck disable=SC2016 # awk's
   in_ns "$1" awk '$1 == "Ip6FragCreates" { print $2 }' /proc/net/snmp6
 }
-# gone_within SECONDS PID: whether PID ends within SECONDS (polled every 0.1 s); its exit
-# status in $gone_rc (reaped).
-gone_within() {
-  _gw_i=0
-  while kill -0 "$2" 2> /dev/null; do
-    _gw_i=$((_gw_i + 1))
-    [ "$_gw_i" -gt $(($1 * 10)) ] && return 1
-    sleep 0.1
-  done
-  wait "$2" 2> /dev/null
-  gone_rc=$?
-  return 0
-}
 
 # start_tunnel NS NAME ARGS...: feth-tunnel ARGS in NS (ip netns exec execs it: $! is the
 # tunnel itself), stdout in $work/NAME.out, stderr in $work/NAME.err; its pid in $last.
