@@ -44,7 +44,7 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 	struct feth_pair p;
 	uint8_t io_mac[FETH_MAC_LEN];
 	struct feth__mtu_token tok = {0, 0, -1};
-	int r, prepared = 0, have_host = 0, have_io = 0;
+	int r, prepared = 0, created = 0;
 
 	if (!env->be->supported)
 		return -EOPNOTSUPP;
@@ -83,7 +83,7 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 			goto fail;
 		memcpy(p.host_name, made[0], FETH_IFNAMSIZ);
 		memcpy(p.io_name, made[1], FETH_IFNAMSIZ);
-		have_host = have_io = 1;
+		created = 1;
 	}
 	if (prepared) {
 		env->be->mtu_restore(env, &tok);
@@ -134,11 +134,11 @@ fail:
 	 * fails as well has nothing better to say. */
 	{
 		struct feth__owner self;
-		int known = !have_io || feth__owner_self(env, &self) == 0;
+		int known = !created || feth__owner_self(env, &self) == 0;
 
-		if (have_io && (!known || feth__if_destroy_owned(env, p.io_name, &self) < 0))
+		if (created && (!known || feth__if_destroy_owned(env, p.io_name, &self) < 0))
 			r = r ? r : -EIO;
-		if (have_host && (!known || feth__if_destroy_owned(env, p.host_name, &self) < 0))
+		if (created && (!known || feth__if_destroy_owned(env, p.host_name, &self) < 0))
 			r = r ? r : -EIO;
 	}
 	if (prepared)
