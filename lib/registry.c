@@ -43,6 +43,7 @@
 #define REG_LINE_MAX     200        /* a record is at most about 110 bytes */
 #define REG_LOCK_WAIT_US 3000000u   /* how long a writer waits for the lock */
 #define REG_LOCK_POLL_US 2000u
+#define REG_LOCK_REOPENS 8 /* a lock file found removed once we held it: opened again */
 #define REG_NETNS_PREFIX "net-"
 #define REG_LIST_MAX     (256u << 10) /* names in a directory: thousands of namespaces */
 
@@ -166,9 +167,14 @@ static int lock_in(const struct feth__env *env, const char *dir, const char *fil
 
 	if (r < 0)
 		return r;
-	for (;;) {
+	/* Bounded too: a lock file removed under us again and again is someone's loop, not a
+	 * sweep (which removes a directory once). */
+	for (int reopen = 0;; reopen++) {
 		struct feth__stat held, now;
 		int fd;
+
+		if (reopen == REG_LOCK_REOPENS)
+			return -ETIMEDOUT;
 
 		if (mkdir_too) {
 			r = mkdir_checked(env, env->registry_dir);
