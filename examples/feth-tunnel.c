@@ -51,23 +51,15 @@
 
 #include <feth/feth.h>
 
+#include "relay.h"
+
 #define EXIT_USAGE 2
-#define BATCH      64
-#define ETH_HLEN   14
 #define UDP_HLEN   8
-/* A receive slot: the longest datagram there is, so that a longer one is seen whole (and
- * refused) rather than cut. */
-#define SLOT 65536
-/* The UDP socket's send and receive buffers (see set_buffers()). */
-#define SOCKET_BUFFER (4 << 20)
 /* A drain of this many frames is a flood: the loop pauses this long before the next poll(). */
 #define FLOOD_FRAMES   32
 #define FLOOD_PAUSE_NS 200000L
 /* Frames that waited this long for the socket are dropped. */
 #define SOCKET_WAIT_MS 1000
-/* Tries of a frame the tap refused with -ENOBUFS, and the pause between them. */
-#define TAP_TRIES    4
-#define TAP_PAUSE_MS 1
 
 static const char usage_text[] =
     "usage: feth-tunnel --listen PORT --peer HOST:PORT [--host-addr A.B.C.D/N]\n"
@@ -89,10 +81,6 @@ static const char usage_text[] =
     "  --rx-mode MODE       the tap's receive mode (default auto: low latency on Linux)\n"
     "  -q                   no line at start\n";
 
-struct way {
-	uint64_t frames, bytes, dropped;
-};
-
 struct tunnel {
 	struct feth_tap *tap;
 	int tap_fd, sock;
@@ -102,23 +90,23 @@ struct tunnel {
 	uint32_t max_frame;    /* what the tap accepts */
 
 	/* tap -> peer: the views of the last receive, [at, n) still to send. */
-	struct feth_frame views[BATCH];
-	struct iovec up_iov[BATCH];
+	struct feth_frame views[RELAY_BATCH];
+	struct iovec up_iov[RELAY_BATCH];
 	unsigned at, n;
 	struct timespec wait_since;
 	unsigned drained; /* frames the last pump_up() took from the tap */
 
 	/* peer -> tap */
-	struct iovec down_iov[BATCH], frames[BATCH];
-	struct sockaddr_storage from[BATCH];
-	uint8_t *slots;
+	struct relay_rx rx;
+	struct iovec frames[RELAY_BATCH];
 #ifdef __linux__
-	struct mmsghdr up_msgs[BATCH], down_msgs[BATCH];
+	struct mmsghdr up_msgs[RELAY_BATCH];
 #endif
 
-	struct way up, down;
+	struct relay_way up, down;
 	uint64_t up_too_big, up_socket_waits;
-	uint64_t down_foreign, down_malformed, down_oversized, down_nobufs, down_tap_waits;
+	struct relay_tap_drops tap_drops;
+	uint64_t down_foreign;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -132,19 +120,6 @@ static int usage(const char *why)
 {
 	fprintf(stderr, "feth-tunnel: %s\n\n%s", why, usage_text);
 	return EXIT_USAGE;
-}
-
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -1;
-	*ret = v;
-	return 0;
 }
 
 /* "A.B.C.D:PORT" or "[X::Y]:PORT". */
@@ -170,7 +145,7 @@ static int parse_peer(const char *s, struct sockaddr_storage *ret, socklen_t *re
 			return -1;
 		hl = (size_t)(colon - s);
 	}
-	if (hl == 0 || hl >= sizeof(host) || parse_uint(colon + 1, 1, 65535, &port) < 0)
+	if (hl == 0 || hl >= sizeof(host) || relay_parse_uint(colon + 1, 1, 65535, &port) < 0)
 		return -1;
 	memcpy(host, h, hl);
 	host[hl] = '\0';
@@ -190,24 +165,6 @@ static int parse_peer(const char *s, struct sockaddr_storage *ret, socklen_t *re
 		*ret_len = sizeof(*in6);
 		return inet_pton(AF_INET6, host, &in6->sin6_addr) == 1 ? 0 : -1;
 	}
-}
-
-/* "ADDR/LEN" of a family: the address into addr (4 or 16 bytes). */
-static int parse_prefix(const char *s, int family, uint8_t *addr, uint32_t *ret_len)
-{
-	char ip[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	unsigned long len;
-
-	if (!slash || slash == s || (size_t)(slash - s) >= sizeof(ip) ||
-	    parse_uint(slash + 1, 1, family == AF_INET ? 32 : 128, &len) < 0)
-		return -1;
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	if (inet_pton(family, ip, addr) != 1)
-		return -1;
-	*ret_len = (uint32_t)len;
-	return 0;
 }
 
 static int same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -253,14 +210,6 @@ static uint32_t path_mtu(const struct sockaddr_storage *peer, socklen_t len)
 	return mtu;
 }
 
-static int64_t ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 /* Sends up_iov[at, n) to the peer: how many went, or -errno for the first that did not. */
 static int send_datagrams(struct tunnel *t)
 {
@@ -300,7 +249,7 @@ static int flush_up(struct tunnel *t)
 		if (k == -EINTR)
 			continue;
 		if (k == -EAGAIN || k == -EWOULDBLOCK || k == -ENOBUFS) {
-			if (ms_since(&t->wait_since) < SOCKET_WAIT_MS)
+			if (relay_ms_since(&t->wait_since) < SOCKET_WAIT_MS)
 				return 0;
 			t->up.dropped += t->n - t->at; /* nothing moved for a second */
 			break;
@@ -320,7 +269,7 @@ static int pump_up(struct tunnel *t)
 {
 	t->drained = 0;
 	for (int round = 0; round < 64 && t->n == 0; round++) {
-		int n = feth_tap_recv(t->tap, t->views, BATCH);
+		int n = feth_tap_recv(t->tap, t->views, RELAY_BATCH);
 		unsigned k = 0;
 
 		if (n <= 0)
@@ -347,88 +296,12 @@ static int pump_up(struct tunnel *t)
 	return 0;
 }
 
-/* Sends frames[0, n) into the tap. 0, or an error that ends the tunnel. */
-static int send_down(struct tunnel *t, size_t n)
-{
-	size_t i = 0;
-	int tries = 0;
-
-	while (i < n) {
-		int k = feth_tap_send_batch(t->tap, t->frames + i, n - i);
-
-		if (k > 0) {
-			for (size_t j = i; j < i + (size_t)k; j++)
-				t->down.bytes += t->frames[j].iov_len;
-			t->down.frames += (unsigned)k;
-			i += (size_t)k;
-			tries = 0;
-			continue;
-		}
-		if (k == -ENXIO || k == -ESHUTDOWN || k == -ENETDOWN)
-			return k; /* the pair is gone */
-		if (k == -ENOBUFS && ++tries < TAP_TRIES) {
-			/* The host side's backlog is full; poll() does not watch it. */
-			struct pollfd p = {.fd = t->tap_fd, .events = POLLOUT};
-
-			t->down_tap_waits++;
-			(void)poll(&p, 1, TAP_PAUSE_MS);
-			continue;
-		}
-		t->down.dropped++;
-		t->down_nobufs += k == -ENOBUFS;
-		t->down_oversized += k == -EMSGSIZE;
-		i++;
-		tries = 0;
-	}
-	return 0;
-}
-
-/* Receives datagrams into slots: how many, or -errno (-EAGAIN: none). Their lengths and
- * senders are in down_iov[i].iov_len and from[i]; a datagram longer than a slot has length 0. */
-static int recv_datagrams(struct tunnel *t)
-{
-#ifdef __linux__
-	int k;
-
-	for (int i = 0; i < BATCH; i++) {
-		t->down_iov[i].iov_base = t->slots + (size_t)i * SLOT;
-		t->down_iov[i].iov_len = SLOT;
-		t->down_msgs[i].msg_hdr.msg_name = &t->from[i];
-		t->down_msgs[i].msg_hdr.msg_namelen = sizeof(t->from[i]);
-		t->down_msgs[i].msg_hdr.msg_flags = 0;
-	}
-	k = recvmmsg(t->sock, t->down_msgs, BATCH, MSG_DONTWAIT, NULL);
-	if (k < 0)
-		return -errno;
-	for (int i = 0; i < k; i++)
-		t->down_iov[i].iov_len = t->down_msgs[i].msg_hdr.msg_flags & MSG_TRUNC
-		                             ? 0
-		                             : t->down_msgs[i].msg_len;
-	return k;
-#else
-	int k = 0;
-
-	for (; k < BATCH; k++) {
-		socklen_t fl = sizeof(t->from[k]);
-		ssize_t got;
-
-		t->down_iov[k].iov_base = t->slots + (size_t)k * SLOT;
-		got = recvfrom(t->sock, t->down_iov[k].iov_base, SLOT, MSG_DONTWAIT,
-		               (struct sockaddr *)&t->from[k], &fl);
-		if (got < 0)
-			return k ? k : -errno;
-		t->down_iov[k].iov_len = (size_t)got;
-	}
-	return k;
-#endif
-}
-
 /* Receives from the peer and sends into the tap, a bounded number of batches. */
 static int pump_down(struct tunnel *t)
 {
 	for (int round = 0; round < 16; round++) {
 		size_t n = 0;
-		int got = recv_datagrams(t), k = got;
+		int got = relay_recv(t->sock, &t->rx), k = got;
 
 		if (k == -EINTR)
 			continue;
@@ -439,29 +312,19 @@ static int pump_down(struct tunnel *t)
 		if (k < 0)
 			return k;
 		for (int i = 0; i < k; i++) {
-			size_t len = t->down_iov[i].iov_len;
+			size_t len = t->rx.iov[i].iov_len;
 
-			if (!same_peer(&t->from[i], &t->peer)) {
+			if (!same_peer(&t->rx.from[i], &t->peer)) {
 				t->down_foreign++;
 				continue;
 			}
-			if (len < ETH_HLEN) {
-				t->down.dropped++;
-				t->down_malformed++;
-				continue;
-			}
-			if (len > t->max_frame) {
-				t->down.dropped++;
-				t->down_oversized++;
-				continue;
-			}
-			t->frames[n].iov_base = t->down_iov[i].iov_base;
-			t->frames[n++].iov_len = len;
+			relay_take(t->frames, &n, t->rx.iov[i].iov_base, len, t->max_frame,
+			           &t->down, &t->tap_drops);
 		}
-		k = n ? send_down(t, n) : 0;
+		k = n ? relay_to_tap(t->tap, t->tap_fd, t->frames, n, &t->down, &t->tap_drops) : 0;
 		if (k < 0)
 			return k;
-		if (got < BATCH)
+		if (got < RELAY_BATCH)
 			break; /* the socket is drained */
 	}
 	return 0;
@@ -501,20 +364,22 @@ static void report(const struct tunnel *t)
 
 	fprintf(stderr,
 	        "feth-tunnel: tap->peer %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64
-	        " dropped (%" PRIu64 " too big for the underlay), %" PRIu64 " waits for the socket\n",
+	        " dropped (%" PRIu64 " too big for the underlay), %" PRIu64
+	        " waits for the socket\n",
 	        t->up.frames, t->up.bytes, t->up.dropped, t->up_too_big, t->up_socket_waits);
 	fprintf(stderr,
 	        "feth-tunnel: peer->tap %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64
 	        " dropped (%" PRIu64 " malformed, %" PRIu64 " oversized, %" PRIu64
 	        " tap full), %" PRIu64 " from others ignored, %" PRIu64 " waits for the tap\n",
-	        t->down.frames, t->down.bytes, t->down.dropped, t->down_malformed,
-	        t->down_oversized, t->down_nobufs, t->down_foreign, t->down_tap_waits);
+	        t->down.frames, t->down.bytes, t->down.dropped, t->tap_drops.malformed,
+	        t->tap_drops.oversized, t->tap_drops.nobufs, t->down_foreign, t->tap_drops.waits);
 	memset(&st, 0, sizeof(st));
 	st.sz = sizeof(st);
 	if (feth_tap_get_stats(t->tap, &st) == 0)
 		fprintf(stderr,
 		        "feth-tunnel: tap rx_frames %" PRIu64 " rx_kernel_drops %" PRIu64
-		        " rx_oversized %" PRIu64 " tx_frames %" PRIu64 " tx_err_nobufs %" PRIu64 "\n",
+		        " rx_oversized %" PRIu64 " tx_frames %" PRIu64 " tx_err_nobufs %" PRIu64
+		        "\n",
 		        st.rx_frames, st.rx_kernel_drops, st.rx_oversized, st.tx_frames,
 		        st.tx_err_nobufs);
 }
@@ -546,25 +411,25 @@ static int parse_args(int argc, char **argv, struct args *a, struct tunnel *t)
 			return usage("an option is missing its value");
 		i++;
 		if (strcmp(o, "--listen") == 0) {
-			if (parse_uint(v, 1, 65535, &a->listen) < 0)
+			if (relay_parse_uint(v, 1, 65535, &a->listen) < 0)
 				return usage("--listen needs a port, 1..65535");
 		} else if (strcmp(o, "--peer") == 0) {
 			if (parse_peer(v, &t->peer, &t->peer_len) < 0)
 				return usage("--peer needs A.B.C.D:PORT or [X::Y]:PORT");
 			a->peer = v;
 		} else if (strcmp(o, "--host-addr") == 0) {
-			if (parse_prefix(v, AF_INET, a->ip4, &a->len4) < 0)
+			if (relay_parse_prefix(v, AF_INET, a->ip4, &a->len4) < 0)
 				return usage("--host-addr needs A.B.C.D/N");
 			a->addr4 = v;
 		} else if (strcmp(o, "--host-addr6") == 0) {
-			if (parse_prefix(v, AF_INET6, a->ip6, &a->len6) < 0)
+			if (relay_parse_prefix(v, AF_INET6, a->ip6, &a->len6) < 0)
 				return usage("--host-addr6 needs X::Y/N");
 			a->addr6 = v;
 		} else if (strcmp(o, "--mtu") == 0) {
-			if (parse_uint(v, FETH_MTU_MIN, FETH_MTU_MAX, &a->mtu) < 0)
+			if (relay_parse_uint(v, FETH_MTU_MIN, FETH_MTU_MAX, &a->mtu) < 0)
 				return usage("--mtu needs a number from 72 to 16370");
 		} else if (strcmp(o, "--underlay-mtu") == 0) {
-			if (parse_uint(v, 128, 65535, &a->underlay_mtu) < 0)
+			if (relay_parse_uint(v, 128, 65535, &a->underlay_mtu) < 0)
 				return usage("--underlay-mtu needs a number from 128 to 65535");
 		} else if (strcmp(o, "--adopt") == 0) {
 			if (strlen(v) >= FETH_IFNAMSIZ)
@@ -588,43 +453,6 @@ static int parse_args(int argc, char **argv, struct args *a, struct tunnel *t)
 	if (a->adopt && a->mtu)
 		return usage("--mtu is the adopted pair's own business: not with --adopt");
 	return 0;
-}
-
-static int fcntl_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -1;
-#ifdef SO_NOSIGPIPE
-	{
-		int one = 1;
-
-		(void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
-	}
-#endif
-	return 0;
-}
-
-/*
- * Room for bursts: the peer sends a batch of up to 64 datagrams in one call, and a TCP flow
- * through the tunnel sends whole windows at once. The default receive buffer (about 200 KiB on
- * Linux) overflows under a single TCP flow, and every datagram it drops is a retransmission
- * inside the tunnel. As root, SO_RCVBUFFORCE goes past net.core.rmem_max (Linux); elsewhere
- * the kernel's cap applies. Best effort: a smaller buffer only costs speed.
- */
-static void set_buffers(int fd)
-{
-	int size = SOCKET_BUFFER;
-
-#ifdef SO_RCVBUFFORCE
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-#endif
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-#ifdef SO_SNDBUFFORCE
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-#endif
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
 /* The UDP socket: bound to the port on every address of the peer's family, non-blocking. */
@@ -654,7 +482,7 @@ static int open_socket(struct tunnel *t, unsigned long port)
 		return -errno;
 	if (t->peer.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	set_buffers(fd);
+	relay_set_buffers(fd);
 	if (bind(fd, (const struct sockaddr *)&self, len) < 0) {
 		int e = errno;
 
@@ -662,7 +490,7 @@ static int open_socket(struct tunnel *t, unsigned long port)
 		return -e;
 	}
 	/* Non-blocking for the loop, close-on-exec for hygiene; and never SIGPIPE. */
-	if (fcntl_nonblock(fd) < 0) {
+	if (relay_nonblock_cloexec(fd) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -686,7 +514,7 @@ static int open_tap(struct tunnel *t, const struct args *a, struct feth_tap_info
 		fprintf(stderr, "feth-tunnel: the underlay's MTU is not known here: taking 1500 "
 		                "(--underlay-mtu says otherwise)\n");
 	}
-	if (underlay < ip_hlen + UDP_HLEN + ETH_HLEN + FETH_MTU_MIN) {
+	if (underlay < ip_hlen + UDP_HLEN + RELAY_ETH_HLEN + FETH_MTU_MIN) {
 		fprintf(stderr, "feth-tunnel: an underlay MTU of %u leaves no room for frames\n",
 		        (unsigned)underlay);
 		return -EINVAL;
@@ -699,7 +527,7 @@ static int open_tap(struct tunnel *t, const struct args *a, struct feth_tap_info
 		o.flags = FETH_TAP_ADOPT;
 		strcpy(o.host_name, a->adopt);
 	} else {
-		o.mtu = a->mtu ? (uint32_t)a->mtu : t->max_datagram - ETH_HLEN;
+		o.mtu = a->mtu ? (uint32_t)a->mtu : t->max_datagram - RELAY_ETH_HLEN;
 		if (o.mtu > FETH_MTU_MAX)
 			o.mtu = FETH_MTU_MAX;
 	}
@@ -714,21 +542,20 @@ static int open_tap(struct tunnel *t, const struct args *a, struct feth_tap_info
 	t->tap_fd = feth_tap_fd(t->tap);
 	if (e == 0 && t->tap_fd < 0)
 		e = t->tap_fd;
-	/* -EEXIST: the address is there already (an adopted pair keeps what an earlier run
-	 * gave it, as a restarted VPN would want). */
-	if (e == 0 && a->addr4 && (e = feth_if_add_ipv4(info->host_name, a->ip4, a->len4)) == -EEXIST)
-		e = 0;
-	if (e == 0 && a->addr6 && (e = feth_if_add_ipv6(info->host_name, a->ip6, a->len6)) == -EEXIST)
-		e = 0;
+	if (e == 0)
+		e = relay_add_addrs(info->host_name, a->addr4 ? a->ip4 : NULL, a->len4,
+		                    a->addr6 ? a->ip6 : NULL, a->len6);
 	if (e < 0) {
 		fprintf(stderr, "feth-tunnel: setting up %s: %s\n", info->host_name, strerror(-e));
 		return e;
 	}
 	t->max_frame = info->max_frame;
-	if (info->mtu + ETH_HLEN > t->max_datagram)
-		fprintf(stderr, "feth-tunnel: %s's MTU %u is more than the underlay carries (%u): "
-		                "longer frames will be dropped\n",
-		        info->host_name, (unsigned)info->mtu, (unsigned)(t->max_datagram - ETH_HLEN));
+	if (info->mtu + RELAY_ETH_HLEN > t->max_datagram)
+		fprintf(stderr,
+		        "feth-tunnel: %s's MTU %u is more than the underlay carries (%u): "
+		        "longer frames will be dropped\n",
+		        info->host_name, (unsigned)info->mtu,
+		        (unsigned)(t->max_datagram - RELAY_ETH_HLEN));
 	return 0;
 }
 
@@ -750,30 +577,25 @@ int main(int argc, char **argv)
 		free(t);
 		return e;
 	}
-	t->slots = malloc((size_t)BATCH * SLOT);
-	if (!t->slots) {
+	if (relay_rx_init(&t->rx) < 0) {
 		free(t);
 		fprintf(stderr, "feth-tunnel: out of memory\n");
 		return EXIT_FAILURE;
 	}
 #ifdef __linux__
-	for (int i = 0; i < BATCH; i++) {
+	for (int i = 0; i < RELAY_BATCH; i++) {
 		t->up_msgs[i].msg_hdr.msg_iov = &t->up_iov[i];
 		t->up_msgs[i].msg_hdr.msg_iovlen = 1;
 		t->up_msgs[i].msg_hdr.msg_name = &t->peer;
 		t->up_msgs[i].msg_hdr.msg_namelen = t->peer_len;
-		t->down_msgs[i].msg_hdr.msg_iov = &t->down_iov[i];
-		t->down_msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 #endif
 	/* No SA_RESTART: a signal ends poll() at once. SIGPIPE would come from a write to a
 	 * closed stdout or stderr: a stop like the others, never a death that leaves the pair. */
+	relay_stop_signals(on_signal);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_signal;
 	sigaction(SIGPIPE, &sa, NULL);
 
 	t->sock = open_socket(t, a.listen);
@@ -810,7 +632,7 @@ out:
 	}
 	if (t->sock >= 0)
 		close(t->sock);
-	free(t->slots);
+	free(t->rx.slots);
 	free(t);
 	return rc;
 }

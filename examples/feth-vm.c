@@ -87,23 +87,14 @@
 #include <feth/feth.h>
 
 #include "hints.h"
+#include "relay.h"
 
 #define EXIT_USAGE 2
-#define BATCH      64
-#define ETH_HLEN   14
-/* A receive slot: the longest datagram there is, so that a longer one is seen whole (and
- * refused) rather than cut. */
-#define SLOT 65536
-/* The VM socket's send and receive buffers (best effort, see set_buffers()). */
-#define SOCKET_BUFFER (4 << 20)
 /* Frames that waited this long for the VM's socket are dropped. */
 #define SOCKET_WAIT_MS 1000
-/* Tries of a frame the tap refused with -ENOBUFS, and the pause between them. */
-#define TAP_TRIES    4
-#define TAP_PAUSE_MS 1
 /* How often the relay looks whether the VM's end still exists (Linux), and how long the parent
  * gives the relay to stop after passing a signal on before it kills it. */
-#define PEER_CHECK_MS 1000
+#define PEER_CHECK_MS  1000
 #define RELAY_GRACE_MS 3000
 /* vfkit's and krunkit's hello: the first datagram of a client that connects by path. */
 static const char vfkit_hello[4] = {'V', 'F', 'K', 'T'};
@@ -130,36 +121,28 @@ static const char usage_text[] =
     "                       itself, report, and stop (0: all refused)\n"
     "  -q                   no JSON line\n";
 
-struct way {
-	uint64_t frames, bytes, dropped;
-};
-
 struct relay {
 	struct feth_tap *tap;
 	int tap_fd, vm, parent_pipe, diag;
 	uint32_t max_frame;
-	int path_mode;   /* --socket: the peer is learnt from the first datagram */
-	int have_peer;   /* --fd: always; --socket: once learnt (and connected to) */
-	ino_t vm_ino;    /* the VM socket's inode, for the sock_diag lookups */
+	int path_mode; /* --socket: the peer is learnt from the first datagram */
+	int have_peer; /* --fd: always; --socket: once learnt (and connected to) */
+	ino_t vm_ino;  /* the VM socket's inode, for the sock_diag lookups */
 	struct timespec peer_checked;
 
 	/* tap -> vm: the views of the last receive, [at, n) still to send. */
-	struct feth_frame views[BATCH];
+	struct feth_frame views[RELAY_BATCH];
 	unsigned at, n;
 	struct timespec wait_since;
 
 	/* vm -> tap */
-	struct iovec down_iov[BATCH], frames[BATCH];
-	struct sockaddr_un from[BATCH];
-	socklen_t from_len[BATCH];
-	uint8_t *slots;
-#ifdef __linux__
-	struct mmsghdr down_msgs[BATCH];
-#endif
+	struct relay_rx rx;
+	struct iovec frames[RELAY_BATCH];
 
-	struct way up, down;
+	struct relay_way up, down;
 	uint64_t up_too_big, up_no_peer, up_vm_waits;
-	uint64_t down_foreign, down_malformed, down_oversized, down_nobufs, down_tap_waits;
+	struct relay_tap_drops tap_drops;
+	uint64_t down_foreign;
 	uint64_t hellos;
 	const char *end; /* why the relay stopped, when not by a signal */
 };
@@ -180,52 +163,13 @@ static int usage(const char *why)
 	return EXIT_USAGE;
 }
 
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -1;
-	*ret = v;
-	return 0;
-}
-
-/* "ADDR/LEN" of a family: the address into addr (4 or 16 bytes). */
-static int parse_prefix(const char *s, int family, uint8_t *addr, uint32_t *ret_len)
-{
-	char ip[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	unsigned long len;
-
-	if (!slash || slash == s || (size_t)(slash - s) >= sizeof(ip) ||
-	    parse_uint(slash + 1, 1, family == AF_INET ? 32 : 128, &len) < 0)
-		return -1;
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	if (inet_pton(family, ip, addr) != 1)
-		return -1;
-	*ret_len = (uint32_t)len;
-	return 0;
-}
-
-static int64_t ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 /* ==== The VM's end ========================================================================= */
 
 /* Errors of a send or receive that mean the VM's end is gone. */
 static int vm_gone_error(int e)
 {
-	return e == ECONNREFUSED || e == ECONNRESET || e == ENOTCONN || e == EPIPE ||
-	       e == ENOENT || e == EDESTADDRREQ;
+	return e == ECONNREFUSED || e == ECONNRESET || e == ENOTCONN || e == EPIPE || e == ENOENT ||
+	       e == EDESTADDRREQ;
 }
 
 #ifdef __linux__
@@ -265,9 +209,11 @@ static int vm_alive(struct relay *r)
 	    a.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY || a.nlh.nlmsg_len > (size_t)got)
 		return -1;
 	{
-		struct rtattr *at = (struct rtattr *)(void *)((uint8_t *)NLMSG_DATA(&a.nlh) +
-		                                             NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
-		int left = (int)a.nlh.nlmsg_len - (int)NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
+		struct rtattr *at =
+		    (struct rtattr *)(void *)((uint8_t *)NLMSG_DATA(&a.nlh) +
+		                              NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
+		int left = (int)a.nlh.nlmsg_len -
+		           (int)NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
 
 		for (; RTA_OK(at, left); at = RTA_NEXT(at, left))
 			if (at->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(at) >= sizeof(uint32_t))
@@ -302,7 +248,7 @@ static int flush_up(struct relay *r)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-			if (ms_since(&r->wait_since) < SOCKET_WAIT_MS)
+			if (relay_ms_since(&r->wait_since) < SOCKET_WAIT_MS)
 				return 0;
 			r->up.dropped += r->n - r->at; /* nothing moved for a second */
 			break;
@@ -323,14 +269,15 @@ static int flush_up(struct relay *r)
 static int pump_up(struct relay *r)
 {
 	for (int round = 0; round < 64 && r->n == 0; round++) {
-		int n = feth_tap_recv(r->tap, r->views, BATCH);
+		int n = feth_tap_recv(r->tap, r->views, RELAY_BATCH);
 		unsigned k = 0;
 
 		if (n <= 0)
 			return n;
 		for (int i = 0; i < n; i++) {
 			/* A frame cut short (a view shorter than the frame) is never passed on. */
-			if (r->views[i].caplen < r->views[i].len || r->views[i].caplen > SLOT) {
+			if (r->views[i].caplen < r->views[i].len ||
+			    r->views[i].caplen > RELAY_SLOT) {
 				r->up.dropped++;
 				r->up_too_big++;
 				continue;
@@ -356,112 +303,24 @@ static int pump_up(struct relay *r)
 
 /* ==== VM -> tap ============================================================================ */
 
-/* Sends frames[0, n) into the tap. 0, or an error that ends the relay. */
-static int send_down(struct relay *r, size_t n)
-{
-	size_t i = 0;
-	int tries = 0;
-
-	while (i < n) {
-		int k = feth_tap_send_batch(r->tap, r->frames + i, n - i);
-
-		if (k > 0) {
-			for (size_t j = i; j < i + (size_t)k; j++)
-				r->down.bytes += r->frames[j].iov_len;
-			r->down.frames += (unsigned)k;
-			i += (size_t)k;
-			tries = 0;
-			continue;
-		}
-		if (k == -ENXIO || k == -ESHUTDOWN || k == -ENETDOWN)
-			return k; /* the pair is gone */
-		if (k == -ENOBUFS && ++tries < TAP_TRIES) {
-			/* The host side's backlog is full; poll() does not watch it. */
-			struct pollfd p = {.fd = r->tap_fd, .events = POLLOUT};
-
-			r->down_tap_waits++;
-			(void)poll(&p, 1, TAP_PAUSE_MS);
-			continue;
-		}
-		r->down.dropped++;
-		r->down_nobufs += k == -ENOBUFS;
-		r->down_oversized += k == -EMSGSIZE;
-		i++;
-		tries = 0;
-	}
-	return 0;
-}
-
-/* Receives datagrams into slots: how many, or -errno (-EAGAIN: none). Their lengths and
- * senders are in down_iov[i].iov_len, from[i] and from_len[i]; a datagram longer than a slot
- * has length SLOT + 1. */
-static int recv_datagrams(struct relay *r)
-{
-#ifdef __linux__
-	int k;
-
-	for (int i = 0; i < BATCH; i++) {
-		r->down_iov[i].iov_base = r->slots + (size_t)i * SLOT;
-		r->down_iov[i].iov_len = SLOT;
-		r->down_msgs[i].msg_hdr.msg_iov = &r->down_iov[i];
-		r->down_msgs[i].msg_hdr.msg_iovlen = 1;
-		r->down_msgs[i].msg_hdr.msg_name = &r->from[i];
-		r->down_msgs[i].msg_hdr.msg_namelen = sizeof(r->from[i]);
-		r->down_msgs[i].msg_hdr.msg_control = NULL;
-		r->down_msgs[i].msg_hdr.msg_controllen = 0;
-		r->down_msgs[i].msg_hdr.msg_flags = 0;
-	}
-	k = recvmmsg(r->vm, r->down_msgs, BATCH, MSG_DONTWAIT, NULL);
-	if (k < 0)
-		return -errno;
-	for (int i = 0; i < k; i++) {
-		r->down_iov[i].iov_len = r->down_msgs[i].msg_hdr.msg_flags & MSG_TRUNC
-		                             ? SLOT + 1
-		                             : r->down_msgs[i].msg_len;
-		r->from_len[i] = r->down_msgs[i].msg_hdr.msg_namelen;
-	}
-	return k;
-#else
-	int k = 0;
-
-	for (; k < BATCH; k++) {
-		struct msghdr m;
-		ssize_t got;
-
-		memset(&m, 0, sizeof(m));
-		r->down_iov[k].iov_base = r->slots + (size_t)k * SLOT;
-		r->down_iov[k].iov_len = SLOT;
-		m.msg_iov = &r->down_iov[k];
-		m.msg_iovlen = 1;
-		m.msg_name = &r->from[k];
-		m.msg_namelen = sizeof(r->from[k]);
-		got = recvmsg(r->vm, &m, MSG_DONTWAIT);
-		if (got < 0)
-			return k ? k : -errno;
-		r->down_iov[k].iov_len = m.msg_flags & MSG_TRUNC ? SLOT + 1 : (size_t)got;
-		r->from_len[k] = m.msg_namelen;
-	}
-	return k;
-#endif
-}
-
 /* --socket: the first sender with an address becomes the peer, and the socket is connected to
  * it. 1 when datagram i is the peer's (or now is), 0 when it is someone else's. */
 static int learn_peer(struct relay *r, int i)
 {
+	const struct sockaddr_un *from = (const struct sockaddr_un *)&r->rx.from[i];
 	size_t path = offsetof(struct sockaddr_un, sun_path);
 
 	if (r->have_peer)
 		return 1; /* connected: the kernel passes the peer's datagrams only */
-	if (r->from_len[i] <= path || r->from[i].sun_family != AF_UNIX)
+	if (r->rx.from_len[i] <= path || from->sun_family != AF_UNIX)
 		return 0; /* an unbound sender cannot be answered */
-	if (connect(r->vm, (const struct sockaddr *)&r->from[i], r->from_len[i]) < 0) {
+	if (connect(r->vm, (const struct sockaddr *)&r->rx.from[i], r->rx.from_len[i]) < 0) {
 		fprintf(stderr, "feth-vm: connecting to the VM's socket: %s\n", strerror(errno));
 		return 0;
 	}
 	r->have_peer = 1;
-	fprintf(stderr, "feth-vm: the VM's socket is %.*s\n",
-	        (int)(r->from_len[i] - path), r->from[i].sun_path);
+	fprintf(stderr, "feth-vm: the VM's socket is %.*s\n", (int)(r->rx.from_len[i] - path),
+	        from->sun_path);
 	return 1;
 }
 
@@ -471,7 +330,7 @@ static int pump_down(struct relay *r)
 {
 	for (int round = 0; round < 16; round++) {
 		size_t n = 0;
-		int got = recv_datagrams(r), k = got;
+		int got = relay_recv(r->vm, &r->rx), k = got;
 
 		if (k == -EINTR)
 			continue;
@@ -484,34 +343,24 @@ static int pump_down(struct relay *r)
 		if (k < 0)
 			return k;
 		for (int i = 0; i < k; i++) {
-			size_t len = r->down_iov[i].iov_len;
+			size_t len = r->rx.iov[i].iov_len;
 
 			if (r->path_mode && !learn_peer(r, i)) {
 				r->down_foreign++;
 				continue;
 			}
 			if (len == sizeof(vfkit_hello) &&
-			    memcmp(r->down_iov[i].iov_base, vfkit_hello, sizeof(vfkit_hello)) == 0) {
+			    memcmp(r->rx.iov[i].iov_base, vfkit_hello, sizeof(vfkit_hello)) == 0) {
 				r->hellos++;
 				continue;
 			}
-			if (len < ETH_HLEN) {
-				r->down.dropped++;
-				r->down_malformed++;
-				continue;
-			}
-			if (len > r->max_frame) {
-				r->down.dropped++;
-				r->down_oversized++;
-				continue;
-			}
-			r->frames[n].iov_base = r->down_iov[i].iov_base;
-			r->frames[n++].iov_len = len;
+			relay_take(r->frames, &n, r->rx.iov[i].iov_base, len, r->max_frame,
+			           &r->down, &r->tap_drops);
 		}
-		k = n ? send_down(r, n) : 0;
+		k = n ? relay_to_tap(r->tap, r->tap_fd, r->frames, n, &r->down, &r->tap_drops) : 0;
 		if (k < 0)
 			return k;
-		if (got < BATCH)
+		if (got < RELAY_BATCH)
 			break; /* the socket is drained */
 	}
 	return 0;
@@ -546,7 +395,7 @@ static int run(struct relay *r)
 			r->end = "the VM closed its end";
 			return 0;
 		}
-		if (ms_since(&r->peer_checked) >= PEER_CHECK_MS) {
+		if (relay_ms_since(&r->peer_checked) >= PEER_CHECK_MS) {
 			clock_gettime(CLOCK_MONOTONIC, &r->peer_checked);
 			if (vm_alive(r) == 0) {
 				r->end = "the VM closed its end";
@@ -566,13 +415,14 @@ static void report(const struct relay *r)
 	        " dropped (%" PRIu64 " malformed, %" PRIu64 " oversized, %" PRIu64
 	        " tap full), %" PRIu64 " from others ignored, %" PRIu64 " hellos, %" PRIu64
 	        " waits for the tap\n",
-	        r->down.frames, r->down.bytes, r->down.dropped, r->down_malformed, r->down_oversized,
-	        r->down_nobufs, r->down_foreign, r->hellos, r->down_tap_waits);
-	fprintf(stderr,
-	        "feth-vm: tap->vm %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64 " dropped (%" PRIu64
-	        " too big, %" PRIu64 " before the VM was known), %" PRIu64 " waits for the vm\n",
-	        r->up.frames, r->up.bytes, r->up.dropped, r->up_too_big, r->up_no_peer,
-	        r->up_vm_waits);
+	        r->down.frames, r->down.bytes, r->down.dropped, r->tap_drops.malformed,
+	        r->tap_drops.oversized, r->tap_drops.nobufs, r->down_foreign, r->hellos,
+	        r->tap_drops.waits);
+	fprintf(
+	    stderr,
+	    "feth-vm: tap->vm %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64 " dropped (%" PRIu64
+	    " too big, %" PRIu64 " before the VM was known), %" PRIu64 " waits for the vm\n",
+	    r->up.frames, r->up.bytes, r->up.dropped, r->up_too_big, r->up_no_peer, r->up_vm_waits);
 	memset(&st, 0, sizeof(st));
 	st.sz = sizeof(st);
 	if (feth_tap_get_stats(r->tap, &st) == 0)
@@ -613,7 +463,7 @@ static int parse_user(const char *s, struct args *a)
 		a->uid = pw->pw_uid;
 		a->gid = pw->pw_gid;
 		a->user_name = pw->pw_name;
-	} else if (parse_uint(name, 0, (uid_t)-2, &v) == 0) {
+	} else if (relay_parse_uint(name, 0, (uid_t)-2, &v) == 0) {
 		a->uid = (uid_t)v;
 		pw = getpwuid(a->uid);
 		a->gid = pw ? pw->pw_gid : (gid_t)v;
@@ -626,7 +476,7 @@ static int parse_user(const char *s, struct args *a)
 
 		if (gr)
 			a->gid = gr->gr_gid;
-		else if (parse_uint(colon + 1, 0, (gid_t)-2, &v) == 0)
+		else if (relay_parse_uint(colon + 1, 0, (gid_t)-2, &v) == 0)
 			a->gid = (gid_t)v;
 		else
 			return -1;
@@ -641,11 +491,11 @@ static int sudo_user(struct args *a)
 	unsigned long uv, gv;
 	struct passwd *pw;
 
-	if (!u || parse_uint(u, 0, (uid_t)-2, &uv) < 0)
+	if (!u || relay_parse_uint(u, 0, (uid_t)-2, &uv) < 0)
 		return -1;
 	a->uid = (uid_t)uv;
 	pw = getpwuid(a->uid);
-	if (g && parse_uint(g, 0, (gid_t)-2, &gv) == 0)
+	if (g && relay_parse_uint(g, 0, (gid_t)-2, &gv) == 0)
 		a->gid = (gid_t)gv;
 	else if (pw)
 		a->gid = pw->pw_gid;
@@ -700,23 +550,24 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return usage("an option is missing its value");
 		i++;
 		if (strcmp(o, "--fd") == 0) {
-			if (parse_uint(v, 0, 1 << 20, &n) < 0)
+			if (relay_parse_uint(v, 0, 1 << 20, &n) < 0)
 				return usage("--fd needs a descriptor number");
 			a->fd = (int)n;
 		} else if (strcmp(o, "--socket") == 0) {
 			if (!v[0] || strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-				return usage("--socket needs a path shorter than a unix socket's limit");
+				return usage(
+				    "--socket needs a path shorter than a unix socket's limit");
 			a->path = v;
 		} else if (strcmp(o, "--host-addr") == 0) {
-			if (parse_prefix(v, AF_INET, a->ip4, &a->len4) < 0)
+			if (relay_parse_prefix(v, AF_INET, a->ip4, &a->len4) < 0)
 				return usage("--host-addr needs A.B.C.D/N");
 			a->addr4 = v;
 		} else if (strcmp(o, "--host-addr6") == 0) {
-			if (parse_prefix(v, AF_INET6, a->ip6, &a->len6) < 0)
+			if (relay_parse_prefix(v, AF_INET6, a->ip6, &a->len6) < 0)
 				return usage("--host-addr6 needs X::Y/N");
 			a->addr6 = v;
 		} else if (strcmp(o, "--mtu") == 0) {
-			if (parse_uint(v, FETH_MTU_MIN, FETH_MTU_MAX, &a->mtu) < 0)
+			if (relay_parse_uint(v, FETH_MTU_MIN, FETH_MTU_MAX, &a->mtu) < 0)
 				return usage("--mtu needs a number from 72 to 16370");
 		} else if (strcmp(o, "--adopt") == 0) {
 			if (!v[0] || strlen(v) >= FETH_IFNAMSIZ)
@@ -724,7 +575,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->adopt = v;
 		} else if (strcmp(o, "--user") == 0) {
 			if (parse_user(v, a) < 0)
-				return usage("--user needs USER[:GROUP], names or numbers that exist");
+				return usage(
+				    "--user needs USER[:GROUP], names or numbers that exist");
 			have_user = 1;
 		} else {
 			return usage("unknown option");
@@ -789,8 +641,8 @@ static int drop_privileges(const struct args *a)
 #define DENY(nr)                                                                                   \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                           \
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
-#define ARG_LO(n) (offsetof(struct seccomp_data, args) + (n) * 8)
-#define ARG_HI(n) (offsetof(struct seccomp_data, args) + (n) * 8 + 4)
+#define ARG_LO(n) (offsetof(struct seccomp_data, args) + (n)*8)
+#define ARG_HI(n) (offsetof(struct seccomp_data, args) + (n)*8 + 4)
 
 /*
  * The relay's seccomp filter: everything it needs stays, and what would use the tap's
@@ -808,49 +660,49 @@ static int drop_privileges(const struct args *a)
 static int install_filter(void)
 {
 	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 #ifdef __x86_64__
-		/* x32 numbers: another table, refused whole. */
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-		DENY(__NR_dup2),
+	    /* x32 numbers: another table, refused whole. */
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+	    DENY(__NR_dup2),
 #endif
-		DENY(__NR_bind),
-		DENY(__NR_listen),
-		DENY(__NR_setsockopt),
-		DENY(__NR_socket),
-		DENY(__NR_socketpair),
-		DENY(__NR_sendmsg),
-		DENY(__NR_sendmmsg),
-		DENY(__NR_dup),
-		DENY(__NR_dup3),
-		DENY(__NR_execve),
-		DENY(__NR_execveat),
-		DENY(__NR_ptrace),
-		DENY(__NR_process_vm_readv),
-		DENY(__NR_process_vm_writev),
-		DENY(__NR_io_uring_setup),
-		DENY(__NR_io_uring_enter),
-		DENY(__NR_io_uring_register),
-		DENY(__NR_pidfd_getfd),
-		/* fcntl(fd, F_DUPFD or F_DUPFD_CLOEXEC, ...) */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fcntl, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-		/* sendto(fd, buf, len, flags, addr, addrlen) with an address */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(4)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(4)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    DENY(__NR_bind),
+	    DENY(__NR_listen),
+	    DENY(__NR_setsockopt),
+	    DENY(__NR_socket),
+	    DENY(__NR_socketpair),
+	    DENY(__NR_sendmsg),
+	    DENY(__NR_sendmmsg),
+	    DENY(__NR_dup),
+	    DENY(__NR_dup3),
+	    DENY(__NR_execve),
+	    DENY(__NR_execveat),
+	    DENY(__NR_ptrace),
+	    DENY(__NR_process_vm_readv),
+	    DENY(__NR_process_vm_writev),
+	    DENY(__NR_io_uring_setup),
+	    DENY(__NR_io_uring_enter),
+	    DENY(__NR_io_uring_register),
+	    DENY(__NR_pidfd_getfd),
+	    /* fcntl(fd, F_DUPFD or F_DUPFD_CLOEXEC, ...) */
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fcntl, 0, 5),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, 2, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+	    /* sendto(fd, buf, len, flags, addr, addrlen) with an address */
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 0, 5),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(4)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(4)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {.len = (unsigned short)(sizeof(f) / sizeof(f[0])), .filter = f};
 
@@ -913,8 +765,8 @@ static int check_confinement(struct relay *r)
 		ok &= attempt("bind the tap's socket to another interface (lo)",
 		              bind(r->tap_fd, (struct sockaddr *)&ll, sizeof(ll)));
 		ok &= attempt("send out of another interface (sendto with an address)",
-		              (int)sendto(r->tap_fd, frame, sizeof(frame), 0, (struct sockaddr *)&ll,
-		                          sizeof(ll)));
+		              (int)sendto(r->tap_fd, frame, sizeof(frame), 0,
+		                          (struct sockaddr *)&ll, sizeof(ll)));
 		memset(&m, 0, sizeof(m));
 		m.msg_name = &ll;
 		m.msg_namelen = sizeof(ll);
@@ -929,8 +781,9 @@ static int check_confinement(struct relay *r)
 		memset(&mr, 0, sizeof(mr));
 		mr.mr_ifindex = ll.sll_ifindex;
 		mr.mr_type = PACKET_MR_PROMISC;
-		ok &= attempt("make another interface promiscuous (PACKET_ADD_MEMBERSHIP)",
-		              setsockopt(r->tap_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)));
+		ok &= attempt(
+		    "make another interface promiscuous (PACKET_ADD_MEMBERSHIP)",
+		    setsockopt(r->tap_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)));
 		fd = dup(r->tap_fd);
 		ok &= attempt("duplicate the tap's socket (dup)", fd);
 		fd = fcntl(r->tap_fd, F_DUPFD_CLOEXEC, 100);
@@ -946,8 +799,8 @@ static int check_confinement(struct relay *r)
 
 			ok &= attempt("run a program", execve(argv[0], argv, NULL));
 		}
-		ok &= attempt("trace another process", (int)syscall(__NR_ptrace, 16 /* ATTACH */,
-		                                                     (long)getppid(), 0, 0));
+		ok &= attempt("trace another process",
+		              (int)syscall(__NR_ptrace, 16 /* ATTACH */, (long)getppid(), 0, 0));
 		ok &= attempt("set up io_uring", (int)syscall(__NR_io_uring_setup, 1, NULL));
 	}
 #else
@@ -961,36 +814,6 @@ static int check_confinement(struct relay *r)
 }
 
 /* ==== Setup ================================================================================ */
-
-static void set_buffers(int fd)
-{
-	int size = SOCKET_BUFFER;
-
-#ifdef SO_RCVBUFFORCE
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-#endif
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-#ifdef SO_SNDBUFFORCE
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-#endif
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-}
-
-static int nonblock_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -errno;
-#ifdef SO_NOSIGPIPE
-	{
-		int one = 1;
-
-		(void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
-	}
-#endif
-	return 0;
-}
 
 /*
  * --socket PATH: binds it as the user (who owns it, mode 0600 by the umask). A socket file left
@@ -1050,7 +873,8 @@ static int open_tap(struct relay *r, const struct args *a, struct feth_tap_info 
 	}
 	e = feth_tap_open(&o, &r->tap);
 	if (e < 0) {
-		fprintf(stderr, "feth-vm: opening the tap: %s%s\n", strerror(-e), feth_example_hint(e));
+		fprintf(stderr, "feth-vm: opening the tap: %s%s\n", strerror(-e),
+		        feth_example_hint(e));
 		return e;
 	}
 	memset(info, 0, sizeof(*info));
@@ -1059,12 +883,9 @@ static int open_tap(struct relay *r, const struct args *a, struct feth_tap_info 
 	r->tap_fd = feth_tap_fd(r->tap);
 	if (e == 0 && r->tap_fd < 0)
 		e = r->tap_fd;
-	/* -EEXIST: the address is there already (an adopted pair keeps what an earlier run gave
-	 * it, as a restarted VM would want). */
-	if (e == 0 && a->addr4 && (e = feth_if_add_ipv4(info->host_name, a->ip4, a->len4)) == -EEXIST)
-		e = 0;
-	if (e == 0 && a->addr6 && (e = feth_if_add_ipv6(info->host_name, a->ip6, a->len6)) == -EEXIST)
-		e = 0;
+	if (e == 0)
+		e = relay_add_addrs(info->host_name, a->addr4 ? a->ip4 : NULL, a->len4,
+		                    a->addr6 ? a->ip6 : NULL, a->len6);
 	if (e < 0) {
 		fprintf(stderr, "feth-vm: setting up %s: %s\n", info->host_name, strerror(-e));
 		return e;
@@ -1091,7 +912,8 @@ static void json_string(const char *s)
 
 static void json_mac(const char *key, const uint8_t *m)
 {
-	printf("\"%s\":\"%02x:%02x:%02x:%02x:%02x:%02x\",", key, m[0], m[1], m[2], m[3], m[4], m[5]);
+	printf("\"%s\":\"%02x:%02x:%02x:%02x:%02x:%02x\",", key, m[0], m[1], m[2], m[3], m[4],
+	       m[5]);
 }
 
 /* The one line a launcher reads. */
@@ -1138,12 +960,9 @@ static void relay_main(struct relay *r, const struct args *a, const struct feth_
 	struct stat st;
 	int e, rc = EXIT_SUCCESS;
 
+	relay_stop_signals(on_signal);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 
@@ -1161,11 +980,11 @@ static void relay_main(struct relay *r, const struct args *a, const struct feth_
 			_exit(EXIT_FAILURE);
 		}
 		r->path_mode = 1;
-		set_buffers(r->vm);
+		relay_set_buffers(r->vm);
 	} else {
 		r->have_peer = 1;
 	}
-	if (nonblock_cloexec(r->vm) < 0 || fstat(r->vm, &st) < 0) {
+	if (relay_nonblock_cloexec(r->vm) < 0 || fstat(r->vm, &st) < 0) {
 		fprintf(stderr, "feth-vm: the VM's socket: %s\n", strerror(errno));
 		rc = EXIT_FAILURE;
 		goto out;
@@ -1227,7 +1046,7 @@ static int wait_relay(pid_t child)
 			clock_gettime(CLOCK_MONOTONIC, &asked);
 			asked_it = 1;
 		}
-		if (asked_it && !killed && ms_since(&asked) > RELAY_GRACE_MS) {
+		if (asked_it && !killed && relay_ms_since(&asked) > RELAY_GRACE_MS) {
 			fprintf(stderr, "feth-vm: the relay did not stop: killing it\n");
 			(void)kill(child, SIGKILL);
 			killed = 1;
@@ -1257,13 +1076,14 @@ int main(int argc, char **argv)
 	if (e)
 		return e;
 	if (geteuid() != 0) {
-		fprintf(stderr, "feth-vm: needs root to open the tap (it then drops to uid %ld): run "
-		                "it with sudo\n",
+		fprintf(stderr,
+		        "feth-vm: needs root to open the tap (it then drops to uid %ld): run "
+		        "it with sudo\n",
 		        (long)a.uid);
 		return EXIT_FAILURE;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->slots = malloc((size_t)BATCH * SLOT))) {
+	if (!r || relay_rx_init(&r->rx) < 0) {
 		free(r);
 		fprintf(stderr, "feth-vm: out of memory\n");
 		return EXIT_FAILURE;
@@ -1274,18 +1094,16 @@ int main(int argc, char **argv)
 	/* No SA_RESTART: a signal ends the parent's pause at once. SIGPIPE is ignored: a write to
 	 * a closed stdout or stderr fails with EPIPE and never kills a process that holds the
 	 * pair. */
+	relay_stop_signals(on_signal);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_signal;
 	sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
 	if (a.fd >= 0)
-		set_buffers(a.fd); /* as root: past the system's cap where it allows */
+		relay_set_buffers(a.fd); /* as root: past the system's cap where it allows */
 	rc = open_tap(r, &a, &info) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (rc == EXIT_SUCCESS && pipe(pp) < 0) {
 		fprintf(stderr, "feth-vm: pipe: %s\n", strerror(errno));
@@ -1324,7 +1142,7 @@ int main(int argc, char **argv)
 	}
 	if (stop_signal)
 		fprintf(stderr, "feth-vm: stopped by signal %d\n", (int)stop_signal);
-	free(r->slots);
+	free(r->rx.slots);
 	free(r);
 	return rc;
 }
