@@ -635,6 +635,10 @@ static int drop_privileges(const struct args *a)
 #define FILTER_ARCH AUDIT_ARCH_AARCH64
 #elif defined(__riscv) && __riscv_xlen == 64
 #define FILTER_ARCH AUDIT_ARCH_RISCV64
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FILTER_ARCH AUDIT_ARCH_PPC64LE
+#elif defined(__s390x__)
+#define FILTER_ARCH AUDIT_ARCH_S390X
 #endif
 
 #ifdef FILTER_ARCH
@@ -816,8 +820,8 @@ static int check_confinement(struct relay *r)
 /* ==== Setup ================================================================================ */
 
 /*
- * --socket PATH: binds it as the user (who owns it, mode 0600 by the umask). A socket file left
- * by a run that was killed is taken over; anything else at PATH is refused.
+ * --socket PATH: binds it as the user (who owns it, mode 0600 by the umask: nobody else may send to
+ * it). A socket file left by a run that was killed is taken over; anything else at PATH is refused.
  */
 static int bind_path(const char *path)
 {
@@ -972,7 +976,7 @@ static void relay_main(struct relay *r, const struct args *a, const struct feth_
 		        strerror(-e));
 		_exit(EXIT_FAILURE);
 	}
-	umask(077);
+	umask(0177); /* --socket: the user's alone, rw------- */
 	if (a->path) {
 		r->vm = bind_path(a->path);
 		if (r->vm < 0) {
@@ -993,17 +997,25 @@ static void relay_main(struct relay *r, const struct args *a, const struct feth_
 #ifdef __linux__
 	r->diag = open_diag();
 	e = install_filter();
-	if (e < 0)
-		fprintf(stderr, "feth-vm: no seccomp filter (%s): the relay is not confined\n",
+	if (e < 0) {
+		fprintf(stderr,
+		        "feth-vm: the relay's seccomp filter: %s: not relaying unconfined\n",
 		        strerror(-e));
+		rc = EXIT_FAILURE;
+		goto out;
+	}
 #endif
 	if (a->check) {
 		rc = check_confinement(r);
 		goto out;
 	}
-	fprintf(stderr, "feth-vm: %s (host side %s, mtu %u) <-> %s%s, relay pid %ld as uid %ld\n",
-	        info->io_name, info->host_name, (unsigned)info->mtu, a->path ? "socket " : "fd ",
-	        a->path ? a->path : "", (long)getpid(), (long)getuid());
+	if (a->path)
+		fprintf(stderr, "feth-vm: %s (host side %s, mtu %u) <-> socket %s", info->io_name,
+		        info->host_name, (unsigned)info->mtu, a->path);
+	else
+		fprintf(stderr, "feth-vm: %s (host side %s, mtu %u) <-> fd %d", info->io_name,
+		        info->host_name, (unsigned)info->mtu, a->fd);
+	fprintf(stderr, ", relay pid %ld as uid %ld\n", (long)getpid(), (long)getuid());
 	if (!a->quiet)
 		print_ready(a, info, parent);
 	e = run(r);
@@ -1063,6 +1075,19 @@ static int wait_relay(pid_t child)
 	return EXIT_FAILURE;
 }
 
+/*
+ * Descriptors 0, 1 and 2 that the launcher left closed are opened on /dev/null: otherwise the
+ * tap's sockets could get those numbers, and a log line written to "stderr" would go out as a
+ * frame.
+ */
+static void fill_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+			_exit(EXIT_FAILURE);
+}
+
 int main(int argc, char **argv)
 {
 	struct feth_tap_info info;
@@ -1072,6 +1097,7 @@ int main(int argc, char **argv)
 	int e, rc, pp[2];
 	pid_t child;
 
+	fill_std_fds();
 	e = parse_args(argc, argv, &a);
 	if (e)
 		return e;
