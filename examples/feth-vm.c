@@ -140,7 +140,7 @@ struct relay {
 	struct iovec frames[RELAY_BATCH];
 
 	struct relay_way up, down;
-	uint64_t up_too_big, up_no_peer, up_vm_waits;
+	uint64_t up_too_big, up_no_peer, up_vm_full, up_vm_waits;
 	struct relay_tap_drops tap_drops;
 	uint64_t down_foreign;
 	uint64_t hellos;
@@ -251,6 +251,7 @@ static int flush_up(struct relay *r)
 			if (relay_ms_since(&r->wait_since) < SOCKET_WAIT_MS)
 				return 0;
 			r->up.dropped += r->n - r->at; /* nothing moved for a second */
+			r->up_vm_full += r->n - r->at;
 			break;
 		}
 		if (vm_gone_error(errno)) {
@@ -418,11 +419,12 @@ static void report(const struct relay *r)
 	        r->down.frames, r->down.bytes, r->down.dropped, r->tap_drops.malformed,
 	        r->tap_drops.oversized, r->tap_drops.nobufs, r->down_foreign, r->hellos,
 	        r->tap_drops.waits);
-	fprintf(
-	    stderr,
-	    "feth-vm: tap->vm %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64 " dropped (%" PRIu64
-	    " too big, %" PRIu64 " before the VM was known), %" PRIu64 " waits for the vm\n",
-	    r->up.frames, r->up.bytes, r->up.dropped, r->up_too_big, r->up_no_peer, r->up_vm_waits);
+	fprintf(stderr,
+	        "feth-vm: tap->vm %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64
+	        " dropped (%" PRIu64 " too big, %" PRIu64 " before the VM was known, %" PRIu64
+	        " vm full), %" PRIu64 " waits for the vm\n",
+	        r->up.frames, r->up.bytes, r->up.dropped, r->up_too_big, r->up_no_peer,
+	        r->up_vm_full, r->up_vm_waits);
 	memset(&st, 0, sizeof(st));
 	st.sz = sizeof(st);
 	if (feth_tap_get_stats(r->tap, &st) == 0)
@@ -524,6 +526,18 @@ static int check_vm_fd(int fd)
 	return 0;
 }
 
+/* The options that take a value. */
+static int is_valued_option(const char *o)
+{
+	static const char *const valued[] = {"--fd",  "--socket", "--host-addr", "--host-addr6",
+	                                     "--mtu", "--adopt",  "--user"};
+
+	for (size_t i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
+		if (strcmp(o, valued[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	int have_user = 0;
@@ -546,6 +560,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			fputs(usage_text, stdout);
 			exit(EXIT_SUCCESS);
 		}
+		if (!is_valued_option(o))
+			return usage("unknown option");
 		if (!v)
 			return usage("an option is missing its value");
 		i++;
@@ -834,8 +850,10 @@ static int bind_path(const char *path)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	strcpy(sa.sun_path, path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE &&
-	    lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return fd;
+	e = errno;
+	if (e == EADDRINUSE && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		/* Stale when nobody is bound there: a connect is refused. */
 		int probe = socket(AF_UNIX, SOCK_DGRAM, 0);
 		int stale = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
@@ -843,18 +861,11 @@ static int bind_path(const char *path)
 
 		if (probe >= 0)
 			close(probe);
-		errno = EADDRINUSE;
 		if (stale && unlink(path) == 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			errno = 0;
-	} else if (errno != EADDRINUSE) {
-		errno = 0;
+			return fd;
 	}
-	e = errno;
-	if (e) {
-		close(fd);
-		return -e;
-	}
-	return fd;
+	close(fd);
+	return -e;
 }
 
 /* Opens the tap and gives its host side the addresses. As root, before the fork. */
