@@ -43,11 +43,6 @@ new_ns() {
     ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   fi
 }
-in_ns() {
-  ns=$1
-  shift
-  ip netns exec "$ns" "$@"
-}
 # stop PID: ends it (stop_pids, bounded); its exit status.
 stop() {
   stop_pids "$1"

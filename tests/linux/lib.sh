@@ -1,5 +1,5 @@
-# Shell helpers of the Linux end-to-end tests (e2e.sh, ownership.sh) and the wire benchmark
-# (tests/bench/wire.sh), sourced by them.
+# Shell helpers of the Linux end-to-end tests (e2e.sh, ownership.sh, tunnel.sh, vm_helper.sh,
+# tests/vm/vm.sh) and the benchmarks (tests/bench/wire.sh, tunnel.sh, vm.sh), sourced by them.
 
 # test_begin NAME: a test's scratch directory ($work, /tmp/feth-NAME-*), the network namespaces
 # it lists in $namespaces and the processes in $pids, deleted and stopped when it exits, also
@@ -44,14 +44,21 @@ contains() {
   if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1 ($2)"; else not_ok "$1: got '$2'"; fi
 }
 
-# wait_until CMD...: up to 5 s for CMD to succeed; 1 when it does not.
-wait_until() {
-  _wu_i=0
+# within TENTHS CMD...: up to TENTHS tenths of a second for CMD to succeed (tried every 0.1 s);
+# 1 when it does not.
+within() {
+  _wi_n=$1
+  shift
+  _wi_i=0
   until "$@"; do
-    _wu_i=$((_wu_i + 1))
-    [ "$_wu_i" -gt 50 ] && return 1
+    _wi_i=$((_wi_i + 1))
+    [ "$_wi_i" -gt "$_wi_n" ] && return 1
     sleep 0.1
   done
+}
+# wait_until CMD...: up to 5 s for CMD to succeed; 1 when it does not.
+wait_until() {
+  within 50 "$@"
 }
 
 # wait_for FILE PATTERN: up to 5 s for PATTERN to appear in FILE; 1 when it does not.
@@ -93,4 +100,38 @@ stop_pids() {
     _sp_rc=$?
   done
   return $_sp_rc
+}
+
+# ---- network namespaces, interfaces, processes ----------------------------------------------
+# in_ns NS CMD...: CMD in network namespace NS.
+in_ns() {
+  _in_ns=$1
+  shift
+  ip netns exec "$_in_ns" "$@"
+}
+# feths NS: the feth* interfaces of NS, space-separated.
+feths() {
+  ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^feth' |
+    sort | paste -sd' ' -
+}
+mac_of() { # mac_of NS IFNAME
+  ip -n "$1" -o link show "$2" | sed -n 's,.*link/ether \([0-9a-f:]*\) .*,\1,p'
+}
+mtu_of() { # mtu_of NS IFNAME
+  ip -n "$1" -o link show "$2" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'
+}
+ifindex() { # ifindex NS NAME: its index, or "" when it does not exist
+  ip -n "$1" -o link show "$2" 2> /dev/null | cut -d: -f1
+}
+link_exists() { # link_exists NS IFNAME
+  ip -n "$1" link show "$2" > /dev/null 2>&1
+}
+# host_ready NS IFNAME: its IPv6 address no longer tentative (DAD done).
+host_ready() {
+  [ -n "$(ip -n "$1" -6 addr show dev "$2" scope global)" ] &&
+    [ -z "$(ip -n "$1" -6 addr show dev "$2" tentative)" ]
+}
+# alive PID: PID exists and is not a zombie (an orphan waits for its reaper).
+alive() {
+  [ -r "/proc/$1/stat" ] && ! sed 's/^.*) //' "/proc/$1/stat" 2> /dev/null | grep -q '^Z'
 }

@@ -76,19 +76,11 @@ del_ns() {
   ip netns del "$1"
   namespaces=$(echo "$namespaces" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
 }
-in_ns() {
-  ns=$1
-  shift
-  ip netns exec "$ns" "$@"
-}
 # ctl NS ARGS...: fethctl in NS, bounded (an old libfeth may block on a FIFO).
 ctl() {
   ns=$1
   shift
   timeout 10 ip netns exec "$ns" "$fethctl" "$@"
-}
-ifindex() { # ifindex NS NAME: its index, or "" when it does not exist
-  ip -n "$1" -o link show "$2" 2> /dev/null | cut -d: -f1
 }
 # owned_line NS NAME: the line of `fethctl list` for NAME when it says owned, else nothing.
 owned_line() {

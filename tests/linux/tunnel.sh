@@ -71,28 +71,9 @@ fi
 . "$here/lib.sh"
 test_begin tunnel
 started=$(date +%s)
-in_ns() {
-  _in_ns=$1
-  shift
-  ip netns exec "$_in_ns" "$@"
-}
 # received LOG: the count of replies in ping's summary.
 received() {
   sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1"
-}
-# feths NS: the feth* interfaces of NS, space-separated.
-feths() {
-  ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^feth' |
-    sort | paste -sd' ' -
-}
-mac_of() { # mac_of NS IFNAME
-  ip -n "$1" -o link show "$2" | sed -n 's,.*link/ether \([0-9a-f:]*\) .*,\1,p'
-}
-mtu_of() { # mtu_of NS IFNAME
-  ip -n "$1" -o link show "$2" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'
-}
-ifindex() { # ifindex NS NAME: its index, or "" when it does not exist
-  ip -n "$1" -o link show "$2" 2> /dev/null | cut -d: -f1
 }
 # frags NS: IP fragments the namespace made ("Ip: ... FragCreates").
 frags() {
@@ -161,11 +142,6 @@ counter() {
     oversized) sed -n 's/.* \([0-9]*\) oversized.*/\1/p' "$work/$1.err" ;;
     too_big) sed -n 's/.*(\([0-9]*\) too big for the underlay).*/\1/p' "$work/$1.err" ;;
   esac
-}
-# host_ready NS IFNAME: its IPv6 address no longer tentative (DAD done).
-host_ready() {
-  [ -n "$(ip -n "$1" -6 addr show dev "$2" scope global)" ] &&
-    [ -z "$(ip -n "$1" -6 addr show dev "$2" tentative)" ]
 }
 # ping_ok LABEL NS COUNT PING_ARGS...: COUNT requests, 0.2 s apart, each answered within 3 s.
 ping_ok() {

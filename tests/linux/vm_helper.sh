@@ -115,25 +115,6 @@ peer_mac=52:54:00:12:34:56
 nobody_mac=02:00:00:00:00:99
 
 # ---- helpers ------------------------------------------------------------------------------------
-in_ns() {
-  _in_ns=$1
-  shift
-  ip netns exec "$_in_ns" "$@"
-}
-# feths NS: the feth* interfaces of NS, space-separated.
-feths() {
-  ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^feth' |
-    sort | paste -sd' ' -
-}
-mac_of() { # mac_of NS IFNAME
-  ip -n "$1" -o link show "$2" | sed -n 's,.*link/ether \([0-9a-f:]*\) .*,\1,p'
-}
-mtu_of() { # mtu_of NS IFNAME
-  ip -n "$1" -o link show "$2" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'
-}
-link_exists() { # link_exists NS IFNAME
-  ip -n "$1" link show "$2" > /dev/null 2>&1
-}
 rx_packets() { # rx_packets NS IFNAME
   in_ns "$1" cat "/sys/class/net/$2/statistics/rx_packets"
 }
@@ -142,22 +123,7 @@ procs() {
   ip netns pids "$1" | paste -sd' ' -
 }
 no_procs() { [ -z "$(procs "$1")" ]; }
-# alive PID: PID exists and is not a zombie (an orphan waits for its reaper).
-alive() {
-  [ -r "/proc/$1/stat" ] && ! sed 's/^.*) //' "/proc/$1/stat" 2> /dev/null | grep -q '^Z'
-}
 not_alive() { ! alive "$1"; }
-# within TENTHS CMD...: up to TENTHS tenths of a second for CMD to succeed; 1 when it does not.
-within() {
-  _wi_n=$1
-  shift
-  _wi_i=0
-  until "$@"; do
-    _wi_i=$((_wi_i + 1))
-    [ "$_wi_i" -gt "$_wi_n" ] && return 1
-    sleep 0.1
-  done
-}
 # status_field PID FIELD: a line of /proc/PID/status without its name, tabs as spaces.
 status_field() {
   sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr '\t' ' ' | sed 's/ *$//'
@@ -177,11 +143,6 @@ pings() {
   timeout 15 ip netns exec "$_pg_ns" ping -n -q -c "$_pg_n" -i 0.2 -W 2 "$@" > "$work/ping.log" 2>&1
   _pg_got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$work/ping.log")
   echo "${_pg_got:-0}"
-}
-# host_ready NS IFNAME: its IPv6 address no longer tentative (DAD done).
-host_ready() {
-  [ -n "$(ip -n "$1" -6 addr show dev "$2" scope global)" ] &&
-    [ -z "$(ip -n "$1" -6 addr show dev "$2" tentative)" ]
 }
 asnobody() {
   setpriv --reuid 65534 --regid 65534 --clear-groups "$@"

@@ -87,25 +87,6 @@ ip -n "$ns" link set lo up
 # The iperf3 servers bind the host sides' addresses before feth-vm gives them.
 ip netns exec "$ns" sysctl -qw net.ipv4.ip_nonlocal_bind=1
 # (In the background, ip netns exec itself, not this function: $! must be the program.)
-in_ns() { ip netns exec "$ns" "$@"; }
-feths() { # the feth* interfaces of the namespace, space-separated
-  ip -n "$ns" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^feth' |
-    sort | paste -sd' ' -
-}
-has_link() { ip -n "$ns" link show "$1" > /dev/null 2>&1; }
-# alive PID: a process that runs (a zombie is not).
-alive() {
-  [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2> /dev/null)" != Z ]
-}
-# wait_line FILE PATTERN SECS: up to SECS for PATTERN (grep's) in FILE.
-wait_line() {
-  _wl_i=0
-  until grep -q -- "$2" "$1" 2> /dev/null; do
-    _wl_i=$((_wl_i + 1))
-    [ "$_wl_i" -gt $(($3 * 10)) ] && return 1
-    sleep 0.1
-  done
-}
 
 # launch NAME ARGS...: launch.py ARGS in the namespace, in the background: its report in
 # $work/NAME.out, the console in NAME.console, feth-vm's stderr in NAME.err; its pid in $last.
@@ -134,7 +115,7 @@ print("null" if v is None else " ".join(map(str, v)) if isinstance(v, list) else
 # $hpid, $rpid and $hside. 1 when it did not come.
 started_vm() {
   hside=""
-  if ! wait_line "$work/$1.out" '^launch: feth-vm-json' 15; then
+  if ! within 150 grep -q -- '^launch: feth-vm-json' "$work/$1.out"; then
     not_ok "$1: no JSON line from feth-vm: $(tr '\n' ' ' < "$work/$1.out") $(tr '\n' ' ' < "$work/$1.err")"
     return 1
   fi
@@ -252,7 +233,7 @@ if finished A "$la" 120; then
   echo "# A: rtt, 50 pings 10 ms apart: $(step_out A rtt | grep -E 'received|round-trip' | tr '\n' ' ')"
   [ -n "${ha:-}" ] && helper_exited A "$ha"
 fi
-equal "no feth* interface left" "$(feths)" ""
+equal "no feth* interface left" "$(feths "$ns")" ""
 
 # ---- 2. two guests at once ----------------------------------------------------------------------
 echo "# 2. two guests at once: A on feth-vm --fd (10.77.1.0/24), B on feth-vm --socket (10.77.2.0/24)"
@@ -302,7 +283,7 @@ if [ -n "$ha" ] && [ -n "$hb" ]; then
   helper_exited A2 "$ha"
   helper_exited B2 "$hb"
 fi
-equal "no feth* interface left" "$(feths)" ""
+equal "no feth* interface left" "$(feths "$ns")" ""
 
 # ---- 3. SIGTERM and SIGKILL while the guests run ------------------------------------------------
 echo "# 3. SIGTERM to one feth-vm, SIGKILL to another, their guests running"
@@ -320,14 +301,14 @@ hd=""
 started_vm C "$lc" && hc=$hside && pc=$hpid
 started_vm D "$ld" && hd=$hside && pd=$hpid && rd=$rpid
 for v in C D; do
-  wait_line "$work/$v.console" 'VM-BEGIN sleep' 40 ||
+  within 400 grep -q -- 'VM-BEGIN sleep' "$work/$v.console" ||
     not_ok "$v: the guest did not reach its sleep step: $(tail -n 3 "$work/$v.console" | tr '\n' ' ')"
 done
 equal "C, D: their guests pinged the host side (ping's exit status)" \
   "$(step_rc C ping) $(step_rc D ping)" "0 0"
 if [ -n "$hc" ]; then
   kill -TERM "$pc"
-  if wait_line "$work/C.out" '^launch: feth-vm-exit' 5; then
+  if within 50 grep -q -- '^launch: feth-vm-exit' "$work/C.out"; then
     contains "C: SIGTERM to feth-vm (pid $pc): its exit status" "$(report C feth-vm-exit)" '^0 during-vm'
   else
     not_ok "C: feth-vm still runs 5 s after SIGTERM"
@@ -342,19 +323,19 @@ if [ -n "$hd" ]; then
   if ! wait_until relay_gone; then
     not_ok "D: SIGKILL to feth-vm (pid $pd): its relay (pid $rd) still runs 5 s later"
   else
-    wait_line "$work/D.out" '^launch: relay-exit' 2
+    within 20 grep -q -- '^launch: relay-exit' "$work/D.out"
     ok "D: SIGKILL to feth-vm (pid $pd): its relay (pid $rd) exited by itself (status $(report D relay-exit))"
     sed -n 's/^feth-vm: \(stopped.*\)/# D: \1/p' "$work/D.err"
   fi
-  check "D: ... the pair stays ($hd)" has_link "$hd"
-  in_ns "$fethctl" cleanup > "$work/cleanup.out" 2>&1
+  check "D: ... the pair stays ($hd)" link_exists "$ns" "$hd"
+  in_ns "$ns" "$fethctl" cleanup > "$work/cleanup.out" 2>&1
   equal "D: fethctl cleanup ($(tr '\n' ' ' < "$work/cleanup.out")): exit status" "$?" 0
   check "D: ... and the pair is gone" sh -c "! ip -n $ns link show $hd > /dev/null 2>&1"
 fi
 # D's launcher stops its VM.
 stop_pids "$ld"
 leftover="$leftover $(report D qemu-pid)"
-equal "no feth* interface left" "$(feths)" ""
+equal "no feth* interface left" "$(feths "$ns")" ""
 
 # ---- the end: no process, no namespace left ---------------------------------------------------
 # shellcheck disable=SC2086 # a list of pids
