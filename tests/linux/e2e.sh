@@ -19,18 +19,9 @@ fethctl=$build/examples/fethctl
 relay=$build/tests/tap_relay
 udp_gso=$build/tests/udp_gso
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: needs root (network namespaces)"
-  exit 77
-fi
-for tool in ip ping tcpdump tshark iperf3 ethtool ss timeout; do
-  if ! command -v "$tool" > /dev/null; then
-    echo "SKIP: $tool is not installed (tests/install-deps.sh installs it)"
-    exit 77
-  fi
-done
-
 . "$(dirname "$0")/lib.sh"
+need_root ip ping tcpdump tshark iperf3 ethtool ss timeout
+
 test_begin e2e
 
 

@@ -1,6 +1,49 @@
 # Shell helpers of the Linux end-to-end tests (e2e.sh, ownership.sh, tunnel.sh, vm_helper.sh,
 # tests/vm/vm.sh) and the benchmarks (tests/bench/wire.sh, tunnel.sh, vm.sh), sourced by them.
 
+# need_root TOOL...: exits 77 (skipped) unless run as root with every TOOL installed.
+need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: needs root (network namespaces)"
+    exit 77
+  fi
+  for _nr_tool in "$@"; do
+    if ! command -v "$_nr_tool" > /dev/null; then
+      echo "SKIP: $_nr_tool is not installed (tests/install-deps.sh installs it)"
+      exit 77
+    fi
+  done
+}
+# need_built PROGRAM...: exits 1 (failed) unless every PROGRAM is built.
+need_built() {
+  for _nb_p in "$@"; do
+    if [ ! -x "$_nb_p" ]; then
+      echo "not ok - $_nb_p is not built"
+      exit 1
+    fi
+  done
+}
+# private_run NAME ARG...: runs the script ($0) again with ARGs in a mount namespace of its own
+# (and the unshare(1) options in $private_run_opts), with a tmpfs on /run there: ip netns and
+# libfeth's registry, nothing of the host's. Returns only in that second run (is_private_run
+# tells which run this is).
+is_private_run() {
+  [ -n "${FETH_PRIVATE_RUN:-}" ]
+}
+private_run() {
+  if ! is_private_run; then
+    _pr_name=$1
+    shift
+    # shellcheck disable=SC2086 # options, split
+    FETH_PRIVATE_RUN=$_pr_name exec unshare -m --propagation private ${private_run_opts:-} \
+      sh "$0" "$@"
+  fi
+  if ! mount -t tmpfs -o mode=0755 "feth-$FETH_PRIVATE_RUN" /run; then
+    echo "SKIP: no tmpfs on /run in a mount namespace of our own"
+    exit 77
+  fi
+}
+
 # test_begin NAME: a test's scratch directory ($work, /tmp/feth-NAME-*), the network namespaces
 # it lists in $namespaces and the processes in $pids, deleted and stopped when it exits, also
 # when interrupted (FETH_TEST_KEEP=1 keeps $work), and its report's counters.

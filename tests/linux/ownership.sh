@@ -37,34 +37,15 @@ responder=$programs/feth-responder
 netns_id=$build/tests/netns_id
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: needs root (network namespaces)"
-  exit 77
-fi
-for tool in ip unshare mount timeout mkfifo stat awk dd sleep cmp; do
-  if ! command -v "$tool" > /dev/null; then
-    echo "SKIP: $tool is not installed (tests/install-deps.sh installs it)"
-    exit 77
-  fi
-done
-for p in "$fethctl" "$fethdump" "$responder" "$netns_id"; do
-  if [ ! -x "$p" ]; then
-    echo "not ok - $p is not built"
-    exit 1
-  fi
-done
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+need_root ip unshare mount timeout mkfifo stat awk dd sleep cmp
+need_built "$fethctl" "$fethdump" "$responder" "$netns_id"
 
 # A mount namespace of our own, /run a tmpfs in it: ip netns, libfeth's registry.
-if [ -z "${FETH_OWNERSHIP_INNER:-}" ]; then
-  FETH_OWNERSHIP_INNER=1 exec unshare -m --propagation private sh "$0" "$build" "$programs"
-fi
-if ! mount -t tmpfs -o mode=0755 feth-ownership /run; then
-  echo "SKIP: no tmpfs on /run in a mount namespace of our own"
-  exit 77
-fi
+private_run ownership "$build" "$programs"
 umask 077
 
-. "$here/lib.sh"
 test_begin ownership
 
 new_ns() {

@@ -43,32 +43,13 @@ programs=$(cd "${2:-$build/examples}" && pwd)
 tunnel=$programs/feth-tunnel
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: needs root (network namespaces)"
-  exit 77
-fi
-for tool in ip unshare mount timeout ping arping iperf3 tcpdump python3 ss awk; do
-  if ! command -v "$tool" > /dev/null; then
-    echo "SKIP: $tool is not installed (tests/install-deps.sh installs it)"
-    exit 77
-  fi
-done
-if [ ! -x "$tunnel" ]; then
-  echo "not ok - $tunnel is not built"
-  exit 1
-fi
-
-# A mount namespace of our own, /run a tmpfs in it: ip netns, libfeth's registry.
-if [ -z "${FETH_TUNNEL_INNER:-}" ]; then
-  FETH_TUNNEL_INNER=1 exec unshare -m --propagation private sh "$0" "$build" "$programs"
-fi
-if ! mount -t tmpfs -o mode=0755 feth-tunnel /run; then
-  echo "SKIP: no tmpfs on /run in a mount namespace of our own"
-  exit 77
-fi
-
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
+need_root ip unshare mount timeout ping arping iperf3 tcpdump python3 ss awk
+need_built "$tunnel"
+
+# A mount namespace of our own, /run a tmpfs in it: ip netns, libfeth's registry.
+private_run tunnel "$build" "$programs"
 test_begin tunnel
 started=$(date +%s)
 # received LOG: the count of replies in ping's summary.

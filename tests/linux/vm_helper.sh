@@ -56,45 +56,24 @@ vm=$programs/feth-vm
 fethctl=$programs/fethctl
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: needs root (network namespaces)"
-  exit 77
-fi
-for tool in python3 ip unshare mount timeout setpriv ping mkfifo stat awk getent; do
-  if ! command -v "$tool" > /dev/null; then
-    echo "SKIP: $tool is not installed (tests/install-deps.sh installs it)"
-    exit 77
-  fi
-done
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+need_root python3 ip unshare mount timeout setpriv ping mkfifo stat awk getent
 if ! getent passwd 65534 > /dev/null || ! getent group 65534 > /dev/null; then
   echo "SKIP: no user and group 65534 (nobody)"
   exit 77
 fi
-for p in "$vm" "$fethctl"; do
-  if [ ! -x "$p" ]; then
-    echo "not ok - $p is not built"
-    exit 1
-  fi
-done
+need_built "$vm" "$fethctl"
 
 # A mount namespace of our own, /run a tmpfs in it: ip netns, libfeth's registry. And, where
 # the system allows it, a PID namespace whose first process is this script: the relays that
 # lose their helper (killed) become its children, reaped here rather than left as zombies of
 # an init that may not reap them, and whatever might still run at the end ends with it.
-if [ -z "${FETH_VM_HELPER_INNER:-}" ]; then
-  pidns="--pid --fork --mount-proc"
-  # shellcheck disable=SC2086 # options, split
-  unshare -m --propagation private $pidns true 2> /dev/null || pidns=""
-  # shellcheck disable=SC2086 # options, split
-  FETH_VM_HELPER_INNER=1 exec unshare -m --propagation private $pidns sh "$0" "$build" "$programs"
-fi
-if ! mount -t tmpfs -o mode=0755 feth-vm-helper /run; then
-  echo "SKIP: no tmpfs on /run in a mount namespace of our own"
-  exit 77
-fi
-
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$here/lib.sh"
+private_run_opts="--pid --fork --mount-proc"
+# shellcheck disable=SC2086 # options, split
+is_private_run || unshare -m --propagation private $private_run_opts true 2> /dev/null ||
+  private_run_opts=""
+private_run vm-helper "$build" "$programs"
 test_begin vm-helper
 started=$(date +%s)
 # The interpreter itself, not a wrapper script in front of it (pyenv's shims): started often.

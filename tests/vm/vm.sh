@@ -34,43 +34,24 @@ fethctl=$programs/fethctl
 here=$(cd "$(dirname "$0")" && pwd)
 guest=${FETH_VM_GUEST:-$build/vm-guest}
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: needs root (network namespaces)"
-  exit 77
-fi
-for tool in ip unshare mount timeout iperf3 tcpdump python3 awk qemu-system-x86_64; do
-  if ! command -v "$tool" > /dev/null; then
-    echo "SKIP: $tool is not installed (tests/install-deps.sh installs it)"
-    exit 77
-  fi
-done
+# shellcheck source-path=SCRIPTDIR source=../linux/lib.sh
+. "$here/../linux/lib.sh"
+need_root ip unshare mount timeout iperf3 tcpdump python3 awk qemu-system-x86_64
 if ! id nobody > /dev/null 2>&1; then
   echo "SKIP: no user nobody for the relay"
   exit 77
 fi
-for p in "$vmhelper" "$fethctl"; do
-  if [ ! -x "$p" ]; then
-    echo "not ok - $p is not built"
-    exit 1
-  fi
-done
+need_built "$vmhelper" "$fethctl"
 
 # A mount namespace of our own, /run a tmpfs in it: ip netns, libfeth's registry.
-if [ -z "${FETH_VM_INNER:-}" ]; then
+if ! is_private_run; then
   # The guest first (once, outside): exit 77 when a package is missing.
   sh "$here/initrd.sh" "$guest"
   rc=$?
   [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || echo "not ok - tests/vm/initrd.sh $guest: exit status $rc"
   [ "$rc" -eq 0 ] || exit "$rc"
-  FETH_VM_INNER=1 exec unshare -m --propagation private sh "$0" "$build" "$programs"
 fi
-if ! mount -t tmpfs -o mode=0755 feth-vm /run; then
-  echo "SKIP: no tmpfs on /run in a mount namespace of our own"
-  exit 77
-fi
-
-# shellcheck source-path=SCRIPTDIR source=../linux/lib.sh
-. "$here/../linux/lib.sh"
+private_run vm "$build" "$programs"
 test_begin vm
 started=$(date +%s)
 nobody=$(id -u nobody)
