@@ -28,7 +28,7 @@ int feth__opts_check(const void *opts, size_t known_size)
 	if (!opts)
 		return 0;
 	memcpy(&sz, opts, sizeof(sz));
-	if (sz < sizeof(size_t))
+	if (sz < sizeof(size_t) || sz > FETH_STRUCT_SZ_MAX)
 		return -EINVAL;
 	/* A newer caller: everything this library does not know must be zero. */
 	for (size_t i = known_size; i < sz; i++)
@@ -48,15 +48,24 @@ void feth__opts_copy(void *dst, size_t known_size, const void *opts)
 	memcpy(dst, opts, sz < known_size ? sz : known_size);
 }
 
-int feth__result_copy(void *dst, const void *src, size_t known_size)
+int feth__result_check(const void *dst)
 {
 	size_t sz;
 
 	if (!dst)
 		return -EINVAL;
 	memcpy(&sz, dst, sizeof(sz));
-	if (sz < sizeof(size_t))
-		return -EINVAL;
+	return sz < sizeof(size_t) || sz > FETH_STRUCT_SZ_MAX ? -EINVAL : 0;
+}
+
+int feth__result_copy(void *dst, const void *src, size_t known_size)
+{
+	size_t sz;
+	int r = feth__result_check(dst);
+
+	if (r < 0)
+		return r;
+	memcpy(&sz, dst, sizeof(sz));
 	/* The caller's sz stays; fields past it (added after the caller was built) are left out. */
 	if (sz > known_size)
 		sz = known_size;

@@ -20,7 +20,8 @@
 
 /*
  * Validates a caller's size-prefixed option struct against the size this library knows:
- * -EINVAL when sz is smaller than the sz field itself, or larger with a non-zero unknown tail.
+ * -EINVAL when sz is smaller than the sz field itself, larger than FETH_STRUCT_SZ_MAX, or larger
+ * with a non-zero unknown tail.
  * A smaller (older) sz is fine: the fields past it read as zero through feth__opts_copy().
  */
 int feth__opts_check(const void *opts, size_t known_size);
@@ -30,9 +31,11 @@ void feth__opts_copy(void *dst, size_t known_size, const void *opts);
 /*
  * Fills a caller's size-prefixed result struct from a complete one (`src`, of known_size):
  * the fields that fit in the caller's sz, which is left as it is. -EINVAL for a NULL dst or a
- * sz smaller than the sz field itself.
+ * sz smaller than the sz field itself or larger than FETH_STRUCT_SZ_MAX.
  */
 int feth__result_copy(void *dst, const void *src, size_t known_size);
+/* The checks of feth__result_copy() alone, for a call that fills its result later. */
+int feth__result_check(const void *dst);
 
 /* ---- platform backends ------------------------------------------------------------------ */
 
@@ -130,6 +133,7 @@ struct feth__backend {
 	int (*if_set_mac)(const struct feth__env *env, const char *name,
 	                  const uint8_t mac[FETH_MAC_LEN]);
 	int (*if_get_mac)(const struct feth__env *env, const char *name, uint8_t ret[FETH_MAC_LEN]);
+	int (*if_get_index)(const struct feth__env *env, const char *name, uint32_t *ret);
 	int (*if_set_up)(const struct feth__env *env, const char *name, int up);
 	int (*if_get_flags)(const struct feth__env *env, const char *name, uint32_t *ret);
 	/* family 4 or 6; add != 0 adds (prefix_len used), else deletes. */

@@ -391,8 +391,8 @@ int feth_if_cleanup(struct feth_cleanup_report *ret_report)
 
 	if (!env->be->supported)
 		return -EOPNOTSUPP;
-	if (ret_report && ret_report->sz < sizeof(ret_report->sz))
-		return -EINVAL;
+	if (ret_report && (r = feth__result_check(ret_report)) < 0)
+		return r;
 	r = feth__reg_begin(env, 0, &reg);
 	if (r < 0 && r != -ENOENT)
 		return r;

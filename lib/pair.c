@@ -26,7 +26,7 @@ static int pair_check(const struct feth__env *env, const struct feth_pair_opts *
 		return -EINVAL;
 	if (o->mtu && (o->mtu < FETH_MTU_MIN || o->mtu > FETH_MTU_MAX))
 		return -EINVAL;
-	if (o->flags & ~KNOWN_PAIR_FLAGS)
+	if ((o->flags & ~KNOWN_PAIR_FLAGS) || o->reserved)
 		return -EINVAL;
 	if ((o->host_mac[0] & 1) || (o->io_mac[0] & 1))
 		return -EINVAL; /* multicast */

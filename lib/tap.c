@@ -167,6 +167,10 @@ static int tap_setup(struct feth_tap *tap, const struct feth_tap_opts *o)
 		r = feth_if_get_mac(tap->info.host_name, tap->info.host_mac);
 	if (r == 0)
 		r = feth_if_get_mac(tap->info.io_name, tap->info.io_mac);
+	if (r == 0)
+		r = tap->env->be->if_get_index(tap->env, tap->info.host_name, &tap->info.host_ifindex);
+	if (r == 0)
+		r = tap->env->be->if_get_index(tap->env, tap->info.io_name, &tap->info.io_ifindex);
 	if (r < 0)
 		return r;
 	tap->info.mtu = mtu.current;
@@ -415,14 +419,13 @@ int feth_tap_get_info(const struct feth_tap *tap, struct feth_tap_info *ret_info
 int feth_tap_get_stats(struct feth_tap *tap, struct feth_tap_stats *ret_stats)
 {
 	struct feth_tap_stats st;
-	size_t sz;
 	int r;
 
-	if (!tap || !ret_stats)
+	if (!tap)
 		return -EINVAL;
-	memcpy(&sz, ret_stats, sizeof(sz));
-	if (sz < sizeof(size_t))
-		return -EINVAL;
+	r = feth__result_check(ret_stats);
+	if (r < 0)
+		return r;
 	memset(&st, 0, sizeof(st));
 	st.sz = sizeof(st);
 	pthread_mutex_lock(&tap->rx_lock);

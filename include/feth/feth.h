@@ -10,13 +10,15 @@
  *   `strerror(-ret)` to print an error.
  * - Output parameters are named `ret_*` and are written only on success.
  * - Option structs start with `size_t sz`, set to `sizeof` the struct the caller was compiled
- *   with; they only ever grow at the end. A `NULL` options pointer means all defaults. A
- *   smaller (older) `sz` is accepted; a larger `sz` whose unknown tail is not all zero is
- *   refused with `-EINVAL`.
- * - Result structs that start with `size_t sz` (feth_tap_get_info(), feth_tap_get_stats()) work the
- *   same way: set `sz`; the library fills the fields that fit in it and leaves `sz` alone, so
- *   an older caller never sees fields added later. A `sz` smaller than the `sz` field itself is
- *   refused with `-EINVAL`.
+ *   with; they only ever grow at the end, and have no implicit padding (every byte is a field,
+ *   reserved ones must be zero). A `NULL` options pointer means all defaults. A smaller
+ *   (older) `sz` is accepted; a larger `sz` whose unknown tail is not all zero is refused with
+ *   `-EINVAL`, as is a `sz` larger than FETH_STRUCT_SZ_MAX (no struct will ever be that big: a
+ *   caller's `sz` is never trusted to read further).
+ * - Result structs that start with `size_t sz` (feth_tap_get_info(), feth_tap_get_stats(),
+ *   feth_if_cleanup()) work the same way: set `sz`; the library fills the fields that fit in it
+ *   and leaves `sz` alone, so an older caller never sees fields added later. A `sz` smaller
+ *   than the `sz` field itself, or larger than FETH_STRUCT_SZ_MAX, is refused with `-EINVAL`.
  * - Interface names are at most 15 bytes (`FETH_IFNAMSIZ` with the terminating NUL). The
  *   interface-control functions accept only `feth<unit>` names: "feth", then a decimal unit
  *   0..32767 without leading zeros.
@@ -91,6 +93,8 @@ FETH_API const char *feth_version_string(void);
 #define FETH_MTU_MAX 16370
 /** Length of a MAC address. */
 #define FETH_MAC_LEN 6
+/** The largest `sz` a size-prefixed struct may give (see the conventions above). */
+#define FETH_STRUCT_SZ_MAX 512
 
 /* ==== Frames ============================================================================= */
 
@@ -358,6 +362,7 @@ struct feth_pair_opts {
 	/** I/O-side MAC; all zero keeps the kernel's address, or, when only host_mac is given,
 	 * uses host_mac with the last byte's low bit flipped. Must differ from the host MAC. */
 	uint8_t io_mac[FETH_MAC_LEN];
+	uint32_t reserved; /**< zero */
 };
 /** Leave both sides down (by default both are brought up). */
 #define FETH_PAIR_NO_UP 0x1u
@@ -391,7 +396,7 @@ struct feth_pair {
  * @param ret_pair receives the two names.
  * @return 0 on success. Errors: -EINVAL: NULL @p ret_pair, bad names, same host and I/O name,
  * an MTU outside [FETH_MTU_MIN, FETH_MTU_MAX], a multicast MAC, two equal MACs, unknown flags,
- * or an unknown non-zero option; -EEXIST: a named side exists; -ETIMEDOUT: (macOS, an MTU over
+ * a non-zero `reserved`, or an unknown non-zero option; -EEXIST: a named side exists; -ETIMEDOUT: (macOS, an MTU over
  * 1500) another process held the `net.link.fake.max_mtu` lock for 3 s (raising the sysctl,
  * creating and restoring run under a lock all libfeth processes take, and the restore keeps a
  * value someone else set meanwhile); the errors of feth_if_create(), feth_if_set_peer(),
@@ -671,6 +676,8 @@ struct feth_tap_info {
 	uint32_t send_path;             /**< FETH_TAP_SEND_*, never _AUTO: the one in use */
 	uint32_t flags;                 /**< FETH_TAP_ADOPT when the pair was adopted */
 	uint32_t rx_mode;               /**< FETH_TAP_RX_*, never _AUTO: the one in force */
+	uint32_t host_ifindex;          /**< the host side's interface index */
+	uint32_t io_ifindex;            /**< the I/O side's interface index */
 	uint32_t reserved;              /**< zero */
 };
 

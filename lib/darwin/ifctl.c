@@ -550,10 +550,12 @@ static int darwin_if_list(const struct feth__env *env, char (*ret_names)[FETH_IF
 	return (int)n;
 }
 
-/* The MAC is the link-level address of the interface's AF_LINK entry (its sockaddr_dl): Darwin
- * has no ioctl that reads it. */
-static int darwin_if_get_mac(const struct feth__env *env, const char *name,
-                             uint8_t ret[FETH_MAC_LEN])
+/*
+ * The interface's AF_LINK entry (its sockaddr_dl) in the SIOCGIFCONF list: its index and, when
+ * ret_mac is not NULL, its link-level address (the MAC: Darwin has no ioctl that reads it).
+ */
+static int darwin_if_link(const struct feth__env *env, const char *name, uint32_t *ret_index,
+                          uint8_t ret_mac[FETH_MAC_LEN])
 {
 	struct ifconf_entry e;
 	uint8_t *buf;
@@ -572,19 +574,33 @@ static int darwin_if_get_mac(const struct feth__env *env, const char *name,
 		    e.sa[1] != DARWIN_AF_LINK)
 			continue;
 		memcpy(&sdl, e.sa, offsetof(struct darwin_sockaddr_dl, sdl_data));
+		if (ret_index)
+			*ret_index = sdl.sdl_index;
+		r = 0;
+		if (!ret_mac)
+			break;
 		at = offsetof(struct darwin_sockaddr_dl, sdl_data) + sdl.sdl_nlen;
 		/* No address (alen 0, darwin-notes.md F7.3, P6.3) or one that is not Ethernet's:
 		 * nothing to report. */
-		if (sdl.sdl_alen != FETH_MAC_LEN || at + FETH_MAC_LEN > e.salen) {
+		if (sdl.sdl_alen != FETH_MAC_LEN || at + FETH_MAC_LEN > e.salen)
 			r = -EADDRNOTAVAIL;
-			break;
-		}
-		memcpy(ret, e.sa + at, FETH_MAC_LEN);
-		r = 0;
+		else
+			memcpy(ret_mac, e.sa + at, FETH_MAC_LEN);
 		break;
 	}
 	free(buf);
 	return r;
+}
+
+static int darwin_if_get_mac(const struct feth__env *env, const char *name,
+                             uint8_t ret[FETH_MAC_LEN])
+{
+	return darwin_if_link(env, name, NULL, ret);
+}
+
+static int darwin_if_get_index(const struct feth__env *env, const char *name, uint32_t *ret)
+{
+	return darwin_if_link(env, name, ret, NULL);
 }
 
 /* ---- the max_mtu sysctl (darwin-notes.md F3.2-F3.4) ----------------------------------------- */
@@ -728,6 +744,7 @@ const struct feth__backend feth__backend_darwin = {
     .if_get_mtu = darwin_if_get_mtu,
     .if_set_mac = darwin_if_set_mac,
     .if_get_mac = darwin_if_get_mac,
+    .if_get_index = darwin_if_get_index,
     .if_set_up = darwin_if_set_up,
     .if_get_flags = darwin_if_get_flags,
     .if_addr = darwin_if_addr,

@@ -496,6 +496,16 @@ static int linux_if_get_mac(const struct feth__env *env, const char *name,
 	return 0;
 }
 
+static int linux_if_get_index(const struct feth__env *env, const char *name, uint32_t *ret)
+{
+	struct link l;
+	int r = link_read(env, name, &l);
+
+	if (r == 0)
+		*ret = (uint32_t)l.index;
+	return r;
+}
+
 static int linux_if_set_up(const struct feth__env *env, const char *name, int up)
 {
 	return link_change(env, name, up ? IFF_UP : 0, IFF_UP, 0, NULL, 0);
@@ -813,6 +823,7 @@ const struct feth__backend feth__backend_linux = {
     .if_get_mtu = linux_if_get_mtu,
     .if_set_mac = linux_if_set_mac,
     .if_get_mac = linux_if_get_mac,
+    .if_get_index = linux_if_get_index,
     .if_set_up = linux_if_set_up,
     .if_get_flags = linux_if_get_flags,
     .if_addr = linux_if_addr,

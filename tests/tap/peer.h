@@ -45,6 +45,8 @@ size_t peer_untagged_max(uint32_t mtu);
 /* How long frames may take to cross (ms) for feth_tap_wait(). */
 int peer_cross_ms(void);
 
+/* The kernel's index of interface `name`, 0 when there is none. */
+uint32_t peer_if_index(struct peer *p, const char *name);
 /* Starts listening on the host side `host` (call right after the tap is open). */
 void peer_attach(struct peer *p, const char *host);
 /* The host side sends a frame into the tap: 0 or -errno. */

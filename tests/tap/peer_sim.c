@@ -112,6 +112,13 @@ int peer_cross_ms(void)
 	return 0; /* the simulated kernel delivers at once */
 }
 
+uint32_t peer_if_index(struct peer *p, const char *name)
+{
+	struct sim_if_state st;
+
+	return sim_if_state(p->t->sim, name, &st) == 0 ? st.index : 0;
+}
+
 void peer_attach(struct peer *p, const char *host)
 {
 	(void)p;

@@ -172,6 +172,11 @@ static void test_round_trip_every_path(void **state)
 		assert_int_equal(in.max_frame, 9018); /* MTU + header + an 802.1Q tag */
 		assert_int_equal(in.send_path, peer_path_in_force(paths[k]));
 		assert_int_equal(in.rx_mode, peer_rx_mode_in_force(rx_mode));
+		/* The interfaces' indexes, as the kernel has them. */
+		assert_true(in.host_ifindex != 0 && in.io_ifindex != 0);
+		assert_int_equal(in.host_ifindex, peer_if_index(P(state), in.host_name));
+		assert_int_equal(in.io_ifindex, peer_if_index(P(state), in.io_name));
+		assert_int_equal(in.reserved, 0);
 		check_in(P(state), tap, in_sizes, 4, in_tagged);
 		check_out(P(state), tap, out_sizes, 5, out_tagged);
 		/* Refused before any system call: too short, too long. */

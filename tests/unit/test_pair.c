@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -267,6 +268,22 @@ static void test_opts_sizes(void **state)
 	assert_int_equal(feth_pair_create(&big.o, &p), -EINVAL);
 	big.o.sz = 3;
 	assert_int_equal(feth_pair_create(&big.o, &p), -EINVAL);
+	/* A lying sz, on the struct alone (a read past it is an error under ASan and valgrind). */
+	{
+		struct feth_pair_opts *lie = malloc(sizeof(*lie));
+
+		assert_non_null(lie);
+		*lie = opts();
+		lie->sz = FETH_STRUCT_SZ_MAX + 1;
+		assert_int_equal(feth_pair_create(lie, &p), -EINVAL);
+		lie->sz = SIZE_MAX;
+		assert_int_equal(feth_pair_create(lie, &p), -EINVAL);
+		/* The reserved word (once the struct's implicit padding) must be zero. */
+		*lie = opts();
+		lie->reserved = 1;
+		assert_int_equal(feth_pair_create(lie, &p), -EINVAL);
+		free(lie);
+	}
 	assert_int_equal(sim_if_count(t->sim), 4);
 }
 

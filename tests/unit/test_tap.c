@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1021,6 +1022,30 @@ static void test_bad_input(void **state)
 	big.tail[3] = 0;
 	big.o.sz = sizeof(big);
 	assert_int_equal(feth_tap_open(&big.o, &tap), 0);
+	{
+		/* A caller whose sz lies: refused before anything past the struct is read (the
+		 * struct alone on the heap: a read past it is an error under ASan and valgrind). */
+		struct feth_tap_opts *lie = malloc(sizeof(*lie));
+		struct feth_tap_info *ilie = malloc(sizeof(*ilie));
+		struct feth_tap *t2 = NULL;
+		const size_t sizes[] = {FETH_STRUCT_SZ_MAX + 1, (size_t)1 << 30, SIZE_MAX};
+
+		assert_non_null(lie);
+		assert_non_null(ilie);
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			*lie = opts();
+			lie->sz = sizes[k];
+			assert_int_equal(feth_tap_open(lie, &t2), -EINVAL);
+			assert_null(t2);
+			memset(ilie, 0, sizeof(*ilie));
+			ilie->sz = sizes[k];
+			assert_int_equal(feth_tap_get_info(tap, ilie), -EINVAL);
+			assert_int_equal(feth_tap_get_stats(tap, (struct feth_tap_stats *)(void *)ilie),
+			                 -EINVAL);
+		}
+		free(lie);
+		free(ilie);
+	}
 	assert_int_equal(feth_tap_close(tap), 0);
 	/* An older caller: fields past its sz read as defaults (here: no send path, no buffer
 	 * size, stale bytes behind sz ignored). */
