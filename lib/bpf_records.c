@@ -11,6 +11,13 @@ _Static_assert(offsetof(struct feth_frame, reserved) == offsetof(struct feth_fra
                "flags and reserved are stored together");
 _Static_assert(FETH_FRAME_TRUNCATED == 1, "the truncation flag is the comparison's result");
 _Static_assert(FETH_BPF_OFF_DATALEN == FETH_BPF_OFF_CAPLEN + 4, "bh_caplen, bh_datalen");
+/*
+ * A record's lengths are summed in a uint64_t, where they cannot wrap: bh_hdrlen (16 bits) +
+ * bh_caplen (32 bits) + the alignment padding (3) is below 2^33. In a 32-bit size_t the sum
+ * wraps: bh_caplen 0xffffffff made it 17, which let a frame past the end of the buffer through,
+ * and 0xffffffee made it 0, which stopped the walk from advancing. No other length is added:
+ * `rem` is a pointer difference, and a step is added to `p` only when it is below `rem`.
+ */
 
 static inline uint32_t rd32(const uint8_t *p)
 {
@@ -44,7 +51,8 @@ size_t feth__bpf_parse(struct feth__bpf_walk *w, struct feth_frame *out, size_t 
 	/* Pointers rather than offsets, and one bound check per field: this loop is the per-frame
 	 * cost of every receive (tests/bench: instructions per record under callgrind). */
 	while (f < f_end && p < end) {
-		size_t rem = (size_t)(end - p), need;
+		size_t rem = (size_t)(end - p);
+		uint64_t need;
 		uint32_t caplen, datalen, sec, usec, trunc;
 		uint16_t hdrlen;
 
@@ -53,9 +61,10 @@ size_t feth__bpf_parse(struct feth__bpf_walk *w, struct feth_frame *out, size_t 
 		caplen = rd32(p + FETH_BPF_OFF_CAPLEN);
 		datalen = rd32(p + FETH_BPF_OFF_DATALEN);
 		memcpy(&hdrlen, p + FETH_BPF_OFF_HDRLEN, sizeof(hdrlen));
-		/* hdrlen + caplen cannot wrap in a size_t: it covers both "header past the end"
-		 * and "frame past the end" without a subtraction. */
-		need = (size_t)hdrlen + caplen;
+		/* hdrlen + caplen cannot wrap in a uint64_t (see above): it covers both "header
+		 * past the end" and "frame past the end" without a subtraction. Where size_t has
+		 * 64 bits this is the one addition and comparison it always was. */
+		need = (uint64_t)hdrlen + caplen;
 		if (hdrlen < FETH_BPF_HDR_MIN || need > rem || caplen > datalen)
 			goto malformed;
 		sec = rd32(p);
@@ -71,9 +80,10 @@ size_t feth__bpf_parse(struct feth__bpf_walk *w, struct feth_frame *out, size_t 
 		truncated += trunc;
 		f++;
 		/* hdrlen >= 18 makes the step >= 20: the walk always advances. The last record is
-		 * not padded, so its aligned step may reach up to 3 bytes past the end. */
-		need = FETH_BPF_WORDALIGN(need);
-		p = need < rem ? p + need : end;
+		 * not padded, so its aligned step may reach up to 3 bytes past the end. need <= rem
+		 * here, so need + 3 stays exact in 64 bits, and a step below rem fits a size_t. */
+		need = (need + (FETH_BPF_ALIGN - 1)) & ~(uint64_t)(FETH_BPF_ALIGN - 1);
+		p = need < rem ? p + (size_t)need : end;
 	}
 	n = (size_t)(f - out);
 	w->off = (size_t)(p - w->buf);

@@ -54,11 +54,11 @@ static inline int feth__bpf_walk_more(const struct feth__bpf_walk *w)
 
 /*
  * Hands out up to `max` views of the next records and returns how many. Never reads outside
- * [buf, buf + len), always advances, and stops at the end of the buffer. A record whose header
- * does not fit, whose bh_hdrlen is below 18, whose frame runs past the end, or whose caplen
- * exceeds its datalen, is malformed: it is counted once and ends the walk of this buffer (the
- * records before it are still returned). Records left when `max` is reached stay for the next
- * call.
+ * [buf, buf + len), always advances, and stops at the end of the buffer, whatever the lengths
+ * in the records and whether size_t has 32 or 64 bits. A record whose header does not fit,
+ * whose bh_hdrlen is below 18, whose frame runs past the end, or whose caplen exceeds its
+ * datalen, is malformed: it is counted once and ends the walk of this buffer (the records
+ * before it are still returned). Records left when `max` is reached stay for the next call.
  */
 size_t feth__bpf_parse(struct feth__bpf_walk *w, struct feth_frame *out, size_t max,
                        struct feth__bpf_counts *counts);

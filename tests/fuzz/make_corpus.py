@@ -36,6 +36,16 @@ SEEDS = {
     "caplen_past_end": buf(rec(40), rec(100))[:-1],
     "caplen_gt_datalen": buf(rec(40), rec(10, 9)),
     "caplen_max": buf(rec(40), struct.pack("<IIIIH", 0, 0, 0xFFFFFFFF, 0xFFFFFFFF, 18)),
+    # hdrlen + caplen wrapping a 32-bit size_t: to 0 (a walk that never advances), to 0 with
+    # the largest header, and to 99, a sum that fits what remains.
+    "caplen_wrap_zero": buf(rec(40), struct.pack("<IIIIH", 0, 0, 0xFFFFFFEE, 0xFFFFFFEE, 18))
+    + b"x" * 40,
+    "hdrlen_max_wrap_zero": buf(
+        rec(40), struct.pack("<IIIIH", 0, 0, 0xFFFF0001, 0xFFFF0001, 0xFFFF) + b"x" * 40
+    ),
+    "caplen_wrap_inside": buf(
+        rec(40), struct.pack("<IIIIH", 0, 0, 0xFFFFFFFF, 0xFFFFFFFF, 100) + b"\0" * 82 + b"x" * 40
+    ),
     "zero_caplen": buf(rec(0), rec(0), rec(14)),
 }
 

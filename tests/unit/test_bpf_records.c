@@ -175,22 +175,44 @@ static void test_truncated_frames_flagged(void **state)
 	assert_int_equal(c.malformed, 0);
 }
 
-/* Two good records then a bad one: both delivered, one malformed count, walk over. */
-static void check_malformed(uint8_t *buf, size_t len, const char *what)
+/* Two good records then a bad one: both delivered, one malformed count, walk over. Says what
+ * went wrong and returns 0 otherwise. */
+static int malformed_after_two(const uint8_t *buf, size_t len, const char *what)
 {
 	struct feth__bpf_counts c = {0};
 	struct feth_frame f[8];
 	struct feth__bpf_walk w;
+	size_t n;
 
 	feth__bpf_walk_init(&w, buf, len);
-	if (feth__bpf_parse(&w, f, 8, &c) != 2 || c.malformed != 1 || feth__bpf_walk_more(&w))
-		fail_msg("%s: frames %zu malformed %llu", what, (size_t)c.frames,
-		         (unsigned long long)c.malformed);
+	n = feth__bpf_parse(&w, f, 8, &c);
+	if (n != 2 || c.malformed != 1 || feth__bpf_walk_more(&w)) {
+		print_error("%s: frames %zu malformed %llu, walk %s", what, n,
+		            (unsigned long long)c.malformed,
+		            feth__bpf_walk_more(&w) ? "not over" : "over");
+		if (n > 2)
+			print_error("; view 3 at offset %td, caplen %lu, in a buffer of %zu",
+			            f[2].data - buf, (unsigned long)f[2].caplen, len);
+		print_error("\n");
+		return 0;
+	}
 	for (int i = 0; i < 2; i++)
-		assert_true(f[i].data >= buf && f[i].data + f[i].caplen <= buf + len);
+		if (f[i].data < buf || f[i].caplen > (size_t)(buf + len - f[i].data)) {
+			print_error("%s: view %d outside the buffer\n", what, i + 1);
+			return 0;
+		}
 	/* Nothing more from this buffer. */
-	assert_int_equal(feth__bpf_parse(&w, f, 8, &c), 0);
-	assert_int_equal(c.malformed, 1);
+	if (feth__bpf_parse(&w, f, 8, &c) != 0 || c.malformed != 1) {
+		print_error("%s: more from a buffer whose walk was over\n", what);
+		return 0;
+	}
+	return 1;
+}
+
+static void check_malformed(const uint8_t *buf, size_t len, const char *what)
+{
+	if (!malformed_after_two(buf, len, what))
+		fail_msg("%s", what);
 }
 
 static void test_malformed_records(void **state)
@@ -225,6 +247,76 @@ static void test_malformed_records(void **state)
 	len = put_record(buf, good, 18, 10, 10, 0, 0, 3);
 	memset(buf + bad_at + 8, 0xff, 8);
 	check_malformed(buf, len, "caplen 0xffffffff");
+}
+
+/*
+ * Records whose hdrlen + caplen wraps 32 bits, with caplen <= datalen so that only the length
+ * check can refuse them. Where size_t has 32 bits the walker once summed them in a size_t: the
+ * first (tests/fuzz/corpus/caplen_max) was handed out as a 4 GiB view past the buffer, those
+ * whose sum wrapped to 0 repeated the same record for ever, and a small sum stepped into the
+ * middle of the header. Each must be malformed, after the two good records, on every size_t.
+ */
+static void test_lengths_that_wrap_32_bits(void **state)
+{
+	static const struct {
+		uint16_t hdrlen;
+		uint32_t caplen, datalen;
+		const char *what;
+	} bad[] = {
+	    {18, 0xffffffffu, 0xffffffffu, "caplen_max: 18 + 0xffffffff = 17"},
+	    {18, 0xffffffeeu, 0xffffffeeu, "18 + 0xffffffee = 0: no step"},
+	    {18, 0xffffffeeu, 0xffffffffu, "18 + 0xffffffee = 0, truncated"},
+	    {20, 0xfffffff0u, 0xfffffff0u, "20 + 0xfffffff0 = 4: a step into the header"},
+	    {18, 0xfffffff2u, 0xfffffff2u, "18 + 0xfffffff2 = 4"},
+	    {100, 0xffffffffu, 0xffffffffu, "100 + 0xffffffff = 99: inside the buffer"},
+	    {0xffff, 0xffff0001u, 0xffff0001u, "0xffff + 0xffff0001 = 0"},
+	    {0xffff, 0xffffffffu, 0xffffffffu, "0xffff + 0xffffffff = 0xfffe"},
+	    {18, 0x80000000u, 0x80000000u, "caplen 2^31"},
+	};
+	static uint8_t buf[256];
+	size_t good, bad_at, failed = 0;
+
+	(void)state;
+	good = put_record(buf, 0, 18, 40, 40, 0, 0, 1);
+	good = put_record(buf, good, 18, 41, 41, 0, 0, 2);
+	bad_at = FETH_BPF_WORDALIGN(good);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* The header, then 100 bytes: every small wrapped sum fits. */
+		memset(buf + bad_at, 0x33, sizeof(buf) - bad_at);
+		memcpy(buf + bad_at + FETH_BPF_OFF_CAPLEN, &bad[i].caplen, 4);
+		memcpy(buf + bad_at + FETH_BPF_OFF_DATALEN, &bad[i].datalen, 4);
+		memcpy(buf + bad_at + FETH_BPF_OFF_HDRLEN, &bad[i].hdrlen, 2);
+		/* Every case is tried before the test fails, to report them all. */
+		failed += !malformed_after_two(buf, bad_at + FETH_BPF_HDR_MIN + 100, bad[i].what);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* The largest lengths that are not malformed: a frame that ends exactly at the buffer's end. */
+static void test_record_ending_at_the_end(void **state)
+{
+	enum { LEN = 70000 };
+	uint8_t *buf = malloc(LEN);
+	struct feth__bpf_counts c = {0};
+	struct feth_frame f[2];
+	size_t len;
+
+	(void)state;
+	assert_non_null(buf);
+	/* The largest header (0xffff) and the frame that fills what is left, caplen < datalen. */
+	len = put_record(buf, 0, 0xffff, LEN - 0xffff, 0xffffffffu, 0, 0, 7);
+	assert_int_equal(len, LEN);
+	assert_int_equal(walk_all(buf, len, 2, f, 2, &c), 1);
+	assert_ptr_equal(f[0].data, buf + 0xffff);
+	assert_int_equal(f[0].caplen, LEN - 0xffff);
+	assert_int_equal(f[0].len, 0xffffffffu);
+	assert_int_equal(f[0].flags, FETH_FRAME_TRUNCATED);
+	assert_int_equal(c.malformed, 0);
+	/* One byte less and the same record runs past the end. */
+	c = (struct feth__bpf_counts){0};
+	assert_int_equal(walk_all(buf, len - 1, 2, f, 2, &c), 0);
+	assert_int_equal(c.malformed, 1);
+	free(buf);
 }
 
 static void test_leftovers_across_calls(void **state)
@@ -264,6 +356,8 @@ int main(void)
 	    cmocka_unit_test(test_unaligned_base_and_longer_header),
 	    cmocka_unit_test(test_truncated_frames_flagged),
 	    cmocka_unit_test(test_malformed_records),
+	    cmocka_unit_test(test_lengths_that_wrap_32_bits),
+	    cmocka_unit_test(test_record_ending_at_the_end),
 	    cmocka_unit_test(test_leftovers_across_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
