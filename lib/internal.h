@@ -193,6 +193,9 @@ struct feth__tap_ops {
 	/* Fills every counter of `ret` but the byte counts (tap.c keeps those); returns the
 	 * error of the kernel's statistics call, if any, after filling the rest. */
 	int (*stats)(struct feth__tap_io *io, struct feth_tap_stats *ret);
+	/* The pair's MTU is now `mtu` (both sides set already): adapts to it, and reports the
+	 * longest frame sends now accept. Called with no receive or send in progress. */
+	int (*set_mtu)(struct feth__tap_io *io, uint32_t mtu, uint32_t *ret_max_frame);
 };
 
 extern const struct feth__tap_ops feth__tap_ops_darwin;

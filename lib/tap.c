@@ -411,9 +411,66 @@ int feth_tap_send_batch(struct feth_tap *tap, const struct iovec *frames, size_t
 
 int feth_tap_get_info(const struct feth_tap *tap, struct feth_tap_info *ret_info)
 {
+	struct feth_tap *t = (struct feth_tap *)(uintptr_t)tap; /* for its lock */
+	int r;
+
 	if (!tap)
 		return -EINVAL;
-	return feth__result_copy(ret_info, &tap->info, sizeof(tap->info));
+	/* The MTU and max_frame change together (feth_tap_set_mtu(), under the send lock). */
+	pthread_mutex_lock(&t->tx_lock);
+	r = feth__result_copy(ret_info, &tap->info, sizeof(tap->info));
+	pthread_mutex_unlock(&t->tx_lock);
+	return r;
+}
+
+/* Best effort: a side's MTU back to what it was, after a failure. */
+static void mtu_back(const char *name, uint32_t mtu)
+{
+	if (feth_if_set_mtu(name, mtu) < 0)
+		return; /* nothing more to do: the first error is the one reported */
+}
+
+/*
+ * The pair's MTU, both sides, in the order that never has a side refuse what the other may
+ * send meanwhile: growing, the I/O side (which receives the host side's frames) first;
+ * shrinking, the host side first. Receives and sends wait meanwhile (both locks), and the
+ * backend adapts its rings and size rule. On failure what was changed is changed back.
+ */
+int feth_tap_set_mtu(struct feth_tap *tap, uint32_t mtu)
+{
+	const char *first, *second;
+	uint32_t old, max_frame;
+	int r;
+
+	if (!tap || mtu < FETH_MTU_MIN || mtu > FETH_MTU_MAX)
+		return -EINVAL;
+	if (is_shut(tap))
+		return -ESHUTDOWN;
+	pthread_mutex_lock(&tap->rx_lock);
+	pthread_mutex_lock(&tap->tx_lock);
+	old = tap->info.mtu;
+	first = mtu > old ? tap->info.io_name : tap->info.host_name;
+	second = mtu > old ? tap->info.host_name : tap->info.io_name;
+	r = mtu == old ? 0 : feth_if_set_mtu(first, mtu);
+	if (r == 0 && mtu != old) {
+		r = feth_if_set_mtu(second, mtu);
+		if (r < 0)
+			mtu_back(first, old);
+	}
+	if (r == 0 && mtu != old) {
+		r = tap->ops->set_mtu(tap->io, mtu, &max_frame);
+		if (r < 0) {
+			mtu_back(second, old);
+			mtu_back(first, old);
+			(void)tap->ops->set_mtu(tap->io, old, &max_frame);
+		}
+		tap->info.max_frame = max_frame;
+	}
+	if (r == 0)
+		tap->info.mtu = mtu;
+	pthread_mutex_unlock(&tap->tx_lock);
+	pthread_mutex_unlock(&tap->rx_lock);
+	return r;
 }
 
 int feth_tap_get_stats(struct feth_tap *tap, struct feth_tap_stats *ret_stats)

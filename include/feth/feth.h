@@ -668,8 +668,10 @@ struct feth_tap_info {
 	char io_name[FETH_IFNAMSIZ];    /**< the I/O side, where frames are received and sent */
 	uint8_t host_mac[FETH_MAC_LEN]; /**< the host side's Ethernet address */
 	uint8_t io_mac[FETH_MAC_LEN];   /**< the I/O side's */
-	uint32_t mtu;                   /**< MTU of the I/O side at open */
-	uint32_t max_frame;             /**< the longest frame the send calls accept: MTU + 18;
+	uint32_t mtu;                   /**< MTU of both sides: at open, or as feth_tap_set_mtu()
+	                                     last set it */
+	uint32_t max_frame;             /**< the longest frame the send calls accept: MTU + 18
+	                                     (it follows feth_tap_set_mtu());
 	                                     16384 at most up to macOS 14, where feth would wedge
 	                                     on a longer one */
 	uint32_t rx_bufsize;            /**< receive buffer in force (what the kernel granted) */
@@ -682,7 +684,31 @@ struct feth_tap_info {
 };
 
 /**
- * @brief **feth_tap_get_info()** reports a tap's interfaces and settings (fixed at open).
+ * @brief **feth_tap_set_mtu()** changes the MTU of both sides of an open tap, and with it
+ * `max_frame` (MTU + 18), without closing it: the addresses, the descriptor of feth_tap_fd()
+ * and the counters stay.
+ *
+ * The sides are changed in the order that never has one refuse what the other sends meanwhile
+ * (growing: the I/O side first; shrinking: the host side first). Sends and receives of other
+ * threads wait while it runs, then follow the new size: a send never sees half a change. On
+ * Linux the receive and send rings are made anew for the new size on the same socket; frames
+ * they held, and frames that arrive meanwhile, are lost, as on a link that renegotiates. The
+ * views of the last feth_tap_recv() are invalid afterwards, as after a receive: call it from
+ * the receiving thread, or when no view is in use. On an adopted pair it changes that pair.
+ * @param mtu FETH_MTU_MIN..FETH_MTU_MAX, and at most the interfaces' own maximum
+ * (feth_if_get_mtu(); macOS: fixed when the pair was created, 2048 by default).
+ * @return 0 (also when @p mtu is the MTU already). Errors: -EINVAL: NULL @p tap or @p mtu out
+ * of range (nothing is changed); -ESHUTDOWN: after feth_tap_shutdown(); the errors of
+ * feth_if_set_mtu() (-EPERM: not privileged; -ENXIO: a side is gone), in which case what was
+ * changed is changed back; -EIO (Linux): the rings could not be made at either size (out of
+ * memory), the tap then fails every receive and TX-ring send with -EIO: close it.
+ * Thread safety: any thread; see above for the views.
+ */
+FETH_API FETH_WARN_UNUSED int feth_tap_set_mtu(struct feth_tap *tap, uint32_t mtu);
+
+/**
+ * @brief **feth_tap_get_info()** reports a tap's interfaces and settings (fixed at open, but
+ * for the MTU and `max_frame`, which feth_tap_set_mtu() changes).
  * @return 0, or -EINVAL for a NULL argument or a too small `sz`. Thread safety: any thread.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_get_info(const struct feth_tap *tap,

@@ -53,6 +53,17 @@ int feth__ndrv_open(const struct feth__sys *sys, const char *ifname, uint32_t ma
 	return 0;
 }
 
+int feth__ndrv_set_max_frame(struct feth__ndrv *n, uint32_t max_frame)
+{
+	int r = 0;
+
+	if (max_frame > DARWIN_NDRV_SNDQ && max_frame > n->max_frame)
+		r = set_int(n->sys, n->fd, DARWIN_SO_SNDBUF, (int32_t)max_frame);
+	if (r == 0)
+		n->max_frame = max_frame;
+	return r;
+}
+
 void feth__ndrv_close(struct feth__ndrv *n)
 {
 	if (!n)

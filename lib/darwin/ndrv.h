@@ -30,6 +30,8 @@ struct feth__ndrv {
 int feth__ndrv_open(const struct feth__sys *sys, const char *ifname, uint32_t max_frame,
                     struct feth__ndrv **ret);
 void feth__ndrv_close(struct feth__ndrv *n);
+/* A new largest frame: the send buffer grows to hold it (as at open). 0, or -errno. */
+int feth__ndrv_set_max_frame(struct feth__ndrv *n, uint32_t max_frame);
 
 /*
  * Sends one frame, Ethernet header included. Returns 0, or: -EINVAL shorter than 14 bytes and

@@ -84,6 +84,16 @@ int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
 	return 0;
 }
 
+int feth__tx_set_mtu(struct feth__tx *tx, uint32_t mtu)
+{
+	uint32_t limit = path_limit(tx, mtu);
+	int r = tx->ndrv ? feth__ndrv_set_max_frame(tx->ndrv, limit) : 0;
+
+	if (r == 0)
+		tx->max_frame = limit;
+	return r;
+}
+
 void feth__tx_close(struct feth__tx *tx)
 {
 	if (!tx)

@@ -75,6 +75,8 @@ struct feth__tx {
 int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
                   enum feth__tx_path path, struct feth__bpf *bpf, struct feth__tx **ret);
 void feth__tx_close(struct feth__tx *tx);
+/* The interface's MTU is now `mtu`: the size rule follows it. 0, or -errno. */
+int feth__tx_set_mtu(struct feth__tx *tx, uint32_t mtu);
 
 /*
  * Sends one frame. 0, or: -EINVAL shorter than 14 bytes, -EMSGSIZE longer than max_frame

@@ -143,6 +143,15 @@ static int darwin_tap_send_batch(struct feth__tap_io *io, const struct iovec *fr
 	return feth__tx_send_batch(io->tx, frames, n);
 }
 
+/* The BPF buffer holds any frame feth carries; only the send size rule follows the MTU. */
+static int darwin_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, uint32_t *ret_max_frame)
+{
+	int r = feth__tx_set_mtu(io->tx, mtu);
+
+	*ret_max_frame = io->tx->max_frame;
+	return r;
+}
+
 static int darwin_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
 {
 	const struct feth__tx_stats *t = &io->tx->stats;
@@ -181,4 +190,5 @@ const struct feth__tap_ops feth__tap_ops_darwin = {
     .send = darwin_tap_send,
     .send_batch = darwin_tap_send_batch,
     .stats = darwin_tap_stats,
+    .set_mtu = darwin_tap_set_mtu,
 };

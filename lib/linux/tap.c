@@ -64,6 +64,8 @@ struct feth__tap_io {
 	uint32_t mode; /* FETH_TAP_RX_* in force */
 	int tx_ring;   /* the path sends through a PACKET_TX_RING */
 	uint32_t max_frame;
+	uint32_t rx_bufsize; /* asked for at open (clamped) */
+	int ifindex;         /* the I/O side's */
 	uint8_t *map;
 	size_t map_len;
 	int down; /* the interface went down (ENETDOWN) since open: it may be on its way out */
@@ -198,13 +200,86 @@ static int if_index(struct feth__tap_io *io, const char *ifname)
 	return r < 0 ? r : ifr.ifr_ifindex;
 }
 
-static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t rx_bufsize)
+/* Binds the socket to the I/O side for frames of protocol `proto` (0: none). */
+static int bind_to(struct feth__tap_io *io, int proto)
+{
+	struct sockaddr_ll sll;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons((uint16_t)proto);
+	sll.sll_ifindex = io->ifindex;
+	return io->sys->bind(io->sys->ctx, io->fd, &sll, sizeof(sll));
+}
+
+/* The receive ring (and the send ring of the TX_RING paths) for frames of io->max_frame, set on
+ * the socket and mapped. */
+static int rings_map(struct feth__tap_io *io)
 {
 	const struct feth__sys *s = io->sys;
 	struct tpacket_req3 rxr, txr;
-	struct sockaddr_ll sll;
-	int one = 1, version, ifindex, r;
 	size_t rx_len, tx_len = 0;
+	int r;
+
+	if (io->mode == FETH_TAP_RX_BATCH)
+		rx_geometry_blocks(io->rx_bufsize, io->max_frame, &rxr);
+	else
+		rx_geometry_slots(io->rx_bufsize, io->max_frame, &rxr);
+	r = opt(io, PACKET_RX_RING, &rxr, sizeof(rxr));
+	if (r == 0 && io->tx_ring) {
+		/* Where tpacket_fill_skb() takes a frame's bytes: tp_hdrlen - sizeof(sll). */
+		io->tx_off = io->mode == FETH_TAP_RX_BATCH
+		                 ? TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
+		                 : TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
+		tx_geometry(io->max_frame, io->tx_off, &txr);
+		r = opt(io, PACKET_TX_RING, &txr, sizeof(txr));
+		tx_len = (size_t)txr.tp_block_size * txr.tp_block_nr;
+		io->tx_size = txr.tp_frame_size;
+		io->tx_nr = txr.tp_frame_nr;
+		io->tx_head = 0;
+	}
+	if (r < 0)
+		return r;
+	rx_len = (size_t)rxr.tp_block_size * rxr.tp_block_nr;
+	/* The RX ring comes first in the mapping, the TX ring right after it. */
+	r = s->mmap_shared(s->ctx, io->fd, rx_len + tx_len, (void **)&io->map);
+	if (r < 0)
+		return r;
+	io->map_len = rx_len + tx_len;
+	if (io->mode == FETH_TAP_RX_BATCH)
+		feth__ring_init(&io->ring, io->map, 1, rxr.tp_block_size, rxr.tp_block_nr, 0);
+	else
+		feth__ring_init(&io->ring, io->map, 0, rxr.tp_block_size, rxr.tp_frame_nr,
+		                rxr.tp_frame_size);
+	io->tx = tx_len ? io->map + rx_len : NULL;
+	return 0;
+}
+
+/* Unmaps the rings and takes them off the socket (the kernel refuses a new ring while the old
+ * one is mapped: af_packet.c packet_set_ring()). Frames they held are lost. */
+static int rings_unmap(struct feth__tap_io *io)
+{
+	const struct feth__sys *s = io->sys;
+	struct tpacket_req3 none;
+	int r = 0;
+
+	if (io->map)
+		r = s->munmap(s->ctx, io->map, io->map_len);
+	io->map = NULL;
+	io->tx = NULL;
+	io->map_len = 0;
+	memset(&none, 0, sizeof(none));
+	if (r == 0)
+		r = opt(io, PACKET_RX_RING, &none, sizeof(none));
+	if (r == 0 && io->tx_ring)
+		r = opt(io, PACKET_TX_RING, &none, sizeof(none));
+	return r;
+}
+
+static int linux_tap_setup(struct feth__tap_io *io, const char *ifname)
+{
+	const struct feth__sys *s = io->sys;
+	int one = 1, version, ifindex, r;
 
 	/* Protocol 0: nothing is queued before the ring exists and the socket is bound. */
 	r = s->socket(s->ctx, AF_PACKET, SOCK_RAW, 0);
@@ -230,43 +305,12 @@ static int linux_tap_setup(struct feth__tap_io *io, const char *ifname, uint32_t
 	}
 	if (r == 0 && io->path == FETH_TAP_SEND_TX_RING_BYPASS)
 		r = opt(io, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	if (io->mode == FETH_TAP_RX_BATCH)
-		rx_geometry_blocks(rx_bufsize, io->max_frame, &rxr);
-	else
-		rx_geometry_slots(rx_bufsize, io->max_frame, &rxr);
 	if (r == 0)
-		r = opt(io, PACKET_RX_RING, &rxr, sizeof(rxr));
-	if (r == 0 && io->tx_ring) {
-		/* Where tpacket_fill_skb() takes a frame's bytes: tp_hdrlen - sizeof(sll). */
-		io->tx_off = io->mode == FETH_TAP_RX_BATCH
-		                 ? TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
-		                 : TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
-		tx_geometry(io->max_frame, io->tx_off, &txr);
-		r = opt(io, PACKET_TX_RING, &txr, sizeof(txr));
-		tx_len = (size_t)txr.tp_block_size * txr.tp_block_nr;
-		io->tx_size = txr.tp_frame_size;
-		io->tx_nr = txr.tp_frame_nr;
-	}
+		r = rings_map(io);
 	if (r < 0)
 		return r;
-	rx_len = (size_t)rxr.tp_block_size * rxr.tp_block_nr;
-	/* The RX ring comes first in the mapping, the TX ring right after it. */
-	r = s->mmap_shared(s->ctx, io->fd, rx_len + tx_len, (void **)&io->map);
-	if (r < 0)
-		return r;
-	io->map_len = rx_len + tx_len;
-	if (io->mode == FETH_TAP_RX_BATCH)
-		feth__ring_init(&io->ring, io->map, 1, rxr.tp_block_size, rxr.tp_block_nr, 0);
-	else
-		feth__ring_init(&io->ring, io->map, 0, rxr.tp_block_size, rxr.tp_frame_nr,
-		                rxr.tp_frame_size);
-	io->tx = tx_len ? io->map + rx_len : NULL;
-
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = ifindex;
-	return s->bind(s->ctx, io->fd, &sll, sizeof(sll));
+	io->ifindex = ifindex;
+	return bind_to(io, ETH_P_ALL);
 }
 
 static void linux_tap_close(struct feth__tap_io *io)
@@ -315,7 +359,8 @@ static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io
 			io->msgs[i].msg_hdr.msg_iovlen = 1;
 		}
 	}
-	r = linux_tap_setup(io, req->io_name, rx_bufsize < RX_RING_MAX ? rx_bufsize : RX_RING_MAX);
+	io->rx_bufsize = rx_bufsize < RX_RING_MAX ? rx_bufsize : RX_RING_MAX;
+	r = linux_tap_setup(io, req->io_name);
 	if (r < 0) {
 		linux_tap_close(io);
 		return r;
@@ -482,6 +527,8 @@ static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_
 	size_t n;
 	int r;
 
+	if (!io->map)
+		return -EIO; /* the rings were lost in a change of MTU */
 	feth__ring_release(&io->ring);
 	if (io->offloads_on)
 		offloads_again(io);
@@ -651,6 +698,8 @@ static int send_ring(struct feth__tap_io *io, const struct iovec *frames, size_t
 
 static int linux_tap_send_batch(struct feth__tap_io *io, const struct iovec *frames, size_t n)
 {
+	if (io->tx_ring && !io->map)
+		return -EIO; /* the rings were lost in a change of MTU */
 	if (io->tx_ring)
 		return send_ring(io, frames, n);
 	if (io->path == FETH_TAP_SEND_SENDMMSG)
@@ -673,11 +722,52 @@ static int linux_tap_send(struct feth__tap_io *io, const void *frame, size_t len
 
 	if (r < 0)
 		return r;
+	if (io->tx_ring && !io->map)
+		return -EIO;
 	if (io->tx_ring) {
 		r = send_ring(io, &v, 1);
 		return r == 1 ? 0 : r;
 	}
 	return send_one(io, frame, len);
+}
+
+/*
+ * A new MTU: the rings are made anew for frames of the new size (a slot holds the largest
+ * frame), on the same socket, so that the descriptor an event loop watches stays the same.
+ * Frames the old rings held are lost, as are the views of the last receive. If the new rings
+ * cannot be made, the old size is tried again; a tap left without rings fails every receive
+ * and send with -EIO.
+ */
+static int linux_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, uint32_t *ret_max_frame)
+{
+	const struct feth__ring keep = io->ring;
+	uint32_t old = io->max_frame;
+	/* No frame is taken while there is no ring: it would go to the socket's queue, which a
+	 * ring reader never reads. */
+	int r = bind_to(io, 0);
+
+	if (r == 0)
+		r = rings_unmap(io);
+	if (r == 0) {
+		io->max_frame = mtu + 18;
+		r = rings_map(io);
+		if (r < 0) {
+			io->max_frame = old;
+			if (rings_unmap(io) < 0 || rings_map(io) < 0)
+				io->map = NULL;
+		}
+	}
+	/* The counters live on. */
+	io->ring.malformed = keep.malformed;
+	io->ring.taken = keep.taken;
+	io->burst = io->last_burst = 0;
+	if (io->map) {
+		int b = bind_to(io, ETH_P_ALL);
+
+		r = r < 0 ? r : b;
+	}
+	*ret_max_frame = io->max_frame;
+	return r;
 }
 
 static int linux_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
@@ -711,4 +801,5 @@ const struct feth__tap_ops feth__tap_ops_linux = {
     .send = linux_tap_send,
     .send_batch = linux_tap_send_batch,
     .stats = linux_tap_stats,
+    .set_mtu = linux_tap_set_mtu,
 };

@@ -468,6 +468,129 @@ static void *send_thread(void *arg)
 	return NULL;
 }
 
+/* Both sides' MTU as the kernel has it. */
+static void assert_pair_mtu(const struct feth_tap_info *in, uint32_t mtu)
+{
+	struct feth_mtu h, i;
+
+	assert_int_equal(feth_if_get_mtu(in->host_name, &h), 0);
+	assert_int_equal(feth_if_get_mtu(in->io_name, &i), 0);
+	assert_int_equal(h.current, mtu);
+	assert_int_equal(i.current, mtu);
+}
+
+/* Sends 1514-byte frames (fine at either MTU of test_set_mtu) until told to stop. */
+struct mtu_sender {
+	struct feth_tap *tap;
+	struct feth_tap_info in;
+	volatile int stop;
+	int sent, bad;
+};
+
+static void *mtu_send_thread(void *arg)
+{
+	struct mtu_sender *s = arg;
+	static uint8_t f[1514];
+
+	while (!s->stop && s->sent < 2000) {
+		int r;
+
+		frame(f, sizeof(f), (unsigned)s->sent, s->in.host_mac, s->in.io_mac, 0);
+		r = feth_tap_send(s->tap, f, sizeof(f));
+		if (r == 0)
+			s->sent++;
+		else if (r != -ENOBUFS)
+			s->bad++;
+	}
+	return NULL;
+}
+
+/*
+ * feth_tap_set_mtu(), on every send path: both sides and max_frame follow, the descriptor
+ * stays, frames of the new sizes cross both ways and longer ones are refused; a refused change
+ * changes nothing; senders of another thread see either size whole, never a half change.
+ */
+static void test_set_mtu(void **state)
+{
+	const size_t small_in[3] = {60, 1294, 1298}, big_in[2] = {9014, 9018};
+	const int small_tag[3] = {0, 0, 1}, big_tag[2] = {0, 1};
+	static uint8_t f[MAX_BYTES], got[MAX_BYTES];
+	const uint32_t *paths;
+	size_t np = peer_send_paths(&paths);
+
+	for (size_t k = 0; k < np; k++) {
+		struct feth_tap *tap = open_tap(P(state), 9000, paths[k]);
+		struct feth_tap_info in = info_of(tap);
+		int fd = feth_tap_fd(tap);
+		struct mtu_sender s;
+		struct feth_mtu m;
+		pthread_t th;
+
+		/* Down. */
+		assert_int_equal(feth_tap_set_mtu(tap, 1280), 0);
+		in = info_of(tap);
+		assert_int_equal(in.mtu, 1280);
+		assert_int_equal(in.max_frame, 1298);
+		assert_pair_mtu(&in, 1280);
+		assert_int_equal(feth_tap_fd(tap), fd);
+		check_in(P(state), tap, small_in, 3, small_tag);
+		{
+			const size_t out[3] = {60, peer_untagged_max(1280), 1298};
+			const int tag[3] = {0, 0, 1};
+
+			check_out(P(state), tap, out, 3, tag);
+		}
+		assert_int_equal(feth_tap_send(tap, f, 1299), -EMSGSIZE);
+		/* Up again. */
+		assert_int_equal(feth_tap_set_mtu(tap, 9000), 0);
+		in = info_of(tap);
+		assert_int_equal(in.mtu, 9000);
+		assert_int_equal(in.max_frame, 9018);
+		assert_pair_mtu(&in, 9000);
+		assert_int_equal(feth_tap_fd(tap), fd);
+		check_in(P(state), tap, big_in, 2, big_tag);
+		check_out(P(state), tap, big_in, 2, big_tag);
+		/* The same MTU: nothing to do. Out of range, or over the interfaces' maximum:
+		 * refused, nothing changed. */
+		assert_int_equal(feth_tap_set_mtu(tap, 9000), 0);
+		assert_int_equal(feth_tap_set_mtu(tap, FETH_MTU_MIN - 1), -EINVAL);
+		assert_int_equal(feth_tap_set_mtu(tap, FETH_MTU_MAX + 1), -EINVAL);
+		assert_int_equal(feth_tap_set_mtu(NULL, 1500), -EINVAL);
+		assert_int_equal(feth_if_get_mtu(in.host_name, &m), 0);
+		if (m.max < FETH_MTU_MAX) {
+			assert_true(feth_tap_set_mtu(tap, m.max + 1) < 0);
+			assert_int_equal(info_of(tap).mtu, 9000);
+			assert_pair_mtu(&in, 9000);
+		}
+		/* A sender in another thread while the MTU goes back and forth. */
+		memset(&s, 0, sizeof(s));
+		s.tap = tap;
+		s.in = in;
+		assert_int_equal(pthread_create(&th, NULL, mtu_send_thread, &s), 0);
+		for (int i = 0; i < 10; i++)
+			assert_int_equal(feth_tap_set_mtu(tap, i % 2 ? 1500 : 9000), 0);
+		s.stop = 1;
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(s.bad, 0);
+		for (int i = 0; i < s.sent; i++) {
+			static uint8_t want[1514];
+
+			frame(want, sizeof(want), (unsigned)i, in.host_mac, in.io_mac, 0);
+			assert_int_equal(peer_host_recv(P(state), in.host_name, got, sizeof(got)),
+			                 1514);
+			assert_memory_equal(got, want, sizeof(want));
+		}
+		assert_int_equal(info_of(tap).mtu, 1500);
+		check_out(P(state), tap, (const size_t[]){60, 1514}, 2, (const int[]){0, 0});
+		assert_int_equal(feth_tap_shutdown(tap), 0);
+		assert_int_equal(feth_tap_set_mtu(tap, 1500), -ESHUTDOWN);
+		assert_int_equal(feth_tap_close(tap), 0);
+		peer_assert_nothing_left(P(state));
+		printf("    send path %u: MTU 9000 -> 1280 -> 9000, 10 changes under %d sends ok\n",
+		       (unsigned)paths[k], s.sent);
+	}
+}
+
 /* One thread sends while another receives (the contract of feth.h): every frame arrives both
  * ways, in order. */
 static void test_send_while_receiving(void **state)
@@ -898,6 +1021,7 @@ int main(void)
 	    TEST(test_io_side_down),
 	    TEST(test_adopt),
 	    TEST(test_send_while_receiving),
+	    TEST(test_set_mtu),
 	    TEST(test_two_taps),
 	    TEST(test_stall_light_stream),
 	    TEST(test_delete_while_receiving),
