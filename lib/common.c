@@ -132,6 +132,9 @@ static const struct feth__env default_env = {
 };
 #endif
 
+#ifdef FETH_TEST_HOOKS
+/* The test suite's build of the library (tests/CMakeLists.txt) swaps the environment. The
+ * library that ships has no such switch: its environment is a constant. */
 static const struct feth__env *current_env = &default_env;
 
 const struct feth__env *feth__env_get(void)
@@ -143,3 +146,9 @@ void feth__env_set(const struct feth__env *env)
 {
 	current_env = env ? env : &default_env;
 }
+#else
+const struct feth__env *feth__env_get(void)
+{
+	return &default_env;
+}
+#endif

@@ -220,7 +220,9 @@ struct feth__env {
 
 const struct feth__env *feth__env_get(void);
 /* Tests only (not exported): NULL restores the default. Not thread-safe; call before use. */
-void feth__env_set(const struct feth__env *env);
+#ifdef FETH_TEST_HOOKS
+void feth__env_set(const struct feth__env *env); /* the test suite's build only */
+#endif
 
 /* ---- ownership registry (registry.c) ---------------------------------------------------- */
 

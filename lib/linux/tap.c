@@ -37,8 +37,10 @@
 #include "ring.h"
 #include "tap.h"
 
+#ifdef FETH_TEST_HOOKS
 /* Receive ring: the block count of FETH_TAP_RX_BATCH rings (0: from FETH__LINUX_RX_BLOCK). */
 unsigned feth__linux_rx_blocks;
+#endif
 /* The longest a partly filled block waits before the kernel hands it over. */
 #define RX_RETIRE_MS 1
 #define RX_BLOCK_MAX (4u << 20)
@@ -113,8 +115,10 @@ static void rx_geometry_blocks(uint32_t bufsize, uint32_t max_frame, struct tpac
 	uint32_t min = pow2_at_least((uint64_t)max_frame + TPACKET3_HDRLEN + 64);
 	uint32_t size = FETH__LINUX_RX_BLOCK;
 
+#ifdef FETH_TEST_HOOKS
 	if (feth__linux_rx_blocks) /* a sweep: that many blocks, of the power of two that fits */
 		size = pow2_at_least(bufsize / feth__linux_rx_blocks + 1) / 2;
+#endif
 	if (size < 4096)
 		size = 4096;
 	if (size < min)

@@ -16,8 +16,10 @@
 /* The send path FETH_TAP_SEND_AUTO stands for. */
 #define FETH__LINUX_SEND_AUTO FETH_TAP_SEND_SENDMMSG
 
-/* Tests and benchmarks only: the block count of FETH_TAP_RX_BATCH rings opened from now on
- * (0: blocks of FETH__LINUX_RX_BLOCK). */
+#ifdef FETH_TEST_HOOKS
+/* The test suite's build only (the benchmark's sweep): the block count of FETH_TAP_RX_BATCH
+ * rings opened from now on (0: blocks of FETH__LINUX_RX_BLOCK). */
 extern unsigned feth__linux_rx_blocks;
+#endif
 
 #endif /* FETH_LINUX_TAP_H */

@@ -19,6 +19,12 @@ if grep -v '^feth_' "$tmp/exported"; then
   echo "FAIL: exported symbols above do not start with feth_"
   status=1
 fi
+# No test switch ships, not even as a local symbol: the environment is a constant there.
+hooks=$(nm -a "$lib" | awk '{print $NF}' | grep -E '^(feth__env_set|current_env|feth__linux_rx_blocks)$' || true)
+if [ -n "$hooks" ]; then
+  echo "FAIL: test hooks in the shipped library: $(echo $hooks)"
+  status=1
+fi
 soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" != "libfeth.so.1" ]; then
   echo "FAIL: SONAME is '$soname', expected libfeth.so.1"
