@@ -9,6 +9,7 @@
  *
  * Exit status: 0 success (count reached, or interrupted), 1 failure, 2 bad usage.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <feth/feth.h>
 
 #include "hints.h"
+#include "stdio_fds.h"
 
 #define EXIT_USAGE 2
 #define BATCH      64
@@ -41,14 +43,13 @@ static const char usage_text[] =
     "  --help                 print this text\n"
     "\n"
     "Prints 'ready' on standard output once the address is set and it answers. Stops cleanly\n"
-    "on SIGINT (Ctrl-C) or SIGTERM.\n";
+    "on SIGINT (Ctrl-C), SIGTERM, SIGHUP and SIGPIPE (its output's reader gone).\n";
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop; /* the signal that stops it, or 0 */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
 }
 
 static int usage(const char *why)
@@ -65,23 +66,31 @@ static int fail(const char *what, int err)
 	return EXIT_FAILURE;
 }
 
-/* "A.B.C.D" into a[4], with "/N" into *prefix when prefix is not NULL. */
+/* "A.B.C.D" into a[4] when prefix is NULL; else "A.B.C.D/N", N from 1 to 30, with N into
+ * *prefix. 0, or -1. */
 static int parse_ipv4(const char *s, uint8_t a[4], unsigned *prefix)
 {
-	unsigned v[4], p = 32;
-	char tail;
-	int n = prefix ? sscanf(s, "%3u.%3u.%3u.%3u/%2u%c", &v[0], &v[1], &v[2], &v[3], &p, &tail)
-	               : sscanf(s, "%3u.%3u.%3u.%3u%c", &v[0], &v[1], &v[2], &v[3], &tail);
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long p = 0;
 
-	if (n != (prefix ? 5 : 4) || p < 1 || p > 30)
+	if (!slash != !prefix || n >= sizeof(ip))
 		return -1;
-	for (int i = 0; i < 4; i++) {
-		if (v[i] > 255)
+	if (prefix) {
+		char *end;
+
+		errno = 0;
+		p = strtoul(slash + 1, &end, 10);
+		if (errno || slash[1] < '0' || slash[1] > '9' || *end || p < 1 || p > 30)
 			return -1;
-		a[i] = (uint8_t)v[i];
 	}
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, a) != 1)
+		return -1;
 	if (prefix)
-		*prefix = p;
+		*prefix = (unsigned)p;
 	return 0;
 }
 
@@ -277,6 +286,7 @@ int main(int argc, char **argv)
 	unsigned prefix = 24;
 	int r, rc = 0;
 
+	feth_example_fill_std_fds(); /* closed ones on /dev/null: never the tap's socket */
 	memset(&rs, 0, sizeof(rs));
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
@@ -286,11 +296,15 @@ int main(int argc, char **argv)
 	if (r)
 		return r < 0 ? 0 : r;
 
+	/* No SA_RESTART: the wait returns at once. A hangup, and a write to an output whose reader
+	 * is gone (SIGPIPE), are stops like the others: never a death that leaves the pair. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: the wait returns at once */
+	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 
 	r = feth_tap_open(&o, &rs.tap);
 	if (r < 0)

@@ -52,6 +52,7 @@
 #include <feth/feth.h>
 
 #include "relay.h"
+#include "stdio_fds.h"
 
 #define EXIT_USAGE 2
 #define UDP_HLEN   8
@@ -567,6 +568,7 @@ int main(int argc, char **argv)
 	struct args a;
 	int e, rc = EXIT_SUCCESS;
 
+	feth_example_fill_std_fds(); /* closed ones on /dev/null: never the tap's or the socket */
 	if (!t) {
 		fprintf(stderr, "feth-tunnel: out of memory\n");
 		return EXIT_FAILURE;

@@ -88,6 +88,7 @@
 
 #include "hints.h"
 #include "relay.h"
+#include "stdio_fds.h"
 
 #define EXIT_USAGE 2
 /* Frames that waited this long for the VM's socket are dropped. */
@@ -1086,19 +1087,6 @@ static int wait_relay(pid_t child)
 	return EXIT_FAILURE;
 }
 
-/*
- * Descriptors 0, 1 and 2 that the launcher left closed are opened on /dev/null: otherwise the
- * tap's sockets could get those numbers, and a log line written to "stderr" would go out as a
- * frame.
- */
-static void fill_std_fds(void)
-{
-	for (int fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
-			_exit(EXIT_FAILURE);
-}
-
 int main(int argc, char **argv)
 {
 	struct feth_tap_info info;
@@ -1108,7 +1096,7 @@ int main(int argc, char **argv)
 	int e, rc, pp[2];
 	pid_t child;
 
-	fill_std_fds();
+	feth_example_fill_std_fds(); /* closed ones on /dev/null: never a tap socket */
 	e = parse_args(argc, argv, &a);
 	if (e)
 		return e;

@@ -19,6 +19,7 @@
 #include <feth/feth.h>
 
 #include "hints.h"
+#include "stdio_fds.h"
 
 #define EXIT_USAGE 2
 
@@ -31,6 +32,7 @@ static const char usage_text[] =
     "  create [fethN]                 create fethN, or the lowest free unit; print its name\n"
     "  pair [--mtu N] [--no-up] [HOST [IO]]\n"
     "                                 create two peered interfaces, up, with different MACs\n"
+    "                                 (HOST, IO: fethN, or feth for the lowest free unit)\n"
     "  destroy fethN                  destroy an interface (its peer survives, unpeered)\n"
     "  peer fethN fethM               peer two interfaces\n"
     "  unpeer fethN                   unpeer an interface\n"
@@ -221,7 +223,11 @@ static int cmd_pair(int argc, char **argv)
 
 			if (strlen(argv[i]) >= FETH_IFNAMSIZ)
 				return fail("pair", argv[i], -ENAMETOOLONG);
-			strcpy(dst, argv[i]);
+			/* "feth", the wildcard, goes as "" (the wildcard too): feth_pair_create()
+			 * refuses two equal names (one interface asked for twice), while two ""
+			 * get two different free units. */
+			if (strcmp(argv[i], "feth") != 0)
+				strcpy(dst, argv[i]);
 		} else {
 			return usage("pair: unexpected argument");
 		}
@@ -240,6 +246,7 @@ int main(int argc, char **argv)
 	int n = argc - 2, r;
 	char **a = argv + 2;
 
+	feth_example_fill_std_fds(); /* closed ones on /dev/null: never a library socket */
 	if (!cmd)
 		return usage("no command given");
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
@@ -351,8 +358,8 @@ int main(int argc, char **argv)
 			printf("; %u damaged registry line%s set aside", rep.bad_lines,
 			       rep.bad_lines == 1 ? "" : "s");
 		if (rep.dirs_removed)
-			printf("; removed %u registry director%s of gone namespaces", rep.dirs_removed,
-			       rep.dirs_removed == 1 ? "y" : "ies");
+			printf("; removed %u registry director%s of gone namespaces",
+			       rep.dirs_removed, rep.dirs_removed == 1 ? "y" : "ies");
 		printf("\n");
 		return r < 0 ? fail("cleanup", NULL, r) : 0;
 	}

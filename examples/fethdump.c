@@ -5,7 +5,9 @@
  *
  *   fethdump [-w FILE] [-c COUNT] [--mtu N] [--host fethN] [--io fethN] [--adopt fethN]
  *
- * Exit status: 0 success (count reached, or interrupted), 1 failure, 2 bad usage.
+ * Each option is known by its full name only, given once; anything else is bad usage. Exit
+ * status: 0 success (count reached, interrupted, or the output's reader gone), 1 failure, 2 bad
+ * usage.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +20,7 @@
 #include <feth/feth.h>
 
 #include "hints.h"
+#include "stdio_fds.h"
 
 #define EXIT_USAGE        2
 #define BATCH             64
@@ -36,19 +39,19 @@ static const char usage_text[] =
     "                 instead of printing a line per frame\n"
     "  -c COUNT       stop after COUNT frames (default: until interrupted)\n"
     "  --mtu N        MTU of a new pair (72..16370; default 1500)\n"
-    "  --host fethN   host-side name of a new pair (default: the lowest free unit)\n"
-    "  --io fethN     I/O-side name of a new pair (default: the next free unit)\n"
+    "  --host fethN   host-side name of a new pair (default, or feth: the lowest free unit)\n"
+    "  --io fethN     I/O-side name of a new pair (default, or feth: the next free unit)\n"
     "  --adopt fethN  capture on an existing pair whose host side is fethN\n"
-    "  --help         print this text\n"
+    "  -h, --help     print this text\n"
     "\n"
-    "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM and prints what it captured.\n";
+    "Each option by its full name, once. Stops cleanly on SIGINT (Ctrl-C), SIGTERM, SIGHUP\n"
+    "and SIGPIPE (the output's reader gone), and prints what it captured.\n";
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop; /* the signal that stops it, or 0 */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1; /* the wait below returns (EINTR, or its timeout) and the loop ends */
+	stop = sig; /* the wait below returns (EINTR, or its timeout) and the loop ends */
 }
 
 static int usage(const char *why)
@@ -57,6 +60,14 @@ static int usage(const char *why)
 		fprintf(stderr, "fethdump: %s\n\n", why);
 	fputs(usage_text, why ? stderr : stdout);
 	return why ? EXIT_USAGE : 0;
+}
+
+/* Bad usage about one argument: "WHAT 'ARG'REST". */
+static int usage_arg(const char *what, const char *arg, const char *rest)
+{
+	fprintf(stderr, "fethdump: %s '%s'%s\n\n", what, arg, rest);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
 }
 
 static int fail(const char *what, int err)
@@ -74,11 +85,92 @@ static int parse_count(const char *s, unsigned long long *out)
 	return errno || end == s || *end || s[0] == '-' ? -1 : 0;
 }
 
-static int set_name(char dst[FETH_IFNAMSIZ], const char *src)
+/* An interface name, not empty, not an option, at most 15 characters. For a new pair's side
+ * "feth", the wildcard, goes as "" (the wildcard too), so that --host feth --io feth get two
+ * different free units rather than one name twice. */
+static int set_name(char dst[FETH_IFNAMSIZ], const char *src, int wildcard)
 {
-	if (strlen(src) >= FETH_IFNAMSIZ)
+	if (!src[0] || src[0] == '-' || strlen(src) >= FETH_IFNAMSIZ)
 		return -1;
-	strcpy(dst, src);
+	strcpy(dst, wildcard && strcmp(src, "feth") == 0 ? "" : src);
+	return 0;
+}
+
+/* ---- the command line --------------------------------------------------------------------- */
+
+enum opt { OPT_WRITE, OPT_COUNT, OPT_MTU, OPT_HOST, OPT_IO, OPT_ADOPT, OPT_HELP, OPT_N };
+
+/* Every option, by its full name: an argument is one of these exactly, or bad usage. Each but
+ * the help takes a value, the next argument. */
+static const struct {
+	const char *name;
+	enum opt id;
+} options[] = {
+    {"-w", OPT_WRITE}, {"-c", OPT_COUNT},      {"--mtu", OPT_MTU}, {"--host", OPT_HOST},
+    {"--io", OPT_IO},  {"--adopt", OPT_ADOPT}, {"-h", OPT_HELP},   {"--help", OPT_HELP},
+};
+
+/* 0 to go on, -1 after the help, or EXIT_USAGE. */
+static int parse_args(int argc, char **argv, struct feth_tap_opts *o, const char **file,
+                      unsigned long long *count)
+{
+	int seen[OPT_N] = {0};
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		size_t k = 0;
+
+		while (k < sizeof(options) / sizeof(options[0]) && strcmp(a, options[k].name) != 0)
+			k++;
+		if (k == sizeof(options) / sizeof(options[0]))
+			return usage_arg(a[0] == '-' ? "unknown option" : "unexpected argument", a,
+			                 "");
+		if (options[k].id == OPT_HELP)
+			return usage(NULL) - 1;
+		if (seen[options[k].id]++)
+			return usage_arg("option", a, " given twice");
+		if (i + 1 >= argc)
+			return usage_arg("option", a, " needs a value");
+		v = argv[++i];
+		switch (options[k].id) {
+		case OPT_WRITE:
+			if (!v[0] || (v[0] == '-' && v[1]))
+				return usage("-w needs a file name, or - for standard output");
+			*file = v;
+			break;
+		case OPT_COUNT:
+			if (parse_count(v, count) < 0 || *count == 0)
+				return usage("-c needs a number of frames, at least 1");
+			break;
+		case OPT_MTU: {
+			unsigned long long m;
+
+			if (parse_count(v, &m) < 0 || m < FETH_MTU_MIN || m > FETH_MTU_MAX)
+				return usage("--mtu needs a number from 72 to 16370");
+			o->mtu = (uint32_t)m;
+			break;
+		}
+		case OPT_HOST:
+		case OPT_ADOPT:
+			if (set_name(o->host_name, v, options[k].id == OPT_HOST) < 0)
+				return usage(
+				    "--host, --io and --adopt need an interface name of at "
+				    "most 15 characters");
+			if (options[k].id == OPT_ADOPT)
+				o->flags |= FETH_TAP_ADOPT;
+			break;
+		case OPT_IO:
+			if (set_name(o->io_name, v, 1) < 0)
+				return usage(
+				    "--host, --io and --adopt need an interface name of at "
+				    "most 15 characters");
+			break;
+		default:
+			return usage("unknown option");
+		}
+	}
+	if (seen[OPT_ADOPT] && (seen[OPT_MTU] || seen[OPT_HOST] || seen[OPT_IO]))
+		return usage("--adopt uses the pair as it is: no --mtu, --host or --io");
 	return 0;
 }
 
@@ -183,52 +275,27 @@ int main(int argc, char **argv)
 	unsigned long long count = 0, got = 0;
 	const char *file = NULL;
 	FILE *out = stdout;
-	int r, rc = 0;
+	int r, rc = 0, err;
 
+	feth_example_fill_std_fds(); /* closed ones on /dev/null: never the tap's socket */
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	r = parse_args(argc, argv, &o, &file, &count);
+	if (r)
+		return r < 0 ? 0 : r;
 
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-			return usage(NULL);
-		if (!v)
-			return usage(argv[i][0] == '-' ? "an option needs a value"
-			                               : "unexpected argument");
-		i++;
-		if (strcmp(a, "-w") == 0) {
-			file = v;
-		} else if (strcmp(a, "-c") == 0) {
-			if (parse_count(v, &count) < 0 || count == 0)
-				return usage("-c needs a number of frames, at least 1");
-		} else if (strcmp(a, "--mtu") == 0) {
-			unsigned long long m;
-
-			if (parse_count(v, &m) < 0 || m < FETH_MTU_MIN || m > FETH_MTU_MAX)
-				return usage("--mtu needs a number from 72 to 16370");
-			o.mtu = (uint32_t)m;
-		} else if (strcmp(a, "--host") == 0 || strcmp(a, "--adopt") == 0) {
-			if (set_name(o.host_name, v) < 0)
-				return usage("interface names are at most 15 characters");
-			if (a[2] == 'a')
-				o.flags |= FETH_TAP_ADOPT;
-		} else if (strcmp(a, "--io") == 0) {
-			if (set_name(o.io_name, v) < 0)
-				return usage("interface names are at most 15 characters");
-		} else {
-			return usage("unknown option");
-		}
-	}
-	if ((o.flags & FETH_TAP_ADOPT) && (o.mtu || o.io_name[0]))
-		return usage("--adopt uses the pair as it is: no --mtu or --io");
-
+	/* No SA_RESTART: the wait returns at once. A hangup, and a write to an output whose reader
+	 * is gone (SIGPIPE: fethdump -w - | head), are stops like the others: never a death that
+	 * leaves the pair. */
 	stop = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: the wait returns at once */
+	sa.sa_flags = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 
 	/* The file first: a bad path costs no interface. */
 	if (file) {
@@ -287,8 +354,16 @@ int main(int argc, char **argv)
 	goto done;
 
 write_error:
-	fprintf(stderr, "fethdump: writing %s: %s\n", file ? file : "output", strerror(errno));
-	rc = EXIT_FAILURE;
+	err = errno;
+	if (err == EPIPE) {
+		/* The reader went away (the write raised SIGPIPE too): a clean stop. */
+		fprintf(stderr, "fethdump: the reader of %s is gone: stopping\n",
+		        file && strcmp(file, "-") != 0 ? file : "standard output");
+	} else {
+		fprintf(stderr, "fethdump: writing %s: %s\n", file ? file : "output",
+		        strerror(err));
+		rc = EXIT_FAILURE;
+	}
 done:
 	memset(&st, 0, sizeof(st));
 	st.sz = sizeof(st);

@@ -3,7 +3,7 @@
 # Uses apt-get as root, or through sudo. Safe to run again: it does nothing when all is there.
 # usage: tests/install-deps.sh [EXTRA_PACKAGE...]
 set -eu
-pkgs="build-essential cmake pkg-config libmnl-dev libcmocka-dev libpcap-dev abigail-tools g++ clang binutils groff-base iproute2 iputils-ping tcpdump tshark iperf3 ethtool arping python3 qemu-system-x86 busybox-static linux-image-amd64 $*"
+pkgs="build-essential cmake pkg-config libmnl-dev libcmocka-dev libpcap-dev abigail-tools g++ clang binutils groff-base iproute2 iputils-ping tcpdump tshark iperf3 ethtool arping python3 strace qemu-system-x86 busybox-static linux-image-amd64 $*"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
