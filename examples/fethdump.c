@@ -186,7 +186,7 @@ static int pcap_header(FILE *f)
 	uint8_t h[24];
 	uint16_t major = 2, minor = 4;
 
-	put_u32(h, 0xa1b2c3d4u);
+	put_u32(h, 0xa1b23c4du); /* nanosecond timestamps (libpcap's PCAP_NSEC_MAGIC) */
 	memcpy(h + 4, &major, 2);
 	memcpy(h + 6, &minor, 2);
 	put_u32(h + 8, 0);  /* thiszone */
@@ -199,10 +199,10 @@ static int pcap_header(FILE *f)
 static int pcap_record(FILE *f, const struct feth_frame *fr)
 {
 	uint8_t h[16];
-	int64_t us = fr->ts_usec;
+	int64_t ns = fr->ts_nsec;
 
-	put_u32(h, (uint32_t)(us / 1000000));
-	put_u32(h + 4, (uint32_t)(us % 1000000));
+	put_u32(h, (uint32_t)(ns / 1000000000));
+	put_u32(h + 4, (uint32_t)(ns % 1000000000));
 	put_u32(h + 8, fr->caplen);
 	put_u32(h + 12, fr->len);
 	if (fwrite(h, sizeof(h), 1, f) != 1)
@@ -226,13 +226,13 @@ static void summary(const struct feth_frame *fr)
 {
 	const uint8_t *d = fr->data;
 	uint32_t n = fr->caplen;
-	time_t sec = (time_t)(fr->ts_usec / 1000000);
+	time_t sec = (time_t)(fr->ts_nsec / 1000000000);
 	struct tm tm;
 	uint16_t type;
 
 	localtime_r(&sec, &tm);
 	printf("%02d:%02d:%02d.%06ld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-	       (long)(fr->ts_usec % 1000000));
+	       (long)(fr->ts_nsec % 1000000000 / 1000));
 	if (n < 14) {
 		printf("runt, %" PRIu32 " bytes\n", fr->len);
 		return;

@@ -74,7 +74,7 @@ size_t feth__bpf_parse(struct feth__bpf_walk *w, struct feth_frame *out, size_t 
 		memcpy(&f->caplen, p + FETH_BPF_OFF_CAPLEN, 2 * sizeof(uint32_t));
 		/* tv_sec is the wall clock truncated to 32 bits: unsigned keeps it right past 2038.
 		 */
-		f->ts_usec = (int64_t)sec * 1000000 + usec;
+		f->ts_nsec = ((int64_t)sec * 1000000 + usec) * 1000;
 		trunc = caplen < datalen; /* FETH_FRAME_TRUNCATED is bit 0 */
 		set_flags(f, trunc);
 		truncated += trunc;

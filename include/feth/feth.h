@@ -107,7 +107,9 @@ struct feth_frame {
 	const uint8_t *data; /**< first byte of the Ethernet header */
 	uint32_t caplen;     /**< bytes captured at `data` */
 	uint32_t len;        /**< length of the frame on the wire; more than caplen if truncated */
-	int64_t ts_usec;     /**< capture time in microseconds since the epoch, 0 if unknown */
+	int64_t ts_nsec;     /**< capture time in nanoseconds since the epoch (good until 2262), 0 if
+	                          unknown; macOS's BPF has microseconds (the last three digits
+	                          are 0), Linux's ring nanoseconds */
 	uint32_t flags;      /**< FETH_FRAME_* */
 	uint32_t reserved;   /**< zero */
 };

@@ -503,7 +503,7 @@ static size_t rx_walk(struct feth__tap_io *io, struct feth_frame *out, size_t ma
 			if (feth__csum_complete((uint8_t *)(uintptr_t)f->data, f->caplen))
 				io->st.rx_csum_completed++;
 		}
-		f->ts_usec = (int64_t)p.sec * 1000000 + p.nsec / 1000;
+		f->ts_nsec = (int64_t)p.sec * 1000000000 + p.nsec;
 		f->flags = f->caplen < f->len ? FETH_FRAME_TRUNCATED : 0;
 		f->reserved = 0;
 		io->st.rx_frames++;

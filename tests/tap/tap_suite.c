@@ -316,7 +316,7 @@ static void test_wait_wake_shutdown(void **state)
 	assert_int_equal(feth_tap_wait(tap, peer_cross_ms()), 1);
 	assert_int_equal(feth_tap_recv(tap, fr, 4), 1);
 	assert_memory_equal(fr[0].data, f, sizeof(f));
-	assert_true(fr[0].ts_usec > 0);
+	assert_true(fr[0].ts_nsec > 0);
 	assert_int_equal(feth_tap_shutdown(tap), 0);
 	assert_int_equal(feth_tap_shutdown(tap), 0);
 	assert_int_equal(feth_tap_wait(tap, 0), -ESHUTDOWN);

@@ -182,7 +182,7 @@ static void test_recv_batches_and_leftovers(void **state)
 	assert_int_equal(fr[0].caplen, 60);
 	assert_int_equal(fr[0].len, 60);
 	assert_int_equal(fr[0].flags, 0);
-	assert_int_equal(fr[0].ts_usec, 1700000002000123ll);
+	assert_int_equal(fr[0].ts_nsec, 1700000002000123000ll);
 	assert_int_equal(fr[0].data[0], 1);
 	assert_int_equal(fr[1].data[0], 2);
 	/* The third record is handed out without another read(). */

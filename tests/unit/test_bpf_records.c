@@ -71,7 +71,7 @@ static void test_one_record(void **state)
 	assert_int_equal(f[0].len, 60);
 	assert_int_equal(f[0].flags, 0);
 	assert_int_equal(f[0].reserved, 0);
-	assert_true(f[0].ts_usec == 1700000000LL * 1000000 + 123456);
+	assert_true(f[0].ts_nsec == (1700000000LL * 1000000 + 123456) * 1000);
 	assert_int_equal(f[0].data[0], 0x5a);
 	assert_int_equal(f[0].data[59], 0x5a);
 	assert_int_equal(c.frames, 1);
@@ -87,7 +87,7 @@ static void test_timestamp_past_2038(void **state)
 
 	(void)state;
 	assert_int_equal(walk_all(buf, len, 1, f, 1, &c), 1);
-	assert_true(f[0].ts_usec == (int64_t)0x90000000u * 1000000 + 7);
+	assert_true(f[0].ts_nsec == ((int64_t)0x90000000u * 1000000 + 7) * 1000);
 }
 
 static void test_thousands_of_records(void **state)
@@ -110,7 +110,7 @@ static void test_thousands_of_records(void **state)
 	for (size_t i = 0; i < n; i++) {
 		assert_ptr_equal(f[i].data, buf + i * 84 + 18);
 		assert_int_equal(f[i].data[0], (uint8_t)i);
-		assert_true(f[i].ts_usec == 1000000 + (int64_t)i);
+		assert_true(f[i].ts_nsec == (1000000 + (int64_t)i) * 1000);
 	}
 	assert_int_equal(c.frames, n);
 	assert_int_equal(c.malformed, 0);
