@@ -12,8 +12,11 @@ static inline const char *feth_example_hint(int err)
 {
 	switch (-err) {
 	case EPERM:
+		return " (this needs root, or on Linux CAP_NET_ADMIN and for a tap CAP_NET_RAW: run "
+		       "it with sudo)";
 	case EACCES:
-		return " (this needs root: run it with sudo)";
+		return " (not root: libfeth keeps this user's records in $XDG_RUNTIME_DIR/libfeth, "
+		       "or /run/user/UID/libfeth: neither exists)";
 	case EOPNOTSUPP:
 		return " (not available on this platform: see the man page)";
 	case ENAMETOOLONG:

@@ -59,11 +59,55 @@ static int netns_dir_name(const struct feth__netns_id *id, char *buf, size_t len
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* The registry's directory: registry_dir, or its subdirectory for this network namespace. */
+static int dir_check(const struct feth__env *env, const char *dir, struct feth__stat *ret);
+
+/* The caller's effective uid (0 where the seam does not say). */
+static uint32_t euid(const struct feth__env *env)
+{
+	return env->sys->geteuid ? env->sys->geteuid(env->sys->ctx) : 0;
+}
+
+/*
+ * Where the registry's directories are: registry_dir for root. On Linux a process that is not
+ * root but holds CAP_NET_ADMIN (a VPN daemon run as its own user) keeps its records in its own
+ * runtime directory, <XDG_RUNTIME_DIR or /run/user/<uid>>/libfeth: root's registry is never
+ * written by anyone but root, and nobody's records are trusted by a process of another uid
+ * (dir_check()). -EACCES when no such directory exists.
+ */
+static int reg_base(const struct feth__env *env, char *buf, size_t len)
+{
+	const struct feth__sys *s = env->sys;
+	char run[300];
+	int n, r;
+
+	if (!env->registry_per_netns || euid(env) == 0 || !s->user_runtime_dir) {
+		n = snprintf(buf, len, "%s", env->registry_dir);
+		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	}
+	/* Without the capability nothing here could change an interface: the privilege, not a
+	 * directory, is what is missing. */
+	if (s->net_admin && s->net_admin(s->ctx) == 0)
+		return -EPERM;
+	r = s->user_runtime_dir(s->ctx, run, sizeof(run));
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -EACCES;
+	n = snprintf(buf, len, "%s/libfeth", run);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The registry's directory: the base, or its subdirectory for this network namespace. */
 static int reg_dir(const struct feth__env *env, char *buf, size_t len)
 {
 	const struct feth__sys *s = env->sys;
-	int n;
+	struct feth__stat st;
+	char base[400];
+	int n, b = reg_base(env, base, sizeof(base));
+
+	/* The base is trusted as the directories in it are (an existing one). */
+	if (b == 0)
+		b = dir_check(env, base, &st);
+	if (b < 0 && b != -ENOENT)
+		return b;
 
 	if (env->registry_per_netns && s->netns_self) {
 		struct feth__netns_id id;
@@ -77,9 +121,9 @@ static int reg_dir(const struct feth__env *env, char *buf, size_t len)
 		r = netns_dir_name(&id, sub, sizeof(sub));
 		if (r < 0)
 			return r;
-		n = snprintf(buf, len, "%s/%s", env->registry_dir, sub);
+		n = snprintf(buf, len, "%s/%s", base, sub);
 	} else {
-		n = snprintf(buf, len, "%s", env->registry_dir);
+		n = snprintf(buf, len, "%s", base);
 	}
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -97,7 +141,8 @@ static void reg_close(const struct feth__env *env, int fd)
 	(void)env->sys->close(env->sys->ctx, fd);
 }
 
-/* A directory we may trust: a directory (not a link to one), writable by its owner only. */
+/* A directory we may trust: a directory (not a link to one), the caller's own (root's for
+ * root), writable by its owner only. */
 static int dir_check(const struct feth__env *env, const char *dir, struct feth__stat *ret)
 {
 	const struct feth__sys *s = env->sys;
@@ -107,7 +152,7 @@ static int dir_check(const struct feth__env *env, const char *dir, struct feth__
 		return r;
 	if ((ret->mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
-	return ret->mode & 022 ? -EPERM : 0;
+	return (ret->mode & 022) || ret->uid != euid(env) ? -EPERM : 0;
 }
 
 /*
@@ -177,8 +222,12 @@ static int lock_in(const struct feth__env *env, const char *dir, const char *fil
 			return -ETIMEDOUT;
 
 		if (mkdir_too) {
-			r = mkdir_checked(env, env->registry_dir);
-			if (r == 0 && strcmp(dir, env->registry_dir) != 0)
+			char base[400];
+
+			r = reg_base(env, base, sizeof(base));
+			if (r == 0)
+				r = mkdir_checked(env, base);
+			if (r == 0 && strcmp(dir, base) != 0)
 				r = mkdir_checked(env, dir);
 			if (r < 0)
 				return r;
@@ -773,16 +822,17 @@ int feth__reg_sweep_dirs(const struct feth__env *env)
 	struct feth__netns_id id;
 	char *names, dir[400], own[400];
 	const char *p;
+	char base[400];
 	int n, removed = 0;
 
 	if (!env->registry_per_netns || !s->netns_self || !s->netns_alive)
 		return 0;
-	if (reg_dir(env, own, sizeof(own)) < 0)
+	if (reg_dir(env, own, sizeof(own)) < 0 || reg_base(env, base, sizeof(base)) < 0)
 		return 0;
 	p = names = malloc(REG_LIST_MAX);
 	if (!names)
 		return -ENOMEM;
-	n = s->list_dir(s->ctx, env->registry_dir, names, REG_LIST_MAX);
+	n = s->list_dir(s->ctx, base, names, REG_LIST_MAX);
 	if (n < 0) {
 		free(names);
 		return n == -ENOENT ? 0 : n;
@@ -790,7 +840,7 @@ int feth__reg_sweep_dirs(const struct feth__env *env)
 	for (int i = 0; i < n; p += strlen(p) + 1, i++) {
 		struct feth__reg reg;
 
-		if (!parse_netns_dir(p, &id) || join(dir, sizeof(dir), env->registry_dir, p) < 0)
+		if (!parse_netns_dir(p, &id) || join(dir, sizeof(dir), base, p) < 0)
 			continue;
 		/* Ours lives (we are in it); another's, only once it is gone. */
 		if (strcmp(dir, own) == 0 || s->netns_alive(s->ctx, &id) != 0)

@@ -111,6 +111,14 @@ struct feth__sys {
 	int (*netns_self)(void *ctx, struct feth__netns_id *ret);
 	int (*netns_alive)(void *ctx, const struct feth__netns_id *id);
 
+	/* The caller's effective uid, and (Linux) its own runtime directory: $XDG_RUNTIME_DIR
+	 * where the environment may be trusted (secure_getenv()), else /run/user/<euid>; -ENOENT
+	 * when neither is set or exists. NULL: uid 0, no such directory. */
+	uint32_t (*geteuid)(void *ctx);
+	int (*user_runtime_dir)(void *ctx, char *buf, size_t len);
+	/* (Linux) 1 when the caller holds CAP_NET_ADMIN (effective), 0 when not, -errno. */
+	int (*net_admin)(void *ctx);
+
 	/* Infallible helpers: not counted as seam calls by the simulator's fault injection. */
 	pid_t (*getpid)(void *ctx);
 	int64_t (*time_now)(void *ctx); /* seconds since the epoch */

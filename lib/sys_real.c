@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71 /* include/uapi/asm-generic/socket.h, Linux 5.14 */
 #endif
@@ -570,6 +571,51 @@ static int real_proc_id(void *ctx, pid_t pid, struct feth__proc_id *ret)
 }
 #endif
 
+static uint32_t real_geteuid(void *ctx)
+{
+	(void)ctx;
+	return (uint32_t)geteuid();
+}
+
+#ifdef __linux__
+static int real_user_runtime_dir(void *ctx, char *buf, size_t len)
+{
+	/* NULL in a program run with raised privileges (setuid, file capabilities): its
+	 * environment is the invoker's, not to be trusted with where records go. */
+	const char *x = secure_getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	int n;
+
+	(void)ctx;
+	if (x && x[0] == '/')
+		n = snprintf(buf, len, "%s", x);
+	else
+		n = snprintf(buf, len, "/run/user/%u", (unsigned)geteuid());
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	if (stat(buf, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int real_net_admin(void *ctx)
+{
+	/* capget(2) version 3: two 32-bit words per set; CAP_NET_ADMIN is 12, in the first. */
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = {0x20080522, 0};
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+
+	(void)ctx;
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	return (data[0].effective >> 12) & 1;
+}
+#endif
+
 static pid_t real_getpid(void *ctx)
 {
 	(void)ctx;
@@ -658,6 +704,11 @@ const struct feth__sys feth__sys_real = {
 #ifdef __linux__
     .netns_self = real_netns_self,
     .netns_alive = real_netns_alive,
+#endif
+    .geteuid = real_geteuid,
+#ifdef __linux__
+    .user_runtime_dir = real_user_runtime_dir,
+    .net_admin = real_net_admin,
 #endif
     .getpid = real_getpid,
     .time_now = real_time_now,

@@ -119,14 +119,19 @@ struct feth_frame {
 /* ==== Interface control ================================================================== */
 /*
  * Stateless functions on interface names. Creating, destroying, peering and changing MTU, MAC,
- * flags or addresses need root (-EPERM otherwise). Errors common to every function below that
- * takes a name:
+ * flags or addresses need root, or on Linux CAP_NET_ADMIN (-EPERM otherwise; a process that is
+ * not root keeps its registry records in a directory of its own: see feth_if_cleanup()).
+ * Errors common to every function below that takes a name:
  *   -EINVAL        a NULL pointer, or a name that is not feth<unit> (on macOS), e.g. "en0",
  *                  "feth", "feth01", "feth7x";
  *   -ENAMETOOLONG  a name of FETH_IFNAMSIZ (16) bytes or more;
  *   -ERANGE        a unit over FETH_UNIT_MAX;
  *   -ENXIO         no such interface;
- *   -EPERM         the caller is not root (changing calls only);
+ *   -EPERM         the caller is not root (Linux: lacks CAP_NET_ADMIN) (changing calls only);
+ *   -EACCES        (Linux, not root, with CAP_NET_ADMIN; creating calls) no directory of the
+ *                  user's own for its registry records: $XDG_RUNTIME_DIR is unset (or not
+ *                  trusted: a setuid or file-capability program) and /run/user/<uid> does not
+ *                  exist;
  *   -EOPNOTSUPP    not available on this platform (see each function);
  *   -EAGAIN        (Linux) the kernel's list of interfaces or addresses changed while each of
  *                  ten successive reads of it was in progress: call again.
@@ -336,10 +341,16 @@ struct feth_cleanup_report {
  * `/run/libfeth/net-<cookie>-<inode>/owned`, one per network namespace, as interface names are
  * per namespace), in a directory the system empties at boot, as the interfaces vanish at boot
  * too. On Linux the directories of namespaces that no longer exist are removed. A damaged file
- * costs only its damaged lines; anything but a regular root-owned file is refused.
+ * costs only its damaged lines; anything but a regular file owned by the caller's effective uid
+ * in a directory of that uid's, writable by it alone, is refused. On Linux a process that is
+ * not root but holds CAP_NET_ADMIN (a VPN daemon run as a user of its own) keeps its records
+ * in `$XDG_RUNTIME_DIR/libfeth` (or `/run/user/<uid>/libfeth`): its orphans are removed by a
+ * cleanup run as that uid with CAP_NET_ADMIN, never by root's, which reads root's records only
+ * (docs/ownership.md).
  * @param ret_report receives what was done; may be NULL.
- * @return the number of interfaces destroyed, or a negative errno (-EPERM when not root; the
- * first error met, after doing all the rest).
+ * @return the number of interfaces destroyed, or a negative errno (-EPERM without the
+ * privilege, or a registry directory that is not the caller's; the first error met, after
+ * doing all the rest).
  */
 FETH_API FETH_WARN_UNUSED int feth_if_cleanup(struct feth_cleanup_report *ret_report);
 
@@ -533,7 +544,9 @@ struct feth_tap_opts {
  * non-zero option, FETH_TAP_ADOPT without `host_name` or with `mtu` or `mac` set, or an
  * `io_name` that is not the adopted host side's peer, an unknown receive mode, non-zero
  * `reserved2`; -ENOTCONN: the adopted interface has no peer (on Linux also a peer in another
- * network namespace); -EPERM: not root; -EEXIST: a named unit exists; -ENXIO: an adopted
+ * network namespace); -EPERM: not root (Linux: without CAP_NET_ADMIN and CAP_NET_RAW, which are
+ * enough); -EACCES: (Linux, not root) no registry directory of the user's own, see
+ * feth_if_cleanup(); -EEXIST: a named unit exists; -ENXIO: an adopted
  * interface does not exist; -EBUSY: (macOS) every /dev/bpf device is in use; -EOPNOTSUPP:
  * FETH_TAP_SEND_BPF_BATCH on a kernel without batch write, a send path or receive mode of the
  * other platform, or a platform without the tap; -ENOMEM; the errors of feth_pair_create().
