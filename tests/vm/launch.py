@@ -22,7 +22,8 @@ three kinds, and reports on stdout, one "launch: " line per event:
     --memory MB           (default 256)
     --console FILE        the guest's console, escape codes removed (default: this stderr)
     --timeout SECS        how long the guest has to print VM-DONE (default 120)
-    --qemu-arg ARG        one more QEMU argument (repeatable)
+    --qemu-arg=ARG        one more QEMU argument (repeatable; with "=" when ARG starts with
+                          a dash: --qemu-arg=-name)
     FETH_VM_ARGS          passed to feth-vm after --fd N / --socket PATH (--host-addr, --user...)
 
   stdout:
@@ -426,6 +427,10 @@ def main():
         say("error", str(e))
         ok = False
     finally:
+        # Stopping has begun: a second signal (a wrapper's SIGTERM after a Ctrl-C) must not cut
+        # it short and leave QEMU or feth-vm running.
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         for p in (qemu, helper):
             if p and not children.done(p.pid):
                 stop(children, p.pid)
