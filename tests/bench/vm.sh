@@ -372,21 +372,9 @@ echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on
 
 # ---- the summary -------------------------------------------------------------------------------
 
-# summary BACKEND FIGURE: "median min max" over the rounds, or nothing.
-summary() {
-  awk -v w="$1" -v f="$2" '$2 == w && $3 == f && $4 != "-" { print $4 }' "$work/all" | sort -g |
-    awk '{ v[NR] = $1 } END {
-      if (NR == 0) exit
-      med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-      print med, v[1], v[NR] }'
-}
-# cell BACKEND FIGURE FORMAT: "median [min-max]", or "-".
-cell() {
-  # shellcheck disable=SC2046
-  set -- "$1" "$2" "$3" $(summary "$1" "$2")
-  if [ $# -lt 6 ]; then echo "-"; return; fi
-  awk -v f="$3" -v m="$4" -v lo="$5" -v hi="$6" 'BEGIN { printf f " [" f "-" f "]\n", m, lo, hi }'
-}
+# summary and cell: tests/bench/summary.sh.
+# shellcheck source-path=SCRIPTDIR source=summary.sh
+. "$here/summary.sh"
 # ratio X Y FIGURE: X's median over Y's, or "n/a".
 ratio() {
   _x=$(summary "$1" "$3" | awk '{ print $1 }')
