@@ -48,7 +48,9 @@ probe() {
     && "$out/probe" -runs=1 >> "$out/probe.log" 2>&1
 }
 
-# The i386 libc and the runtime of the GCC that clang (or gcc) uses, when missing.
+# The i386 libc and the runtime of the GCC that clang (or gcc) uses, when missing: through
+# tests/install-deps.sh (which installs what is missing, as root or with sudo). 1 when nothing
+# was to be installed or it failed.
 install_32() {
   command -v apt-get > /dev/null 2>&1 || return 1
   v=$(clang -v -x c /dev/null -fsyntax-only 2>&1 | sed -n 's|^Selected GCC installation: .*/||p')
@@ -60,19 +62,8 @@ install_32() {
       || missing="$missing $p"
   done
   [ -n "$missing" ] || return 1
-  echo "installing:$missing"
-  if [ "$(id -u)" -eq 0 ]; then
-    as_root=""
-  elif command -v sudo > /dev/null 2>&1; then
-    as_root="sudo"
-  else
-    echo "missing Debian packages:$missing; run this as root (or install sudo)" >&2
-    return 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $as_root apt-get update -qq || return 1
   # shellcheck disable=SC2086
-  $as_root apt-get install -y -qq --no-install-recommends $missing > /dev/null || return 1
+  sh tests/install-deps.sh $missing > /dev/null # (the repository is the current directory)
 }
 
 case $(uname -m) in
