@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The backend of platforms without one yet (Linux until the veth backend lands): every
- * operation is -EOPNOTSUPP. Name checks fail first, so no public call reaches the others.
+ * The backend of every platform but macOS and Linux: every public call is -EOPNOTSUPP. Its
+ * `supported` is 0, which every public call checks before it uses the table (lib/ifctl.c's
+ * name rule, feth_pair_create(), feth_tap_open(), feth_if_cleanup()) but feth_if_list(), which
+ * reaches if_list here. Built only on those platforms, and into the test suite, which checks
+ * that behaviour on any host.
  */
 #include <errno.h>
 
 #include "internal.h"
-
-static int unsupported_check_name(const char *name, int wildcard)
-{
-	(void)name;
-	(void)wildcard;
-	return -EOPNOTSUPP;
-}
 
 static int unsupported_list(const struct feth__env *env, char (*ret_names)[FETH_IFNAMSIZ],
                             size_t max)
@@ -23,19 +19,8 @@ static int unsupported_list(const struct feth__env *env, char (*ret_names)[FETH_
 	return -EOPNOTSUPP;
 }
 
-static int unsupported_mtu_prepare(const struct feth__env *env, uint32_t mtu,
-                                   struct feth__mtu_token *tok)
-{
-	(void)env;
-	(void)mtu;
-	(void)tok;
-	return -EOPNOTSUPP;
-}
-
 const struct feth__backend feth__backend_unsupported = {
     .name = "unsupported",
     .supported = 0,
-    .check_name = unsupported_check_name,
     .if_list = unsupported_list,
-    .mtu_prepare = unsupported_mtu_prepare,
 };

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "csum.h"
+#include "ether.h"
 
-#define ETH_HDR      14
 #define TYPE_VLAN    0x8100
 #define TYPE_QINQ    0x88a8
 #define TYPE_IPV4    0x0800
@@ -120,12 +120,12 @@ static int parse_ipv6(const uint8_t *frame, size_t len, size_t off, size_t *ret_
 
 int feth__csum_complete(uint8_t *frame, size_t len)
 {
-	size_t off = ETH_HDR, l4, l4len, field;
+	size_t off = FETH__ETH_HLEN, l4, l4len, field;
 	uint16_t type, sum;
 	uint8_t proto;
 	int r;
 
-	if (!frame || len < ETH_HDR)
+	if (!frame || len < FETH__ETH_HLEN)
 		return 0;
 	type = be16(frame + 12);
 	for (int tags = 0; type == TYPE_VLAN || type == TYPE_QINQ; tags++) {

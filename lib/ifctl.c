@@ -9,14 +9,29 @@
 
 #include "internal.h"
 
-/* NULL and length checks, then the platform's own name rules. */
+/*
+ * The name rule, after the checks of form: canonical feth<unit> names, which every backend
+ * uses (feth__unit()). On a platform without a backend every name is refused, so that no call
+ * goes further.
+ */
+static int name_rule(const struct feth__env *env, const char *name, int wildcard)
+{
+	long u;
+
+	if (!env->be->supported)
+		return -EOPNOTSUPP;
+	u = feth__unit(name, wildcard);
+	return u < -1 ? (int)u : 0;
+}
+
+/* NULL and length checks, then the name rule. */
 static int check_name(const struct feth__env *env, const char *name, int wildcard)
 {
 	if (!name || !name[0])
 		return -EINVAL;
 	if (strnlen(name, FETH_IFNAMSIZ) >= FETH_IFNAMSIZ)
 		return -ENAMETOOLONG;
-	return env->be->check_name(name, wildcard);
+	return name_rule(env, name, wildcard);
 }
 
 int feth__check_name_field(const struct feth__env *env, const char name[FETH_IFNAMSIZ],
@@ -26,7 +41,7 @@ int feth__check_name_field(const struct feth__env *env, const char name[FETH_IFN
 		return -EINVAL; /* not NUL-terminated within the field */
 	if (!name[0])
 		return wildcard ? 0 : -EINVAL;
-	return env->be->check_name(name, wildcard);
+	return name_rule(env, name, wildcard);
 }
 
 static int mac_usable(const uint8_t mac[FETH_MAC_LEN])
@@ -48,7 +63,7 @@ int feth_if_create(const char *name, char *ret_name, size_t ret_name_len)
 	if (ret_name && ret_name_len < FETH_IFNAMSIZ)
 		return -EINVAL;
 	/* A wildcard create whose name the caller cannot learn would leak the interface. */
-	if (!ret_name && env->be->check_name(name, 0) < 0)
+	if (!ret_name && feth__unit(name, 0) < 0)
 		return -EINVAL;
 	r = feth__create_owned(env, &name, 1, created);
 	if (r < 0)

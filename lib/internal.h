@@ -100,19 +100,20 @@ struct feth__tap_io_info {
 };
 
 /*
- * One table per platform. Names given to it have passed the generic checks (non-NULL, shorter
- * than FETH_IFNAMSIZ); platform name rules are the backend's (check_name).
+ * One table per platform. Names given to it have passed the checks of lib/ifctl.c: canonical
+ * feth<unit> names (feth__unit()), which every backend uses.
  */
 struct feth__backend {
 	const char *name;
 	int supported; /* 0: every operation is -EOPNOTSUPP on this platform (for now) */
-	/* 0, or -EINVAL/-ERANGE for a name this platform cannot use; wildcard: "feth" allowed. */
-	int (*check_name)(const char *name, int wildcard);
+	/* 1: interfaces exist only in pairs (Linux veth): pair_create makes both sides at once,
+	 * if_create and (un)peering are -EOPNOTSUPP, and destroying a side destroys its peer.
+	 * 0: interfaces are made one by one (if_create) and peered afterwards. */
+	int pairs_only;
 	/* A mark for a new interface, from 64 random bits. */
 	void (*mark_new)(uint64_t random, struct feth__mark *ret);
 	/* Creates the interface `name` (never a wildcard) carrying `mark`; nothing on failure
-	 * (-EEXIST: the name, or the index in the mark, is taken). NULL where interfaces exist
-	 * only in pairs (pair_create). */
+	 * (-EEXIST: the name, or the index in the mark, is taken). NULL where pairs_only. */
 	int (*if_create)(const struct feth__env *env, const char *name,
 	                 const struct feth__mark *mark);
 	/* Whether `name` is the interface created with `mark` (enum feth__mark_match), or -errno
@@ -139,9 +140,8 @@ struct feth__backend {
 	/* family 4 or 6; add != 0 adds (prefix_len used), else deletes. */
 	int (*if_addr)(const struct feth__env *env, const char *name, int add, int family,
 	               const uint8_t *addr, uint32_t prefix_len);
-	/* Where interfaces exist only in pairs (Linux veth): creates both at once, as named (no
-	 * wildcards), each with its mark; -EEXIST as if_create (NULL: create one by one, then
-	 * peer). */
+	/* Where pairs_only: creates both at once, as named (no wildcards), each with its mark;
+	 * -EEXIST as if_create. NULL elsewhere. */
 	int (*pair_create)(const struct feth__env *env, const char *host, const char *io,
 	                   const struct feth__mark *host_mark, const struct feth__mark *io_mark);
 	/* Makes the I/O side of a new pair the tap's port rather than a host of its own (NULL:
@@ -197,6 +197,33 @@ struct feth__tap_ops {
 	 * longest frame sends now accept. Called with no receive or send in progress. */
 	int (*set_mtu)(struct feth__tap_io *io, uint32_t mtu, uint32_t *ret_max_frame);
 };
+
+/* ---- sending: the rules every backend's send path applies (tap.c) ----------------------- */
+
+/* What a send path refused, and the sends that failed by kind: reported as struct
+ * feth_tap_stats's tx_refused and tx_err_* (feth__tx_errs_report()). */
+struct feth__tx_errs {
+	uint64_t refused; /* before any system call: too short or too long */
+	uint64_t nobufs;  /* -ENOBUFS: the queue was full, the frame dropped */
+	uint64_t netdown; /* -ENETDOWN: the interface is down */
+	uint64_t gone;    /* -ENXIO: the interface was destroyed */
+	uint64_t other;
+};
+
+/*
+ * The size rule of every send, checked before any system call: at least an Ethernet header
+ * (-EINVAL) and at most max_frame bytes (-EMSGSIZE). A refusal is counted.
+ */
+int feth__tx_check_len(struct feth__tx_errs *e, size_t len, uint32_t max_frame);
+/* How many of frames[0..n) pass the size rule, from the first; *ret_err says why the next one
+ * does not (0: all of them pass). Only that one is counted as refused. */
+size_t feth__tx_valid_run(struct feth__tx_errs *e, const struct iovec *frames, size_t n,
+                          uint32_t max_frame, int *ret_err);
+/* Counts a failed send by its error, one of the documented ones (the backend maps its
+ * kernel's answers to them first), and returns it. */
+int feth__tx_failed(struct feth__tx_errs *e, int err);
+/* Fills the counters' fields of a tap's stats. */
+void feth__tx_errs_report(const struct feth__tx_errs *e, struct feth_tap_stats *ret);
 
 extern const struct feth__tap_ops feth__tap_ops_darwin;
 extern const struct feth__tap_ops feth__tap_ops_linux;

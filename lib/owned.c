@@ -104,9 +104,9 @@ static int make(const struct feth__env *env, char (*names)[FETH_IFNAMSIZ],
 	const struct feth__backend *be = env->be;
 	int r = 0, made = 0;
 
-	if (n == 2 && be->pair_create)
+	if (n == 2 && be->pairs_only)
 		return be->pair_create(env, names[0], names[1], &marks[0], &marks[1]);
-	if (!be->if_create)
+	if (be->pairs_only)
 		return -EOPNOTSUPP; /* a veth exists only with its peer */
 	for (; made < n; made++) {
 		r = be->if_create(env, names[made], &marks[made]);
@@ -271,7 +271,7 @@ static int destroy_locked(const struct feth__env *env, struct feth__reg *reg, co
 		m = *mark; /* reg's records move as they are dropped */
 		mark = &m;
 	}
-	if (env->be->pair_create && env->be->if_get_peer(env, name, peer) < 0)
+	if (env->be->pairs_only && env->be->if_get_peer(env, name, peer) < 0)
 		peer[0] = '\0';
 	nsaved = take_records(reg, name, peer, saved);
 	r = feth__reg_commit(env, reg);
@@ -345,9 +345,9 @@ int feth_if_list(struct feth_if_entry *ret_entries, size_t max)
 
 	if (max && !ret_entries)
 		return -EINVAL;
-	total = env->be->if_list(env, NULL, 0);
-	if (total < 0 || max == 0)
-		return total;
+	if (max == 0)
+		return env->be->if_list(env, NULL, 0);
+	/* One enumeration: it fills what fits and counts them all. */
 	names = calloc(max, FETH_IFNAMSIZ);
 	if (!names)
 		return -ENOMEM;

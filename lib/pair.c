@@ -95,7 +95,7 @@ int feth_pair_create(const struct feth_pair_opts *opts, struct feth_pair *ret_pa
 			goto fail;
 	}
 
-	if (!env->be->pair_create) {
+	if (!env->be->pairs_only) {
 		r = feth_if_set_peer(p.host_name, p.io_name);
 		if (r < 0)
 			goto fail;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ether.h"
 #include "internal.h"
 
 #define KNOWN_TAP_FLAGS FETH_TAP_ADOPT
@@ -494,4 +495,55 @@ int feth_tap_get_stats(struct feth_tap *tap, struct feth_tap_stats *ret_stats)
 	pthread_mutex_unlock(&tap->rx_lock);
 	(void)feth__result_copy(ret_stats, &st, sizeof(st));
 	return r;
+}
+
+/* ---- the send rules every backend applies (internal.h) ----------------------------------- */
+
+/* Linux refuses a frame shorter than a header itself (dev_validate_header()), but Darwin's NDRV
+ * takes one, which confuses feth (darwin-notes.md N4.3): the library refuses it everywhere. */
+int feth__tx_check_len(struct feth__tx_errs *e, size_t len, uint32_t max_frame)
+{
+	if (len >= FETH__ETH_HLEN && len <= max_frame)
+		return 0;
+	e->refused++;
+	return len < FETH__ETH_HLEN ? -EINVAL : -EMSGSIZE;
+}
+
+size_t feth__tx_valid_run(struct feth__tx_errs *e, const struct iovec *frames, size_t n,
+                          uint32_t max_frame, int *ret_err)
+{
+	size_t ok = 0;
+
+	*ret_err = 0;
+	while (ok < n && (*ret_err = feth__tx_check_len(e, frames[ok].iov_len, max_frame)) == 0)
+		ok++;
+	return ok;
+}
+
+int feth__tx_failed(struct feth__tx_errs *e, int err)
+{
+	switch (-err) {
+	case ENOBUFS:
+		e->nobufs++;
+		break;
+	case ENETDOWN:
+		e->netdown++;
+		break;
+	case ENXIO:
+		e->gone++;
+		break;
+	default:
+		e->other++;
+		break;
+	}
+	return err;
+}
+
+void feth__tx_errs_report(const struct feth__tx_errs *e, struct feth_tap_stats *ret)
+{
+	ret->tx_refused = e->refused;
+	ret->tx_err_nobufs = e->nobufs;
+	ret->tx_err_netdown = e->netdown;
+	ret->tx_err_gone = e->gone;
+	ret->tx_err_other = e->other;
 }

@@ -14,18 +14,10 @@
 #include "abi.h"
 #include "ifctl.h"
 
-
 /* ---- names ---------------------------------------------------------------------------------- */
 
-/* IF_MAXUNIT is FETH_UNIT_MAX: feth__unit() applies it. */
+/* IF_MAXUNIT is FETH_UNIT_MAX: the name rule (feth__unit(), lib/ifctl.c) applies it. */
 _Static_assert(DARWIN_IF_MAXUNIT == FETH_UNIT_MAX, "IF_MAXUNIT");
-
-static int darwin_check_name(const char *name, int wildcard)
-{
-	long u = feth__unit(name, wildcard);
-
-	return u < -1 ? (int)u : 0;
-}
 
 /* ---- control socket ------------------------------------------------------------------------- */
 
@@ -733,7 +725,7 @@ static void darwin_mtu_recover(const struct feth__env *env)
 const struct feth__backend feth__backend_darwin = {
     .name = "darwin",
     .supported = 1,
-    .check_name = darwin_check_name,
+    .pairs_only = 0,
     .if_create = darwin_if_create,
     .mark_new = darwin_mark_new,
     .if_check_mark = darwin_if_check_mark,

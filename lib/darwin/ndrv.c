@@ -7,8 +7,6 @@
 #include "../internal.h"
 #include "ndrv.h"
 
-#define ETHER_HDR_LEN 14
-
 static int set_int(const struct feth__sys *s, int fd, int name, int32_t v)
 {
 	return s->setsockopt(s->ctx, fd, DARWIN_SOL_SOCKET, name, &v, sizeof(v));
@@ -77,12 +75,6 @@ int feth__ndrv_send(struct feth__ndrv *n, const void *frame, size_t len)
 	const struct feth__sys *s = n->sys;
 	ssize_t r;
 
-	/* The kernel does not check for a whole Ethernet header, and feth mishandles a shorter
-	 * frame (darwin-notes.md N4.3); nothing limits the size but the send buffer (N4.4). */
-	if (len < ETHER_HDR_LEN)
-		return -EINVAL;
-	if (len > n->max_frame)
-		return -EMSGSIZE;
 	/* sendto with the bound address: plain send() on an unconnected NDRV socket is
 	 * EDESTADDRREQ. The address itself is ignored (darwin-notes.md N4.1). */
 	FETH_SYS_RETRY(r, s->sendto(s->ctx, n->fd, frame, len, 0, &n->addr, sizeof(n->addr)));

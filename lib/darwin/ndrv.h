@@ -15,7 +15,7 @@
 struct feth__ndrv {
 	const struct feth__sys *sys;
 	int fd;
-	uint32_t max_frame; /* the largest frame send() accepts */
+	uint32_t max_frame; /* the largest frame to send: the send buffer holds it */
 	struct darwin_sockaddr_ndrv addr;
 };
 
@@ -34,11 +34,13 @@ void feth__ndrv_close(struct feth__ndrv *n);
 int feth__ndrv_set_max_frame(struct feth__ndrv *n, uint32_t max_frame);
 
 /*
- * Sends one frame, Ethernet header included. Returns 0, or: -EINVAL shorter than 14 bytes and
- * -EMSGSIZE longer than max_frame (both before any system call); -ENOBUFS the interface queue
- * was full and the frame dropped; -ENETDOWN the interface is down; -EPIPE the socket is dead
- * (the kernel killed it when an interface of the same family and unit detached: its own, or
- * an unrelated `en<unit>`, darwin-notes.md N5); -ENXIO the interface is detaching; others from
+ * Sends one frame, Ethernet header included, which has passed the size rule against max_frame
+ * (feth__tx_check_len(): send.c checks every frame first). The kernel checks neither bound: it
+ * takes a frame shorter than a header, which confuses feth (darwin-notes.md N4.3), and limits
+ * the size only by the send buffer (N4.4). Returns 0, or: -ENOBUFS the interface queue was
+ * full and the frame dropped; -ENETDOWN the interface is down; -EPIPE the socket is dead (the
+ * kernel killed it when an interface of the same family and unit detached: its own, or an
+ * unrelated `en<unit>`, darwin-notes.md N5); -ENXIO the interface is detaching; others from
  * sendto().
  */
 int feth__ndrv_send(struct feth__ndrv *n, const void *frame, size_t len);

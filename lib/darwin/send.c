@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "../bpf_records.h"
+#include "../ether.h"
 #include "../internal.h"
 #include "ifctl.h"
 #include "send.h"
 
-#define ETHER_HDR_LEN 14
+/* Batch write's limit is the library's rule: room for an 802.1Q tag beyond the MTU. */
+_Static_assert(DARWIN_BPF_WRITE_LEEWAY == FETH__VLAN_ETH_HLEN, "BPF_WRITE_LEEWAY");
 
 /*
  * The longest frame this kernel's feth carries without wedging: DARWIN_FETH_COPY_MAX up to
@@ -35,23 +37,24 @@ static uint32_t feth_frame_ceiling(const struct feth__sys *s)
  */
 static uint32_t path_limit(const struct feth__tx *tx, uint32_t mtu)
 {
-	uint32_t limit = mtu + DARWIN_BPF_WRITE_LEEWAY;
+	uint32_t limit = mtu + FETH__VLAN_ETH_HLEN;
 
-	if (tx->mode == FETH__TX_MODE_BPF)
+	if (tx->path == FETH_TAP_SEND_BPF)
 		limit =
-		    mtu + ETHER_HDR_LEN < DARWIN_MCLBYTES ? mtu + ETHER_HDR_LEN : DARWIN_MCLBYTES;
+		    mtu + FETH__ETH_HLEN < DARWIN_MCLBYTES ? mtu + FETH__ETH_HLEN : DARWIN_MCLBYTES;
 	return limit < tx->ceiling ? limit : tx->ceiling;
 }
 
-int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
-                  enum feth__tx_path path, struct feth__bpf *bpf, struct feth__tx **ret)
+int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu, uint32_t path,
+                  struct feth__bpf *bpf, struct feth__tx **ret)
 {
+	int by_bpf = path == FETH_TAP_SEND_BPF || path == FETH_TAP_SEND_BPF_BATCH;
 	struct feth__tx *tx;
 	int r = 0;
 
-	if (path != FETH__TX_AUTO && path != FETH__TX_NDRV && path != FETH__TX_BPF)
+	if (!by_bpf && path != FETH_TAP_SEND_AUTO && path != FETH_TAP_SEND_NDRV)
 		return -EINVAL;
-	if (path == FETH__TX_BPF && !bpf)
+	if (by_bpf && !bpf)
 		return -EINVAL;
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
@@ -59,22 +62,25 @@ int feth__tx_open(const struct feth__sys *sys, const char *ifname, uint32_t mtu,
 	tx->sys = sys;
 	tx->bpf = bpf;
 	feth__name_copy(tx->ifname, ifname);
-	if (path != FETH__TX_NDRV && bpf) {
+	if (path != FETH_TAP_SEND_NDRV && bpf) {
 		/* Batch write: macOS 14.1+ (darwin-notes.md B7.7, B9.1). Where it is missing, AUTO
-		 * falls back to NDRV and BPF to one frame per write. */
+		 * falls back to NDRV and BPF to one frame per write; asked for by name, its
+		 * absence is an error. */
 		r = feth__bpf_batch_enable(bpf);
 		if (r == 1)
-			tx->mode = FETH__TX_MODE_BATCH;
-		else if (r == 0 && path == FETH__TX_BPF)
-			tx->mode = FETH__TX_MODE_BPF;
+			tx->path = FETH_TAP_SEND_BPF_BATCH;
+		else if (r == 0 && path == FETH_TAP_SEND_BPF)
+			tx->path = FETH_TAP_SEND_BPF;
+		else if (r == 0 && path == FETH_TAP_SEND_BPF_BATCH)
+			r = -EOPNOTSUPP;
 	}
-	if (r == 0 && !tx->mode)
-		tx->mode = FETH__TX_MODE_NDRV;
+	if (r == 0 && tx->path == FETH_TAP_SEND_AUTO) /* nothing chosen yet */
+		tx->path = FETH_TAP_SEND_NDRV;
 	if (r >= 0) {
 		tx->ceiling = feth_frame_ceiling(sys);
 		tx->max_frame = path_limit(tx, mtu);
 	}
-	if (r == 0 && tx->mode == FETH__TX_MODE_NDRV)
+	if (r == 0 && tx->path == FETH_TAP_SEND_NDRV)
 		r = feth__ndrv_open(sys, ifname, tx->max_frame, &tx->ndrv);
 	if (r < 0) {
 		free(tx);
@@ -116,31 +122,7 @@ static int failed(struct feth__tx *tx, int r)
 	if (r == -EPIPE)
 		r = -EIO; /* the new socket was killed too, the interface lives: the next send
 		           * replaces it again */
-	switch (-r) {
-	case ENOBUFS:
-		tx->stats.err_nobufs++;
-		break;
-	case ENETDOWN:
-		tx->stats.err_netdown++;
-		break;
-	case ENXIO:
-		tx->stats.err_gone++;
-		break;
-	default:
-		tx->stats.err_other++;
-		break;
-	}
-	return r;
-}
-
-/* The size rules, checked before any system call. */
-static int check_len(struct feth__tx *tx, size_t len)
-{
-	if (len < ETHER_HDR_LEN || len > tx->max_frame) {
-		tx->stats.refused++;
-		return len < ETHER_HDR_LEN ? -EINVAL : -EMSGSIZE;
-	}
-	return 0;
+	return feth__tx_failed(&tx->errs, r);
 }
 
 /*
@@ -170,7 +152,7 @@ static int send_one(struct feth__tx *tx, const void *frame, size_t len)
 	int r;
 
 	tx->stats.syscalls++;
-	if (tx->mode == FETH__TX_MODE_NDRV) {
+	if (tx->path == FETH_TAP_SEND_NDRV) {
 		r = feth__ndrv_send(tx->ndrv, frame, len);
 		if (r == -EPIPE) {
 			r = ndrv_renew(tx);
@@ -235,12 +217,12 @@ static int write_batch(struct feth__tx *tx, const struct iovec *frames, size_t n
 int feth__tx_send(struct feth__tx *tx, const void *frame, size_t len)
 {
 	struct iovec one = {.iov_base = (void *)(uintptr_t)frame, .iov_len = len};
-	int r = check_len(tx, len);
+	int r = feth__tx_check_len(&tx->errs, len, tx->max_frame);
 
 	if (r < 0)
 		return r;
 	/* With batch write on, every write of the descriptor is parsed as records. */
-	if (tx->mode == FETH__TX_MODE_BATCH) {
+	if (tx->path == FETH_TAP_SEND_BPF_BATCH) {
 		r = feth__tx_send_batch(tx, &one, 1);
 		return r < 0 ? r : 0;
 	}
@@ -266,16 +248,11 @@ static int limit_lowered(struct feth__tx *tx)
 	return 1;
 }
 
-/* How many of frames[0..n) pass the size rules, from the first (*ret_err: why the next does
+/* How many of frames[0..n) pass the size rule, from the first (*ret_err: why the next does
  * not). */
 static size_t valid_run(struct feth__tx *tx, const struct iovec *frames, size_t n, int *ret_err)
 {
-	size_t ok = 0;
-
-	*ret_err = 0;
-	while (ok < n && (*ret_err = check_len(tx, frames[ok].iov_len)) == 0)
-		ok++;
-	return ok;
+	return feth__tx_valid_run(&tx->errs, frames, n, tx->max_frame, ret_err);
 }
 
 int feth__tx_send_batch(struct feth__tx *tx, const struct iovec *frames, size_t n)
@@ -291,7 +268,7 @@ int feth__tx_send_batch(struct feth__tx *tx, const struct iovec *frames, size_t 
 	while (sent < ok) {
 		size_t chunk = ok - sent;
 
-		if (tx->mode == FETH__TX_MODE_BATCH) {
+		if (tx->path == FETH_TAP_SEND_BPF_BATCH) {
 			if (chunk > FETH__TX_BATCH_MAX)
 				chunk = FETH__TX_BATCH_MAX;
 			r = write_batch(tx, frames + sent, chunk);

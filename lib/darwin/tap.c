@@ -27,17 +27,6 @@ struct feth__tap_io {
 static int darwin_tap_open(const struct feth__env *env, const struct feth__tap_io_req *req,
                            struct feth__tap_io **ret, struct feth__tap_io_info *ret_info)
 {
-	static const enum feth__tx_path paths[] = {
-	    [FETH_TAP_SEND_AUTO] = FETH__TX_AUTO,
-	    [FETH_TAP_SEND_NDRV] = FETH__TX_NDRV,
-	    [FETH_TAP_SEND_BPF] = FETH__TX_BPF,
-	    [FETH_TAP_SEND_BPF_BATCH] = FETH__TX_BPF,
-	};
-	static const uint32_t modes[] = {
-	    [FETH__TX_MODE_NDRV] = FETH_TAP_SEND_NDRV,
-	    [FETH__TX_MODE_BPF] = FETH_TAP_SEND_BPF,
-	    [FETH__TX_MODE_BATCH] = FETH_TAP_SEND_BPF_BATCH,
-	};
 	struct feth__tap_io *io = calloc(1, sizeof(*io));
 	int r;
 
@@ -48,12 +37,8 @@ static int darwin_tap_open(const struct feth__env *env, const struct feth__tap_i
 	/* Receive first: the BPF descriptor is also a send path (darwin-notes.md B8, B9). */
 	r = feth__bpf_open(env->sys, req->io_name, req->rx_bufsize, &io->bpf);
 	if (r == 0)
-		r = feth__tx_open(env->sys, req->io_name, req->mtu, paths[req->send_path], io->bpf,
+		r = feth__tx_open(env->sys, req->io_name, req->mtu, req->send_path, io->bpf,
 		                  &io->tx);
-	/* Batch write is probed at open: asked for by name, its absence is an error. */
-	if (r == 0 && req->send_path == FETH_TAP_SEND_BPF_BATCH &&
-	    io->tx->mode != FETH__TX_MODE_BATCH)
-		r = -EOPNOTSUPP;
 	if (r < 0) {
 		feth__tx_close(io->tx);
 		feth__bpf_close(io->bpf);
@@ -62,7 +47,7 @@ static int darwin_tap_open(const struct feth__env *env, const struct feth__tap_i
 	}
 	ret_info->max_frame = io->tx->max_frame;
 	ret_info->rx_bufsize = io->bpf->bufsize;
-	ret_info->send_path = modes[io->tx->mode];
+	ret_info->send_path = io->tx->path;
 	/* BPF in immediate mode (lib/darwin/bpf.c): a read returns what has arrived at once. */
 	ret_info->rx_mode = FETH_TAP_RX_LOW_LATENCY;
 	*ret = io;
@@ -168,11 +153,7 @@ static int darwin_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
 	ret->rx_kernel_drops = io->kernel_drops;
 	ret->tx_frames = t->frames;
 	ret->tx_syscalls = t->syscalls;
-	ret->tx_refused = t->refused;
-	ret->tx_err_nobufs = t->err_nobufs;
-	ret->tx_err_netdown = t->err_netdown;
-	ret->tx_err_gone = t->err_gone;
-	ret->tx_err_other = t->err_other;
+	feth__tx_errs_report(&io->tx->errs, ret);
 	return r;
 }
 

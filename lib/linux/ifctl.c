@@ -346,13 +346,6 @@ static int link_change(const struct feth__env *env, const char *name, unsigned f
 	return r;
 }
 
-static int linux_check_name(const char *name, int wildcard)
-{
-	long u = feth__unit(name, wildcard);
-
-	return u < -1 ? (int)u : 0;
-}
-
 /*
  * A new veth's mark is its interface index, which RTM_NEWLINK lets the creator choose
  * (net/core/rtnetlink.c:rtnl_create_link() takes ifi_index; drivers/net/veth.c:veth_newlink()
@@ -630,8 +623,19 @@ static int list_cb(const struct nlmsghdr *h, void *data)
 	link_parse(h, &l);
 	if (!l.veth || feth__unit(l.name, 0) < 0)
 		return MNL_CB_OK;
-	if (ns->names && ns->n < ns->max)
+	if (ns->names && ns->n < ns->max) {
 		feth__name_copy(ns->names[ns->n], l.name);
+	} else if (ns->names && ns->max) {
+		/* Full: the max lowest units are kept, as on macOS (the kernel's order is not the
+		 * units'). The highest held gives way to a lower one. */
+		size_t hi = 0;
+
+		for (size_t i = 1; i < ns->max; i++)
+			if (feth__unit_cmp(ns->names[i], ns->names[hi]) > 0)
+				hi = i;
+		if (feth__unit_cmp(l.name, ns->names[hi]) < 0)
+			feth__name_copy(ns->names[hi], l.name);
+	}
 	ns->n++;
 	return MNL_CB_OK;
 }
@@ -641,7 +645,7 @@ static void list_start(void *data)
 	((struct names *)data)->n = 0;
 }
 
-/* Every feth veth; names sorted by unit when they all fit. */
+/* Every feth veth; the names of the lowest units (as many as fit), sorted by unit. */
 static int list_all(struct nl *nl, struct names *ns)
 {
 	int r = nl_dump(nl, RTM_GETLINK, AF_UNSPEC, list_cb, list_start, ns);
@@ -813,7 +817,7 @@ static void linux_mtu_restore(const struct feth__env *env, struct feth__mtu_toke
 const struct feth__backend feth__backend_linux = {
     .name = "linux",
     .supported = 1,
-    .check_name = linux_check_name,
+    .pairs_only = 1,
     .mark_new = linux_mark_new,
     .if_check_mark = linux_if_check_mark,
     .if_destroy = linux_if_destroy,

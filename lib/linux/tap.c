@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "../csum.h"
+#include "../ether.h"
 #include "../internal.h"
 #include "offload.h"
 #include "ring.h"
@@ -91,8 +92,15 @@ struct feth__tap_io {
 	struct mmsghdr *msgs;
 	struct iovec *iovs;
 
-	struct feth_tap_stats st; /* the counters this file keeps */
+	struct feth_tap_stats st;  /* the counters this file keeps */
+	struct feth__tx_errs errs; /* refusals and failed sends, by kind */
 };
+
+/* MTU + Ethernet header + an 802.1Q tag: the kernel's own limit (packet_snd()). */
+static uint32_t max_frame_of(uint32_t mtu)
+{
+	return mtu + FETH__VLAN_ETH_HLEN;
+}
 
 static uint32_t pow2_at_least(uint64_t v)
 {
@@ -346,8 +354,7 @@ static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io
 	io->path = req->send_path == FETH_TAP_SEND_AUTO ? FETH__LINUX_SEND_AUTO : req->send_path;
 	io->mode = req->rx_mode == FETH_TAP_RX_AUTO ? FETH__LINUX_RX_AUTO : req->rx_mode;
 	io->tx_ring = io->path == FETH_TAP_SEND_TX_RING || io->path == FETH_TAP_SEND_TX_RING_BYPASS;
-	/* MTU + Ethernet header + an 802.1Q tag: the kernel's own limit (packet_snd()). */
-	io->max_frame = req->mtu + 18;
+	io->max_frame = max_frame_of(req->mtu);
 	feth__name_copy(io->host, req->host_name);
 	feth__name_copy(io->ioname, req->io_name);
 	if (io->path == FETH_TAP_SEND_SENDMMSG) {
@@ -561,18 +568,6 @@ static int linux_tap_recv(struct feth__tap_io *io, struct feth_frame *out, size_
 	return (int)n;
 }
 
-static void tx_count_error(struct feth__tap_io *io, int err)
-{
-	if (err == -ENOBUFS || err == -EAGAIN)
-		io->st.tx_err_nobufs++;
-	else if (err == -ENETDOWN)
-		io->st.tx_err_netdown++;
-	else if (err == -ENXIO || err == -ENODEV)
-		io->st.tx_err_gone++;
-	else
-		io->st.tx_err_other++;
-}
-
 /* -ENXIO for a vanished device, -ENOBUFS for a full queue: the documented errors. */
 static int tx_error(struct feth__tap_io *io, int err)
 {
@@ -580,17 +575,12 @@ static int tx_error(struct feth__tap_io *io, int err)
 		err = -ENXIO;
 	if (err == -EAGAIN)
 		err = -ENOBUFS;
-	tx_count_error(io, err);
-	return err;
+	return feth__tx_failed(&io->errs, err);
 }
 
 static int tx_check(struct feth__tap_io *io, size_t len)
 {
-	if (len < 14 || len > io->max_frame) {
-		io->st.tx_refused++;
-		return len < 14 ? -EINVAL : -EMSGSIZE;
-	}
-	return 0;
+	return feth__tx_check_len(&io->errs, len, io->max_frame);
 }
 
 static int send_one(struct feth__tap_io *io, const void *frame, size_t len)
@@ -605,15 +595,12 @@ static int send_one(struct feth__tap_io *io, const void *frame, size_t len)
 	return 0;
 }
 
-/* Frames checked from `from` on, at most `max`: how many pass (the first that fails stops). */
+/* Frames checked from the first, at most `max`: how many pass (the first that fails stops,
+ * *ret_err says why). */
 static size_t tx_valid(struct feth__tap_io *io, const struct iovec *frames, size_t n, size_t max,
                        int *ret_err)
 {
-	size_t k = 0;
-
-	while (k < n && k < max && (*ret_err = tx_check(io, frames[k].iov_len)) == 0)
-		k++;
-	return k;
+	return feth__tx_valid_run(&io->errs, frames, n < max ? n : max, io->max_frame, ret_err);
 }
 
 static int send_mmsg(struct feth__tap_io *io, const struct iovec *frames, size_t n)
@@ -753,7 +740,7 @@ static int linux_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, uint32_t *re
 	if (r == 0)
 		r = rings_unmap(io);
 	if (r == 0) {
-		io->max_frame = mtu + 18;
+		io->max_frame = max_frame_of(mtu);
 		r = rings_map(io);
 		if (r < 0) {
 			io->max_frame = old;
@@ -787,6 +774,7 @@ static int linux_tap_stats(struct feth__tap_io *io, struct feth_tap_stats *ret)
 	if (io->ring.v3)
 		io->st.rx_reads = io->ring.taken;
 	*ret = io->st;
+	feth__tx_errs_report(&io->errs, ret);
 	return r;
 }
 

@@ -264,7 +264,7 @@ static int bench_tx_sim(int argc, char **argv)
 	unsigned long batch = 64, total = 1000000, len = 64;
 	static uint8_t frame[16384];
 	static struct iovec v[FETH__TX_BATCH_MAX * 4];
-	enum feth__tx_path path;
+	uint32_t path;
 	struct feth__bpf *rx;
 	struct feth__tx *tx;
 	struct sim *sim;
@@ -287,11 +287,11 @@ static int bench_tx_sim(int argc, char **argv)
 	if (batch < 1 || batch > FETH_ARRAY_SIZE(v) || len < 14 || len > 1514 || total < 1)
 		return 2;
 	if (strcmp(path_name, "ndrv") == 0) {
-		path = FETH__TX_NDRV;
+		path = FETH_TAP_SEND_NDRV;
 	} else if (strcmp(path_name, "batch") == 0) {
-		path = FETH__TX_AUTO;
+		path = FETH_TAP_SEND_AUTO;
 	} else if (strcmp(path_name, "bpf") == 0) {
-		path = FETH__TX_BPF;
+		path = FETH_TAP_SEND_BPF;
 	} else {
 		return 2;
 	}
@@ -299,7 +299,7 @@ static int bench_tx_sim(int argc, char **argv)
 	if (!sim)
 		return 1;
 	/* The single-write path is what kernels without batch write use. */
-	sim_set_macos(sim, path == FETH__TX_BPF ? 13 : 15, 0);
+	sim_set_macos(sim, path == FETH_TAP_SEND_BPF ? 13 : 15, 0);
 	sim_set_inbox(sim, false);
 	if ((r = feth__bpf_open(sim_sys(sim), "feth1", 0, &rx)) < 0 ||
 	    (r = feth__tx_open(sim_sys(sim), "feth1", 1500, path, rx, &tx)) < 0) {
@@ -340,7 +340,7 @@ static int bench_tx_sim(int argc, char **argv)
 	}
 	dt = now_s() - t0;
 	printf("# tx-sim: %lu frames of %lu bytes, path %s (mode %d), batch %lu\n", sent, len,
-	       path_name, (int)tx->mode, batch);
+	       path_name, (int)tx->path, batch);
 	printf("metric tx_sim_%s_b%lu_seam_calls_per_frame %.6f calls\n", path_name, batch,
 	       (double)(sim_calls(sim) - c0) / (double)sent);
 	printf("metric tx_sim_%s_b%lu_syscalls_per_frame %.6f calls\n", path_name, batch,

@@ -366,6 +366,14 @@ static void test_list_and_cleanup(void **state)
 	assert_int_equal(feth_if_list(e, 8), 4);
 	assert_string_equal(e[0].name, "feth0");
 	assert_string_equal(e[3].name, "feth6");
+	/* Room for two: the two lowest units, whatever order the kernel lists them in (feth5's
+	 * index is below feth0's random one, most likely: the dump would give it first). */
+	memset(e, 0, sizeof(e));
+	assert_int_equal(feth_if_list(e, 2), 4);
+	assert_string_equal(e[0].name, "feth0");
+	assert_string_equal(e[1].name, "feth1");
+	assert_string_equal(e[2].name, "");
+	assert_int_equal(feth_if_list(e, 8), 4);
 	assert_true(e[0].flags & FETH_IF_ENTRY_OWNED);
 	assert_false(e[2].flags & FETH_IF_ENTRY_OWNED);
 	assert_int_equal(feth_if_destroy("feth9"), -ENXIO); /* the dummy is not ours to touch */

@@ -248,6 +248,56 @@ static void test_default_mtu_limits(void **state)
 	peer_assert_nothing_left(P(state));
 }
 
+/*
+ * The size rule in batches, on every send path: the frames before the first refused one go
+ * (the shortest, 14 bytes, and the longest, max_frame), the refused one alone is counted and
+ * the rest is not tried; a batch refused at its first frame says why.
+ */
+static void test_batch_size_edges(void **state)
+{
+	static uint8_t f[4][MAX_BYTES], got[MAX_BYTES];
+	const uint32_t *paths;
+	size_t np = peer_send_paths(&paths);
+
+	for (size_t k = 0; k < np; k++) {
+		struct feth_tap *tap = open_tap(P(state), 0, paths[k]);
+		struct feth_tap_info in = info_of(tap);
+		const size_t sizes[4] = {14, in.max_frame, 13, 60};
+		struct iovec v[4];
+		struct feth_tap_stats st;
+
+		for (size_t i = 0; i < 4; i++) {
+			/* The longest tagged: the kernel may take no more untagged (Linux). */
+			frame(f[i], sizes[i] < 14 ? 14 : sizes[i], (unsigned)i, in.host_mac,
+			      in.io_mac, i == 1);
+			v[i] = (struct iovec){f[i], sizes[i]};
+		}
+		assert_int_equal(feth_tap_send_batch(tap, v, 4), 2);
+		assert_int_equal(feth_tap_send_batch(tap, v + 2, 2), -EINVAL);
+		/* 60 bytes, then max_frame + 1: the first goes. */
+		v[2] = v[3];
+		v[3] = (struct iovec){f[1], in.max_frame + 1};
+		assert_int_equal(feth_tap_send_batch(tap, v + 2, 2), 1);
+		assert_int_equal(feth_tap_send_batch(tap, v + 3, 1), -EMSGSIZE);
+		for (size_t i = 0; i < 3; i++) {
+			size_t want = i < 2 ? sizes[i] : 60;
+
+			assert_int_equal(peer_host_recv(P(state), in.host_name, got, sizeof(got)),
+			                 (ssize_t)want);
+			assert_memory_equal(got, f[i < 2 ? i : 3], want);
+		}
+		assert_true(peer_host_quiet(P(state), in.host_name));
+		st = stats_of(tap);
+		assert_int_equal(st.tx_frames, 3);
+		assert_int_equal(st.tx_bytes, 14 + in.max_frame + 60);
+		assert_int_equal(st.tx_refused, 4);
+		assert_int_equal(
+		    st.tx_err_nobufs + st.tx_err_netdown + st.tx_err_gone + st.tx_err_other, 0);
+		assert_int_equal(feth_tap_close(tap), 0);
+		peer_assert_nothing_left(P(state));
+	}
+}
+
 /* A thousand frames each way. Views of a batch are checked once the whole batch is in hand
  * (they stay valid until the next receive); nothing is lost, reordered or dropped. */
 static void test_volume(void **state)
@@ -1015,6 +1065,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    TEST(test_round_trip_every_path),
 	    TEST(test_default_mtu_limits),
+	    TEST(test_batch_size_edges),
 	    TEST(test_volume),
 	    TEST(test_wait_wake_shutdown),
 	    TEST(test_interface_vanishes),

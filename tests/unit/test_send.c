@@ -3,9 +3,11 @@
  * The Darwin send paths (lib/darwin/send.c, ndrv.c, BPF write) over the simulated kernel:
  * round trips through every path on every simulated macOS version, the size rules, each
  * error with its documented code, batches and partial progress, and every seam call of the
- * setup failing in turn.
+ * setup failing in turn. Also the send rules both backends share (lib/tap.c): the size rule at
+ * its edges and the counting of failures by kind.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "darwin/abi.h"
@@ -21,7 +23,7 @@ struct rig {
 };
 
 /* A pair with `mtu`, the receive ring and the send path on the I/O side. */
-static void rig_open(struct testenv *t, struct rig *g, uint32_t mtu, enum feth__tx_path path)
+static void rig_open(struct testenv *t, struct rig *g, uint32_t mtu, uint32_t path)
 {
 	struct feth_pair_opts o;
 
@@ -81,15 +83,15 @@ static void check_in(struct testenv *t, struct rig *g)
 	assert_int_equal(feth__bpf_recv(g->rx, fr, 8), 0);
 }
 
-static void round_trip(struct testenv *t, int major, int minor, enum feth__tx_path path,
-                       enum feth__tx_mode want, uint32_t want_max)
+static void round_trip(struct testenv *t, int major, int minor, uint32_t path, uint32_t want,
+                       uint32_t want_max)
 {
 	struct rig g;
 	size_t sizes[4] = {14, 60, 1514, want_max};
 
 	sim_set_macos(t->sim, major, minor);
 	rig_open(t, &g, 9000, path);
-	assert_int_equal(g.tx->mode, want);
+	assert_int_equal(g.tx->path, want);
 	assert_int_equal(g.tx->max_frame, want_max);
 	check_out(t, &g, sizes, 4);
 	check_in(t, &g);
@@ -101,7 +103,7 @@ static void round_trip(struct testenv *t, int major, int minor, enum feth__tx_pa
 		assert_int_equal(feth__tx_send(g.tx, big, want_max + 1), -EMSGSIZE);
 		assert_int_equal(feth__tx_send(g.tx, big, 13), -EINVAL);
 		assert_int_equal(sim_calls(t->sim), calls);
-		assert_int_equal(g.tx->stats.refused, 2);
+		assert_int_equal(g.tx->errs.refused, 2);
 	}
 	assert_int_equal(g.tx->stats.frames, 4);
 	rig_close(&g);
@@ -113,29 +115,29 @@ static void round_trip(struct testenv *t, int major, int minor, enum feth__tx_pa
 static void test_round_trip_macos15(void **state)
 {
 	/* 14.1+: AUTO and BPF use batch write; NDRV when asked. Jumbo frames: MTU + 18. */
-	round_trip(T(state), 15, 0, FETH__TX_AUTO, FETH__TX_MODE_BATCH, 9018);
-	round_trip(T(state), 15, 0, FETH__TX_BPF, FETH__TX_MODE_BATCH, 9018);
-	round_trip(T(state), 15, 0, FETH__TX_NDRV, FETH__TX_MODE_NDRV, 9018);
+	round_trip(T(state), 15, 0, FETH_TAP_SEND_AUTO, FETH_TAP_SEND_BPF_BATCH, 9018);
+	round_trip(T(state), 15, 0, FETH_TAP_SEND_BPF, FETH_TAP_SEND_BPF_BATCH, 9018);
+	round_trip(T(state), 15, 0, FETH_TAP_SEND_NDRV, FETH_TAP_SEND_NDRV, 9018);
 }
 
 static void test_round_trip_macos14_1(void **state)
 {
-	round_trip(T(state), 14, 1, FETH__TX_AUTO, FETH__TX_MODE_BATCH, 9018);
-	round_trip(T(state), 14, 1, FETH__TX_NDRV, FETH__TX_MODE_NDRV, 9018);
+	round_trip(T(state), 14, 1, FETH_TAP_SEND_AUTO, FETH_TAP_SEND_BPF_BATCH, 9018);
+	round_trip(T(state), 14, 1, FETH_TAP_SEND_NDRV, FETH_TAP_SEND_NDRV, 9018);
 }
 
 static void test_round_trip_macos12(void **state)
 {
 	/* No batch write: AUTO falls back to NDRV, BPF to a write per frame of at most
 	 * min(MTU + 14, 2048) bytes. */
-	round_trip(T(state), 12, 0, FETH__TX_AUTO, FETH__TX_MODE_NDRV, 9018);
-	round_trip(T(state), 12, 0, FETH__TX_BPF, FETH__TX_MODE_BPF, 2048);
+	round_trip(T(state), 12, 0, FETH_TAP_SEND_AUTO, FETH_TAP_SEND_NDRV, 9018);
+	round_trip(T(state), 12, 0, FETH_TAP_SEND_BPF, FETH_TAP_SEND_BPF, 2048);
 }
 
 static void test_round_trip_macos10_13(void **state)
 {
-	round_trip(T(state), 10, 13, FETH__TX_AUTO, FETH__TX_MODE_NDRV, 9018);
-	round_trip(T(state), 10, 13, FETH__TX_BPF, FETH__TX_MODE_BPF, 2048);
+	round_trip(T(state), 10, 13, FETH_TAP_SEND_AUTO, FETH_TAP_SEND_NDRV, 9018);
+	round_trip(T(state), 10, 13, FETH_TAP_SEND_BPF, FETH_TAP_SEND_BPF, 2048);
 }
 
 static void test_bpf_single_at_mtu_1500(void **state)
@@ -145,7 +147,7 @@ static void test_bpf_single_at_mtu_1500(void **state)
 	size_t sizes[3] = {14, 1500, 1514};
 
 	sim_set_macos(t->sim, 12, 0);
-	rig_open(t, &g, 0, FETH__TX_BPF);
+	rig_open(t, &g, 0, FETH_TAP_SEND_BPF);
 	assert_int_equal(g.tx->max_frame, 1514);
 	check_out(t, &g, sizes, 3);
 	rig_close(&g);
@@ -153,11 +155,12 @@ static void test_bpf_single_at_mtu_1500(void **state)
 
 static void test_errors_by_kind(void **state)
 {
-	static const enum feth__tx_path paths[] = {FETH__TX_NDRV, FETH__TX_AUTO};
+	static const uint32_t paths[] = {FETH_TAP_SEND_NDRV, FETH_TAP_SEND_AUTO};
 	struct testenv *t = T(state);
 
 	for (size_t p = 0; p < FETH_ARRAY_SIZE(paths); p++) {
-		enum sim_call kind = paths[p] == FETH__TX_NDRV ? SIM_CALL_SENDTO : SIM_CALL_WRITEV;
+		enum sim_call kind =
+		    paths[p] == FETH_TAP_SEND_NDRV ? SIM_CALL_SENDTO : SIM_CALL_WRITEV;
 		uint8_t f[60] = {0};
 		struct rig g;
 
@@ -165,18 +168,18 @@ static void test_errors_by_kind(void **state)
 		/* Queue full: the frame is dropped. */
 		sim_fail_kind(t->sim, kind, ENOBUFS, 1);
 		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENOBUFS);
-		assert_int_equal(g.tx->stats.err_nobufs, 1);
+		assert_int_equal(g.tx->errs.nobufs, 1);
 		/* Down. */
 		assert_int_equal(feth_if_set_up(g.pair.io_name, 0), 0);
 		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENETDOWN);
-		assert_int_equal(g.tx->stats.err_netdown, 1);
+		assert_int_equal(g.tx->errs.netdown, 1);
 		assert_int_equal(feth_if_set_up(g.pair.io_name, 1), 0);
 		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), 0);
 		/* Gone: NDRV's EPIPE (without a SIGPIPE) and BPF's ENXIO are both -ENXIO. */
 		assert_int_equal(feth_if_destroy(g.pair.io_name), 0);
 		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
 		assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
-		assert_int_equal(g.tx->stats.err_gone, 2);
+		assert_int_equal(g.tx->errs.gone, 2);
 		assert_int_equal(sim_sigpipes(t->sim), 0);
 		rig_close(&g);
 		assert_int_equal(feth_if_destroy(g.pair.host_name), 0);
@@ -193,8 +196,8 @@ static void test_batches_and_partial_progress(void **state)
 	struct rig g;
 	unsigned long writes;
 
-	rig_open(t, &g, 0, FETH__TX_AUTO);
-	assert_int_equal(g.tx->mode, FETH__TX_MODE_BATCH);
+	rig_open(t, &g, 0, FETH_TAP_SEND_AUTO);
+	assert_int_equal(g.tx->path, FETH_TAP_SEND_BPF_BATCH);
 	for (int i = 0; i < 600; i++) {
 		fill(f[i], sizeof(f[i]), (unsigned)i);
 		v[i].iov_base = f[i];
@@ -236,8 +239,8 @@ static void test_batch_partial_failure(void **state)
 	struct rig g;
 	int r, arrived = 0;
 
-	rig_open(t, &g, 0, FETH__TX_AUTO);
-	assert_int_equal(g.tx->mode, FETH__TX_MODE_BATCH);
+	rig_open(t, &g, 0, FETH_TAP_SEND_AUTO);
+	assert_int_equal(g.tx->path, FETH_TAP_SEND_BPF_BATCH);
 	for (int i = 0; i < 300; i++) {
 		fill(f[i], 64, (unsigned)i + 1);
 		f[i][20] = (uint8_t)i;
@@ -249,12 +252,12 @@ static void test_batch_partial_failure(void **state)
 	while (sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)) == 64)
 		arrived++;
 	assert_int_equal(arrived, 19);
-	assert_int_equal(g.tx->stats.err_nobufs, 0);
+	assert_int_equal(g.tx->errs.nobufs, 0);
 	/* The last of 20 dropped: 19 taken, the drop counted. */
 	sim_fail_enqueue(t->sim, 20, ENOBUFS);
 	r = feth__tx_send_batch(g.tx, v, 20);
 	assert_int_equal(r, 19);
-	assert_int_equal(g.tx->stats.err_nobufs, 1);
+	assert_int_equal(g.tx->errs.nobufs, 1);
 	/* Resuming from the count sends the dropped one again: each frame arrives once. */
 	assert_int_equal(feth__tx_send_batch(g.tx, v + r, 20 - (size_t)r), 1);
 	for (int i = 0; i < 20; i++) {
@@ -282,7 +285,7 @@ static void test_batch_after_mtu_lowered(void **state)
 	struct iovec v[4];
 	struct rig g;
 
-	rig_open(t, &g, 9000, FETH__TX_AUTO);
+	rig_open(t, &g, 9000, FETH_TAP_SEND_AUTO);
 	assert_int_equal(g.tx->max_frame, 9018);
 	for (int i = 0; i < 4; i++) {
 		fill(f[i], sizeof(f[i]), (unsigned)i + 1);
@@ -314,7 +317,7 @@ static void test_frames_over_16k(void **state)
 
 	fill(f, sizeof(f), 3);
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		for (enum feth__tx_path path = FETH__TX_AUTO; path <= FETH__TX_NDRV; path++) {
+		for (uint32_t path = FETH_TAP_SEND_AUTO; path <= FETH_TAP_SEND_NDRV; path++) {
 			struct rig g;
 
 			sim_set_macos(t->sim, cases[c].major, cases[c].minor);
@@ -349,7 +352,7 @@ static void test_ndrv_killed_by_another_interface(void **state)
 	struct rig g;
 
 	fill(f, sizeof(f), 4);
-	rig_open(t, &g, 0, FETH__TX_NDRV);
+	rig_open(t, &g, 0, FETH_TAP_SEND_NDRV);
 	assert_string_equal(g.pair.io_name, "feth1");
 	assert_int_equal(sim_if_add_other(t->sim, "en1", true), 0);
 	assert_int_equal(sim_ndrv_bind_external(t->sim, "en1"), 0);
@@ -359,7 +362,7 @@ static void test_ndrv_killed_by_another_interface(void **state)
 	assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), 60);
 	assert_int_equal(feth_if_destroy("feth1"), 0);
 	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
-	assert_int_equal(g.tx->stats.err_gone, 1);
+	assert_int_equal(g.tx->errs.gone, 1);
 	rig_close(&g);
 	sim_run_detacher(t->sim);
 }
@@ -373,12 +376,12 @@ static void test_ndrv_killed_twice(void **state)
 	struct rig g;
 
 	fill(f, sizeof(f), 4);
-	rig_open(t, &g, 0, FETH__TX_NDRV);
+	rig_open(t, &g, 0, FETH_TAP_SEND_NDRV);
 	sim_fail_kind(t->sim, SIM_CALL_SENDTO, EPIPE, 2);
 	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -EIO);
 	assert_int_equal(g.tx->stats.ndrv_renewed, 1);
-	assert_int_equal(g.tx->stats.err_gone, 0);
-	assert_int_equal(g.tx->stats.err_other, 1);
+	assert_int_equal(g.tx->errs.gone, 0);
+	assert_int_equal(g.tx->errs.other, 1);
 	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), 0);
 	assert_int_equal(sim_host_recv(t->sim, g.pair.host_name, got, sizeof(got)), 60);
 	rig_close(&g);
@@ -393,12 +396,12 @@ static void test_bpf_write_after_destroy(void **state)
 	struct rig g;
 
 	fill(f, sizeof(f), 5);
-	rig_open(t, &g, 0, FETH__TX_BPF);
+	rig_open(t, &g, 0, FETH_TAP_SEND_BPF);
 	assert_int_equal(feth_if_destroy(g.pair.io_name), 0);
 	assert_true(sim_detaching(t->sim) > 0);
 	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
-	assert_int_equal(g.tx->stats.err_gone, 1);
-	assert_int_equal(g.tx->stats.err_netdown, 0);
+	assert_int_equal(g.tx->errs.gone, 1);
+	assert_int_equal(g.tx->errs.netdown, 0);
 	sim_run_detacher(t->sim);
 	assert_int_equal(feth__tx_send(g.tx, f, sizeof(f)), -ENXIO);
 	rig_close(&g);
@@ -412,7 +415,7 @@ static void test_ndrv_batches_send_one_by_one(void **state)
 	struct rig g;
 	unsigned long sends;
 
-	rig_open(t, &g, 0, FETH__TX_NDRV);
+	rig_open(t, &g, 0, FETH_TAP_SEND_NDRV);
 	sends = sim_calls_of(t->sim, SIM_CALL_SENDTO);
 	assert_int_equal(feth__tx_send_batch(g.tx, v, 3), 3);
 	assert_int_equal(sim_calls_of(t->sim, SIM_CALL_SENDTO) - sends, 3);
@@ -428,32 +431,96 @@ static void test_open_refusals(void **state)
 	struct feth__tx *tx = NULL;
 	struct rig g;
 
-	rig_open(t, &g, 0, FETH__TX_NDRV);
-	assert_int_equal(feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH__TX_BPF, NULL, &tx),
-	                 -EINVAL);
+	rig_open(t, &g, 0, FETH_TAP_SEND_NDRV);
 	assert_int_equal(
-	    feth__tx_open(t->env.sys, g.pair.io_name, 1500, (enum feth__tx_path)7, g.rx, &tx),
+	    feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH_TAP_SEND_BPF, NULL, &tx), -EINVAL);
+	assert_int_equal(
+	    feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH_TAP_SEND_BPF_BATCH, NULL, &tx),
 	    -EINVAL);
-	assert_int_equal(feth__tx_open(t->env.sys, "feth9", 1500, FETH__TX_NDRV, NULL, &tx),
+	/* Another platform's path. */
+	assert_int_equal(feth__tx_open(t->env.sys, g.pair.io_name, 1500,
+	                               FETH_TAP_SEND_TX_RING_BYPASS, g.rx, &tx),
+	                 -EINVAL);
+	assert_int_equal(feth__tx_open(t->env.sys, "feth9", 1500, FETH_TAP_SEND_NDRV, NULL, &tx),
 	                 -EADDRNOTAVAIL);
 	sim_set_root(t->sim, false);
-	assert_int_equal(feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH__TX_NDRV, NULL, &tx),
-	                 -EPERM);
+	assert_int_equal(
+	    feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH_TAP_SEND_NDRV, NULL, &tx), -EPERM);
 	sim_set_root(t->sim, true);
+	/* Batch write asked for by name where the kernel has none (before 14.1). */
+	sim_set_macos(t->sim, 14, 0);
+	assert_int_equal(
+	    feth__tx_open(t->env.sys, g.pair.io_name, 1500, FETH_TAP_SEND_BPF_BATCH, g.rx, &tx),
+	    -EOPNOTSUPP);
 	assert_null(tx);
 	rig_close(&g);
 	assert_int_equal(sim_open_fds(t->sim), 0);
 }
 
+/* The size rule every backend applies (lib/tap.c), at its edges: a frame holds at least an
+ * Ethernet header and at most max_frame bytes; each refusal is counted once. */
+static void test_size_rule(void **state)
+{
+	struct feth__tx_errs e = {0};
+	struct iovec v[4] = {{NULL, 14}, {NULL, 1518}, {NULL, 13}, {NULL, 60}};
+	int err = 1;
+
+	(void)state;
+	assert_int_equal(feth__tx_check_len(&e, 14, 1518), 0);
+	assert_int_equal(feth__tx_check_len(&e, 1518, 1518), 0);
+	assert_int_equal(e.refused, 0);
+	assert_int_equal(feth__tx_check_len(&e, 13, 1518), -EINVAL);
+	assert_int_equal(feth__tx_check_len(&e, 0, 1518), -EINVAL);
+	assert_int_equal(feth__tx_check_len(&e, 1519, 1518), -EMSGSIZE);
+	assert_int_equal(feth__tx_check_len(&e, SIZE_MAX, UINT32_MAX), -EMSGSIZE);
+	assert_int_equal(e.refused, 4);
+	/* A batch passes up to its first refused frame, which alone is counted. */
+	assert_int_equal(feth__tx_valid_run(&e, v, 4, 1518, &err), 2);
+	assert_int_equal(err, -EINVAL);
+	assert_int_equal(e.refused, 5);
+	assert_int_equal(feth__tx_valid_run(&e, v, 2, 1517, &err), 1);
+	assert_int_equal(err, -EMSGSIZE);
+	assert_int_equal(feth__tx_valid_run(&e, v, 2, 1518, &err), 2);
+	assert_int_equal(err, 0);
+	assert_int_equal(feth__tx_valid_run(&e, v, 0, 1518, &err), 0);
+	assert_int_equal(err, 0);
+	assert_int_equal(e.refused, 6);
+	assert_int_equal(e.nobufs + e.netdown + e.gone + e.other, 0);
+}
+
+/* A failed send is counted by its documented error, and reported in the tap's stats. */
+static void test_failures_counted_by_kind(void **state)
+{
+	static const int errs[] = {-ENOBUFS, -ENETDOWN, -ENETDOWN, -ENXIO,  -ENXIO,
+	                           -ENXIO,   -EIO,      -EPIPE,    -EAGAIN, -ENODEV};
+	struct feth__tx_errs e = {.refused = 7};
+	struct feth_tap_stats st;
+
+	(void)state;
+	for (size_t i = 0; i < FETH_ARRAY_SIZE(errs); i++)
+		assert_int_equal(feth__tx_failed(&e, errs[i]), errs[i]);
+	assert_int_equal(e.nobufs, 1);
+	assert_int_equal(e.netdown, 2);
+	assert_int_equal(e.gone, 3);
+	assert_int_equal(e.other, 4); /* the backends map EAGAIN and ENODEV before they count */
+	memset(&st, 0xff, sizeof(st));
+	feth__tx_errs_report(&e, &st);
+	assert_int_equal(st.tx_refused, 7);
+	assert_int_equal(st.tx_err_nobufs, 1);
+	assert_int_equal(st.tx_err_netdown, 2);
+	assert_int_equal(st.tx_err_gone, 3);
+	assert_int_equal(st.tx_err_other, 4);
+}
+
 static void test_every_seam_call_of_setup_fails(void **state)
 {
-	static const enum feth__tx_path paths[] = {FETH__TX_NDRV, FETH__TX_AUTO, FETH__TX_BPF};
+	static const uint32_t paths[] = {FETH_TAP_SEND_NDRV, FETH_TAP_SEND_AUTO, FETH_TAP_SEND_BPF};
 	static const int errs[] = {EIO, EINTR};
 	struct testenv *t = T(state);
 	struct rig g;
 	int runs = 0, failed = 0;
 
-	rig_open(t, &g, 9000, FETH__TX_NDRV);
+	rig_open(t, &g, 9000, FETH_TAP_SEND_NDRV);
 	feth__tx_close(g.tx);
 	for (size_t p = 0; p < FETH_ARRAY_SIZE(paths); p++) {
 		for (int macos = 12; macos <= 15; macos += 3) {
@@ -531,6 +598,8 @@ int main(void)
 	    TEST(test_bpf_write_after_destroy),
 	    TEST(test_open_refusals),
 	    TEST(test_every_seam_call_of_setup_fails),
+	    cmocka_unit_test(test_size_rule),
+	    cmocka_unit_test(test_failures_counted_by_kind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
