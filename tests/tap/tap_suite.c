@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -533,7 +534,7 @@ static void assert_pair_mtu(const struct feth_tap_info *in, uint32_t mtu)
 struct mtu_sender {
 	struct feth_tap *tap;
 	struct feth_tap_info in;
-	volatile int stop;
+	atomic_int stop;
 	int sent, bad;
 };
 
@@ -542,7 +543,7 @@ static void *mtu_send_thread(void *arg)
 	struct mtu_sender *s = arg;
 	static uint8_t f[1514];
 
-	while (!s->stop && s->sent < 2000) {
+	while (!atomic_load(&s->stop) && s->sent < 2000) {
 		int r;
 
 		frame(f, sizeof(f), (unsigned)s->sent, s->in.host_mac, s->in.io_mac, 0);
@@ -614,12 +615,13 @@ static void test_set_mtu(void **state)
 		}
 		/* A sender in another thread while the MTU goes back and forth. */
 		memset(&s, 0, sizeof(s));
+		atomic_init(&s.stop, 0);
 		s.tap = tap;
 		s.in = in;
 		assert_int_equal(pthread_create(&th, NULL, mtu_send_thread, &s), 0);
 		for (int i = 0; i < 10; i++)
 			assert_int_equal(feth_tap_set_mtu(tap, i % 2 ? 1500 : 9000), 0);
-		s.stop = 1;
+		atomic_store(&s.stop, 1);
 		assert_int_equal(pthread_join(th, NULL), 0);
 		assert_int_equal(s.bad, 0);
 		for (int i = 0; i < s.sent; i++) {
