@@ -194,8 +194,9 @@ struct feth__tap_ops {
 	 * error of the kernel's statistics call, if any, after filling the rest. */
 	int (*stats)(struct feth__tap_io *io, struct feth_tap_stats *ret);
 	/* The pair's MTU is now `mtu` (both sides set already): adapts to it, and reports the
-	 * longest frame sends now accept. Called with no receive or send in progress. */
-	int (*set_mtu)(struct feth__tap_io *io, uint32_t mtu, uint32_t *ret_max_frame);
+	 * longest frame sends now accept and the receive buffer in force (also after a failure:
+	 * what is in force then). Called with no receive or send in progress. */
+	int (*set_mtu)(struct feth__tap_io *io, uint32_t mtu, struct feth__tap_io_info *ret);
 };
 
 /* ---- sending: the rules every backend's send path applies (tap.c) ----------------------- */

@@ -26,6 +26,7 @@ struct feth_tap {
 	struct feth__tap_io *io;
 	struct feth_tap_info info; /* complete: sz is sizeof */
 	int created;               /* the pair is this tap's: destroy it at close */
+	uint32_t euid;             /* the effective uid that made it (its records are that uid's) */
 	int raised_io;             /* an adopted pair whose I/O side the tap brought up */
 	int wake_rd, wake_wr;      /* the wake pipe; -1 when not open */
 	atomic_int shut;           /* feth_tap_shutdown() was called */
@@ -80,6 +81,7 @@ static int tap_create(struct feth_tap *tap, const struct feth_tap_opts *o)
 	if (r < 0)
 		return r;
 	tap->created = 1;
+	tap->euid = tap->env->sys->geteuid ? tap->env->sys->geteuid(tap->env->sys->ctx) : 0;
 	memcpy(tap->info.host_name, pair.host_name, FETH_IFNAMSIZ);
 	memcpy(tap->info.io_name, pair.io_name, FETH_IFNAMSIZ);
 	return 0;
@@ -137,7 +139,11 @@ static int tap_release(struct feth_tap *tap)
 		(void)s->close(s->ctx, tap->wake_wr);
 	if (tap->io)
 		tap->ops->close(tap->io);
-	if (tap->created) {
+	if (tap->created && s->geteuid && s->geteuid(s->ctx) != tap->euid) {
+		/* The records are in the registry of the uid that made the pair, which this one
+		 * may not touch: the pair stays for a cleanup by that uid. */
+		r = -EPERM;
+	} else if (tap->created) {
 		r = destroy_own(tap->env, tap->info.io_name);
 		e = destroy_own(tap->env, tap->info.host_name);
 		r = r < 0 ? r : e;
@@ -169,7 +175,8 @@ static int tap_setup(struct feth_tap *tap, const struct feth_tap_opts *o)
 	if (r == 0)
 		r = feth_if_get_mac(tap->info.io_name, tap->info.io_mac);
 	if (r == 0)
-		r = tap->env->be->if_get_index(tap->env, tap->info.host_name, &tap->info.host_ifindex);
+		r = tap->env->be->if_get_index(tap->env, tap->info.host_name,
+		                               &tap->info.host_ifindex);
 	if (r == 0)
 		r = tap->env->be->if_get_index(tap->env, tap->info.io_name, &tap->info.io_ifindex);
 	if (r < 0)
@@ -440,7 +447,8 @@ static void mtu_back(const char *name, uint32_t mtu)
 int feth_tap_set_mtu(struct feth_tap *tap, uint32_t mtu)
 {
 	const char *first, *second;
-	uint32_t old, max_frame;
+	struct feth__tap_io_info ioi;
+	uint32_t old;
 	int r;
 
 	if (!tap || mtu < FETH_MTU_MIN || mtu > FETH_MTU_MAX)
@@ -459,13 +467,16 @@ int feth_tap_set_mtu(struct feth_tap *tap, uint32_t mtu)
 			mtu_back(first, old);
 	}
 	if (r == 0 && mtu != old) {
-		r = tap->ops->set_mtu(tap->io, mtu, &max_frame);
+		/* On failure the backend is left at the old size (or, on Linux, without rings): the
+		 * interfaces go back to it too. */
+		memset(&ioi, 0, sizeof(ioi));
+		r = tap->ops->set_mtu(tap->io, mtu, &ioi);
 		if (r < 0) {
 			mtu_back(second, old);
 			mtu_back(first, old);
-			(void)tap->ops->set_mtu(tap->io, old, &max_frame);
 		}
-		tap->info.max_frame = max_frame;
+		tap->info.max_frame = ioi.max_frame;
+		tap->info.rx_bufsize = ioi.rx_bufsize;
 	}
 	if (r == 0)
 		tap->info.mtu = mtu;

@@ -565,7 +565,10 @@ FETH_API FETH_WARN_UNUSED int feth_tap_open(const struct feth_tap_opts *opts,
  * while the registry still records it as this process's, so a same-named interface someone
  * else made meanwhile is never touched. If a destroy fails it is retried twice; if it still
  * fails, the interface stays recorded and feth_if_cleanup_orphans() removes it after this
- * process has exited.
+ * process has exited. A process whose effective uid changed since the open (a daemon that
+ * dropped root and kept CAP_NET_ADMIN) cannot reach the records of the uid that made the pair
+ * (see feth_if_cleanup()): the pair is left and -EPERM returned; a cleanup by that uid removes
+ * it once this process has exited.
  * @param tap the handle, or NULL (nothing happens). Invalid afterwards in every case.
  * @return 0, or the first error met while destroying (the handle is freed anyway).
  * Thread safety: the last call on the handle (see above).
@@ -708,15 +711,20 @@ struct feth_tap_info {
  * threads wait while it runs, then follow the new size: a send never sees half a change. On
  * Linux the receive and send rings are made anew for the new size on the same socket; frames
  * they held, and frames that arrive meanwhile, are lost, as on a link that renegotiates. The
- * views of the last feth_tap_recv() are invalid afterwards, as after a receive: call it from
- * the receiving thread, or when no view is in use. On an adopted pair it changes that pair.
+ * views of the last feth_tap_recv() must not be used afterwards, whatever the outcome (on
+ * Linux their memory is unmapped): call it from the receiving thread, or when no view is in
+ * use. On an adopted pair it changes that pair. `rx_bufsize` of feth_tap_get_info() follows
+ * the new rings.
  * @param mtu FETH_MTU_MIN..FETH_MTU_MAX, and at most the interfaces' own maximum
  * (feth_if_get_mtu(); macOS: fixed when the pair was created, 2048 by default).
  * @return 0 (also when @p mtu is the MTU already). Errors: -EINVAL: NULL @p tap or @p mtu out
  * of range (nothing is changed); -ESHUTDOWN: after feth_tap_shutdown(); the errors of
  * feth_if_set_mtu() (-EPERM: not privileged; -ENXIO: a side is gone), in which case what was
- * changed is changed back; -EIO (Linux): the rings could not be made at either size (out of
- * memory), the tap then fails every receive and TX-ring send with -EIO: close it.
+ * changed is changed back; -EBUSY (Linux): the kernel refuses to take the rings off while
+ * another process maps them (a child forked without exec) or frames of the send ring are still
+ * queued: nothing changed, try again later; -EIO (Linux): the rings could not be made at
+ * either size (out of memory), the tap then fails every receive and TX-ring send with -EIO
+ * (and feth_tap_wait() says there is news): close it.
  * Thread safety: any thread; see above for the views.
  */
 FETH_API FETH_WARN_UNUSED int feth_tap_set_mtu(struct feth_tap *tap, uint32_t mtu);

@@ -129,11 +129,12 @@ static int darwin_tap_send_batch(struct feth__tap_io *io, const struct iovec *fr
 }
 
 /* The BPF buffer holds any frame feth carries; only the send size rule follows the MTU. */
-static int darwin_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, uint32_t *ret_max_frame)
+static int darwin_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, struct feth__tap_io_info *ret)
 {
 	int r = feth__tx_set_mtu(io->tx, mtu);
 
-	*ret_max_frame = io->tx->max_frame;
+	ret->max_frame = io->tx->max_frame;
+	ret->rx_bufsize = io->bpf->bufsize;
 	return r;
 }
 

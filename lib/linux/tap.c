@@ -267,24 +267,66 @@ static int rings_map(struct feth__tap_io *io)
 	return 0;
 }
 
-/* Unmaps the rings and takes them off the socket (the kernel refuses a new ring while the old
- * one is mapped: af_packet.c packet_set_ring()). Frames they held are lost. */
+/* The receive buffer the rings in force hold (what feth_tap_get_info() reports). */
+static uint32_t rx_bufsize_of(const struct feth__tap_io *io)
+{
+	return io->ring.block_size * (io->ring.v3 ? io->ring.nr : io->ring.nr / io->ring.per_block);
+}
+
+/* No rings any more (they could be made at neither size): every receive and ring send is -EIO,
+ * and nothing reads the memory that was theirs. */
+static void rings_lost(struct feth__tap_io *io)
+{
+	uint64_t malformed = io->ring.malformed, taken = io->ring.taken;
+
+	io->map = NULL;
+	io->tx = NULL;
+	io->map_len = 0;
+	memset(&io->ring, 0, sizeof(io->ring));
+	io->ring.malformed = malformed;
+	io->ring.taken = taken;
+}
+
+/*
+ * Unmaps the rings and takes them off the socket, the send ring first. The kernel refuses
+ * (-EBUSY, af_packet.c packet_set_ring()) while another process maps them (a fork()ed child)
+ * or while frames of the send ring are still on their way: then nothing has changed on the
+ * socket, and the same rings are mapped again as they were.
+ */
 static int rings_unmap(struct feth__tap_io *io)
 {
 	const struct feth__sys *s = io->sys;
+	const struct feth__ring keep = io->ring;
+	size_t len = io->map_len, tx_at = io->tx ? (size_t)(io->tx - io->map) : 0;
 	struct tpacket_req3 none;
-	int r = 0;
+	uint8_t *map;
+	int r = 0, m;
 
-	if (io->map)
+	if (io->map) {
 		r = s->munmap(s->ctx, io->map, io->map_len);
+		if (r < 0)
+			return r; /* still mapped: nothing changed */
+	}
 	io->map = NULL;
 	io->tx = NULL;
 	io->map_len = 0;
 	memset(&none, 0, sizeof(none));
+	if (io->tx_ring)
+		r = opt(io, PACKET_TX_RING, &none, sizeof(none));
 	if (r == 0)
 		r = opt(io, PACKET_RX_RING, &none, sizeof(none));
-	if (r == 0 && io->tx_ring)
-		r = opt(io, PACKET_TX_RING, &none, sizeof(none));
+	if (r == 0 || len == 0)
+		return r;
+	m = s->mmap_shared(s->ctx, io->fd, len, (void **)&map);
+	if (m < 0) {
+		rings_lost(io);
+		return r;
+	}
+	io->map = map;
+	io->map_len = len;
+	io->ring = keep;
+	io->ring.base = map;
+	io->tx = io->tx_ring ? map + tx_at : NULL;
 	return r;
 }
 
@@ -377,8 +419,7 @@ static int linux_tap_open(const struct feth__env *env, const struct feth__tap_io
 		return r;
 	}
 	ret_info->max_frame = io->max_frame;
-	ret_info->rx_bufsize =
-	    io->ring.block_size * (io->ring.v3 ? io->ring.nr : io->ring.nr / io->ring.per_block);
+	ret_info->rx_bufsize = rx_bufsize_of(io);
 	ret_info->send_path = io->path;
 	ret_info->rx_mode = io->mode;
 	*ret = io;
@@ -404,7 +445,8 @@ static int check_gone(struct feth__tap_io *io)
 
 static int linux_tap_pending(struct feth__tap_io *io)
 {
-	return feth__ring_pending(&io->ring) || io->gone;
+	/* Without rings (lost in a change of MTU) the receive has news: -EIO. */
+	return !io->map || feth__ring_pending(&io->ring) || io->gone;
 }
 
 /* A destroyed interface is news for the receiver (-ENXIO) that poll() does not signal once
@@ -725,16 +767,16 @@ static int linux_tap_send(struct feth__tap_io *io, const void *frame, size_t len
 /*
  * A new MTU: the rings are made anew for frames of the new size (a slot holds the largest
  * frame), on the same socket, so that the descriptor an event loop watches stays the same.
- * Frames the old rings held are lost, as are the views of the last receive. If the new rings
- * cannot be made, the old size is tried again; a tap left without rings fails every receive
- * and send with -EIO.
+ * Frames the old rings held are lost; the socket takes none while it has no ring (it is bound
+ * to no protocol meanwhile: they would go to its queue, which a ring reader never reads). When
+ * the kernel refuses to take the rings off (-EBUSY) nothing changes. When the new rings cannot
+ * be made the old size is made again; a tap left without rings fails every receive and ring
+ * send with -EIO.
  */
-static int linux_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, uint32_t *ret_max_frame)
+static int linux_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, struct feth__tap_io_info *ret)
 {
-	const struct feth__ring keep = io->ring;
 	uint32_t old = io->max_frame;
-	/* No frame is taken while there is no ring: it would go to the socket's queue, which a
-	 * ring reader never reads. */
+	uint64_t malformed = io->ring.malformed, taken = io->ring.taken;
 	int r = bind_to(io, 0);
 
 	if (r == 0)
@@ -744,20 +786,21 @@ static int linux_tap_set_mtu(struct feth__tap_io *io, uint32_t mtu, uint32_t *re
 		r = rings_map(io);
 		if (r < 0) {
 			io->max_frame = old;
-			if (rings_unmap(io) < 0 || rings_map(io) < 0)
-				io->map = NULL;
+			if (rings_map(io) < 0)
+				rings_lost(io);
 		}
 	}
 	/* The counters live on. */
-	io->ring.malformed = keep.malformed;
-	io->ring.taken = keep.taken;
+	io->ring.malformed = malformed;
+	io->ring.taken = taken;
 	io->burst = io->last_burst = 0;
 	if (io->map) {
 		int b = bind_to(io, ETH_P_ALL);
 
 		r = r < 0 ? r : b;
 	}
-	*ret_max_frame = io->max_frame;
+	ret->max_frame = io->max_frame;
+	ret->rx_bufsize = io->map ? rx_bufsize_of(io) : 0;
 	return r;
 }
 

@@ -11,6 +11,7 @@
 static atomic_ulong calls;
 static atomic_ulong fail_at; /* the call number that fails; 0: none */
 static atomic_int fail_err;
+static atomic_ulong fail_from; /* every call from this number on fails; 0: none */
 
 unsigned long faulty_calls(void)
 {
@@ -23,9 +24,16 @@ void faulty_fail_nth(unsigned long n, int err)
 	atomic_store(&fail_at, atomic_load(&calls) + n);
 }
 
+void faulty_fail_from(unsigned long n, int err)
+{
+	atomic_store(&fail_err, err);
+	atomic_store(&fail_from, atomic_load(&calls) + n);
+}
+
 void faulty_clear(void)
 {
 	atomic_store(&fail_at, 0);
+	atomic_store(&fail_from, 0);
 }
 
 /* 0 to make the call, or the injected -errno (the close() of a descriptor still releases it,
@@ -34,9 +42,9 @@ void faulty_clear(void)
 static int fault(const char *name)
 {
 	unsigned long n = atomic_fetch_add(&calls, 1) + 1;
-	unsigned long at = n == atomic_load(&fail_at) ? n : 0;
+	unsigned long at = n == atomic_load(&fail_at) ? n : 0, from = atomic_load(&fail_from);
 
-	if (at && atomic_compare_exchange_strong(&fail_at, &at, 0)) {
+	if ((at && atomic_compare_exchange_strong(&fail_at, &at, 0)) || (from && n >= from)) {
 		if (getenv("FETH_FAULT_TRACE"))
 			fprintf(stderr, "faulty_sys: call %lu (%s) fails: %s\n", n, name,
 			        strerror(atomic_load(&fail_err)));

@@ -14,6 +14,8 @@ extern const struct feth__sys faulty_sys;
 unsigned long faulty_calls(void);
 /* The nth fallible call from now (1: the next) fails with -err; one shot. */
 void faulty_fail_nth(unsigned long n, int err);
+/* Every fallible call from the nth on fails with -err, until faulty_clear(). */
+void faulty_fail_from(unsigned long n, int err);
 void faulty_clear(void);
 
 #endif

@@ -69,6 +69,12 @@ int peer_slow_queue(struct peer *p, const char *ifname);
 unsigned long peer_calls(struct peer *p);
 void peer_fail_nth(struct peer *p, unsigned long n, int err);
 void peer_fail_clear(struct peer *p);
+/* Every seam call from the nth from now on fails with -err until peer_fail_clear(); 0 where the
+ * platform's fault injection has no such mode (then nothing is armed). */
+int peer_fail_from(struct peer *p, unsigned long n, int err);
+/* 1 where a fork()ed child that keeps the tap's mapping makes the kernel refuse to remake the
+ * rings (Linux: -EBUSY), 0 where nothing is mapped that way. */
+int peer_fork_holds_rings(void);
 /* No interface, descriptor or registry record is left. */
 void peer_assert_nothing_left(struct peer *p);
 

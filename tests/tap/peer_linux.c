@@ -319,6 +319,18 @@ void peer_fail_nth(struct peer *p, unsigned long n, int err)
 	faulty_fail_nth(n, err);
 }
 
+int peer_fail_from(struct peer *p, unsigned long n, int err)
+{
+	(void)p;
+	faulty_fail_from(n, err);
+	return 1;
+}
+
+int peer_fork_holds_rings(void)
+{
+	return 1;
+}
+
 void peer_fail_clear(struct peer *p)
 {
 	(void)p;

@@ -152,6 +152,19 @@ void peer_fail_nth(struct peer *p, unsigned long n, int err)
 	sim_fail_nth(p->t->sim, n, err);
 }
 
+int peer_fail_from(struct peer *p, unsigned long n, int err)
+{
+	(void)p;
+	(void)n;
+	(void)err;
+	return 0; /* the simulator fails calls one at a time, or by kind */
+}
+
+int peer_fork_holds_rings(void)
+{
+	return 0; /* BPF's buffer is the kernel's, not mapped */
+}
+
 void peer_fail_clear(struct peer *p)
 {
 	sim_fail_clear(p->t->sim);

@@ -15,8 +15,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -643,6 +645,103 @@ static void test_set_mtu(void **state)
 	}
 }
 
+/* After a feth_tap_set_mtu() that may have failed part-way: the tap says the MTU in force,
+ * and nothing crashes: a wait, a receive and a send return (on Linux a tap that lost its
+ * rings says -EIO). */
+static void usable_after(struct feth_tap *tap, int r, uint32_t old, uint32_t want)
+{
+	struct feth_tap_info in = info_of(tap);
+	struct feth_frame fr[4];
+	uint8_t f[60];
+	int k;
+
+	assert_int_equal(in.mtu, r == 0 ? want : old);
+	assert_true(feth_tap_wait(tap, 0) >= 0);
+	k = feth_tap_recv(tap, fr, 4);
+	assert_true(k >= 0 || k == -EIO);
+	frame(f, sizeof(f), 0, in.host_mac, in.io_mac, 0);
+	k = feth_tap_send(tap, f, sizeof(f));
+	assert_true(k == 0 || k == -EIO || k == -ENOBUFS);
+}
+
+/*
+ * feth_tap_set_mtu() (4000 to 3000: within what a feth made at 4000 takes) with each of its
+ * system calls failing in turn (once; and on Linux every
+ * call from that one on, as when memory runs out): it returns an error or works, the
+ * interfaces are back at the old MTU after a single failure, the tap stays usable or says
+ * -EIO (never a crash), and close leaves nothing. On Linux a fork()ed child that maps the rings
+ * makes the kernel refuse to remake them: -EBUSY, and nothing changed.
+ */
+static void test_set_mtu_faults(void **state)
+{
+	const uint32_t *paths;
+	size_t np = peer_send_paths(&paths);
+	unsigned runs = 0, errors = 0;
+
+	for (size_t k = 0; k < np; k += np - 1) {
+		struct feth_tap *tap = open_tap(P(state), 4000, paths[k]);
+		unsigned long c0 = peer_calls(P(state)), calls;
+
+		assert_int_equal(feth_tap_set_mtu(tap, 3000), 0);
+		calls = peer_calls(P(state)) - c0;
+		assert_int_equal(feth_tap_close(tap), 0);
+		peer_assert_nothing_left(P(state));
+		for (int sticky = 0; sticky < 2; sticky++)
+			for (unsigned long n = 1; n <= calls; n++) {
+				int r;
+
+				tap = open_tap(P(state), 4000, paths[k]);
+				if (sticky && !peer_fail_from(P(state), n, ENOMEM)) {
+					assert_int_equal(feth_tap_close(tap), 0);
+					break;
+				}
+				if (!sticky)
+					peer_fail_nth(P(state), n, EIO);
+				r = feth_tap_set_mtu(tap, 3000);
+				peer_fail_clear(P(state));
+				runs++;
+				errors += r < 0;
+				usable_after(tap, r, 4000, 3000);
+				if (!sticky && r < 0) {
+					struct feth_tap_info in = info_of(tap);
+
+					assert_pair_mtu(&in, 4000); /* changed back */
+				}
+				(void)feth_tap_close(tap);
+				peer_assert_nothing_left(P(state));
+			}
+		if (peer_fork_holds_rings()) {
+			pid_t child;
+
+			tap = open_tap(P(state), 4000, paths[k]);
+			child = fork();
+			assert_true(child >= 0);
+			if (child == 0) {
+				sleep(30); /* holds the mapping; killed below */
+				_exit(0);
+			}
+			assert_int_equal(feth_tap_set_mtu(tap, 3000), -EBUSY);
+			usable_after(tap, -EBUSY, 4000, 3000);
+			{
+				struct feth_tap_info in = info_of(tap);
+
+				assert_pair_mtu(&in, 4000);
+				assert_int_equal(in.max_frame, 4018);
+			}
+			kill(child, SIGKILL);
+			assert_int_equal(waitpid(child, NULL, 0), child);
+			assert_int_equal(feth_tap_set_mtu(tap, 3000), 0);
+			assert_int_equal(feth_tap_close(tap), 0);
+			peer_assert_nothing_left(P(state));
+		}
+		if (np == 1)
+			break;
+	}
+	printf("    %s: %u runs of a failing set_mtu, %u returned an error, nothing crashed or "
+	       "was left\n",
+	       peer_platform(), runs, errors);
+}
+
 /* One thread sends while another receives (the contract of feth.h): every frame arrives both
  * ways, in order. */
 static void test_send_while_receiving(void **state)
@@ -1075,6 +1174,7 @@ int main(void)
 	    TEST(test_adopt),
 	    TEST(test_send_while_receiving),
 	    TEST(test_set_mtu),
+	    TEST(test_set_mtu_faults),
 	    TEST(test_two_taps),
 	    TEST(test_stall_light_stream),
 	    TEST(test_delete_while_receiving),
