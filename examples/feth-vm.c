@@ -125,6 +125,7 @@ static const char usage_text[] =
 struct relay {
 	struct feth_tap *tap;
 	int tap_fd, vm, parent_pipe, diag;
+	int lo_index; /* --check-confinement's other interface, looked up before the filter */
 	uint32_t max_frame;
 	int path_mode; /* --socket: the peer is learnt from the first datagram */
 	int have_peer; /* --fd: always; --socket: once learnt (and connected to) */
@@ -674,8 +675,10 @@ static int drop_privileges(const struct args *a)
  * passed over a unix socket (SCM_RIGHTS in sendmsg()/sendmmsg()) would give it to another
  * process. So: no bind, listen, setsockopt, socket, socketpair, sendmsg, sendmmsg, no sendto
  * with an address, no dup/dup2/dup3/F_DUPFD (a duplicate at the VM socket's number would slip
- * past a rule on numbers), no io_uring (its operations bypass seccomp), no exec, no ptrace or
- * process_vm_*, no pidfd_getfd. The relay sends to the VM on a connected socket, without
+ * past a rule on numbers), no socketcall (the multiplexer some architectures keep), no
+ * io_uring (its operations bypass seccomp), no exec, no ptrace or process_vm_*, no
+ * pidfd_getfd, no prctl that would make the relay traceable again (PR_SET_DUMPABLE,
+ * PR_SET_PTRACER, PR_SET_SECUREBITS). The relay sends to the VM on a connected socket, without
  * addresses, and the tap's TX ring sends with send(2).
  */
 static int install_filter(void)
@@ -689,7 +692,13 @@ static int install_filter(void)
 	    /* x32 numbers: another table, refused whole. */
 	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+#endif
+#ifdef __NR_dup2
 	    DENY(__NR_dup2),
+#endif
+#ifdef __NR_socketcall
+	    /* The old multiplexer (still on ppc64le and s390x): its arguments are out of reach. */
+	    DENY(__NR_socketcall),
 #endif
 	    DENY(__NR_bind),
 	    DENY(__NR_listen),
@@ -714,6 +723,15 @@ static int install_filter(void)
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, 2, 0),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+	    /* prctl(PR_SET_DUMPABLE, PR_SET_PTRACER or PR_SET_SECUREBITS, ...): becoming
+	     * traceable again would give the descriptors to the user's other processes. */
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prctl, 0, 6),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_DUMPABLE, 3, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_PTRACER, 2, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_SECUREBITS, 1, 0),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
 	    /* sendto(fd, buf, len, flags, addr, addrlen) with an address */
@@ -780,7 +798,7 @@ static int check_confinement(struct relay *r)
 		memset(&ll, 0, sizeof(ll));
 		ll.sll_family = AF_PACKET;
 		ll.sll_protocol = htons(0x0003); /* ETH_P_ALL */
-		ll.sll_ifindex = (int)if_nametoindex("lo");
+		ll.sll_ifindex = r->lo_index;
 		ll.sll_halen = 6;
 		memset(frame, 0xff, sizeof(frame));
 		ok &= attempt("bind the tap's socket to another interface (lo)",
@@ -820,6 +838,10 @@ static int check_confinement(struct relay *r)
 
 			ok &= attempt("run a program", execve(argv[0], argv, NULL));
 		}
+		ok &= attempt("become traceable again (PR_SET_DUMPABLE)",
+		              prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
+		ok &= attempt("let another process trace it (PR_SET_PTRACER)",
+		              prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0));
 		ok &= attempt("trace another process",
 		              (int)syscall(__NR_ptrace, 16 /* ATTACH */, (long)getppid(), 0, 0));
 		ok &= attempt("set up io_uring", (int)syscall(__NR_io_uring_setup, 1, NULL));
@@ -1008,6 +1030,7 @@ static void relay_main(struct relay *r, const struct args *a, const struct feth_
 	r->vm_ino = st.st_ino;
 #ifdef __linux__
 	r->diag = open_diag();
+	r->lo_index = (int)if_nametoindex("lo"); /* glibc asks a socket: not after the filter */
 	e = install_filter();
 	if (e < 0) {
 		fprintf(stderr,
