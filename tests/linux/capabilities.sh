@@ -169,5 +169,26 @@ kill -TERM "$rootresp"
 gone_within 5 "$rootresp"
 equal "... (root's pair gone with its tap)" "$(feths "$ns")" ""
 
+# ---- 5. a tap opened as root, closed after the process took another uid ---------------------------
+# Its records are root's, out of reach now: the close says so (-EPERM) rather than report a
+# success and leave the pair; root's cleanup removes the pair once the process is gone.
+lib=$(ls "$build"/libfeth.so.1 2> /dev/null | head -n 1)
+if [ -n "$lib" ]; then
+  out=$(ip netns exec "$ns" python3 -c '
+import ctypes, os, sys
+feth = ctypes.CDLL(sys.argv[1])
+tap = ctypes.c_void_p()
+r = feth.feth_tap_open(None, ctypes.byref(tap))
+if r != 0:
+    print("open", r); sys.exit(1)
+os.setresuid(1000, 1000, 0)
+print("close", feth.feth_tap_close(tap))
+' "$lib" 2>&1)
+  equal "5. a tap closed after a uid change: -EPERM (-1), not a false success" "$out" "close -1"
+  equal "... the pair is left" "$(feths "$ns")" "feth0 feth1"
+  ip netns exec "$ns" "$fethctl" cleanup > /dev/null 2>&1
+  equal "... and root's cleanup removes it" "$(feths "$ns")" ""
+fi
+
 echo "capabilities: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
