@@ -168,49 +168,6 @@ static int parse_peer(const char *s, struct sockaddr_storage *ret, socklen_t *re
 	}
 }
 
-static int same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	{
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-	}
-}
-
-/*
- * The underlay's path MTU towards the peer, as the routing table has it: a connected UDP socket
- * knows it (Linux: IP_MTU, IPV6_MTU). 0 where the system does not say.
- */
-static uint32_t path_mtu(const struct sockaddr_storage *peer, socklen_t len)
-{
-	uint32_t mtu = 0;
-#if defined(IP_MTU) && defined(IPV6_MTU)
-	int fd = socket(peer->ss_family, SOCK_DGRAM, 0), v = 0;
-	socklen_t vl = sizeof(v);
-
-	if (fd < 0)
-		return 0;
-	if (connect(fd, (const struct sockaddr *)peer, len) == 0 &&
-	    getsockopt(fd, peer->ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-	               peer->ss_family == AF_INET ? IP_MTU : IPV6_MTU, &v, &vl) == 0 &&
-	    v > 0)
-		mtu = (uint32_t)v;
-	close(fd);
-#else
-	(void)peer;
-	(void)len;
-#endif
-	return mtu;
-}
-
 /* Sends up_iov[at, n) to the peer: how many went, or -errno for the first that did not. */
 static int send_datagrams(struct tunnel *t)
 {
@@ -315,7 +272,7 @@ static int pump_down(struct tunnel *t)
 		for (int i = 0; i < k; i++) {
 			size_t len = t->rx.iov[i].iov_len;
 
-			if (!same_peer(&t->rx.from[i], &t->peer)) {
+			if (!relay_same_peer(&t->rx.from[i], &t->peer)) {
 				t->down_foreign++;
 				continue;
 			}
@@ -509,7 +466,7 @@ static int open_tap(struct tunnel *t, const struct args *a, struct feth_tap_info
 	int e;
 
 	if (!underlay)
-		underlay = path_mtu(&t->peer, t->peer_len);
+		underlay = relay_path_mtu(&t->peer, t->peer_len);
 	if (!underlay) {
 		underlay = 1500;
 		fprintf(stderr, "feth-tunnel: the underlay's MTU is not known here: taking 1500 "

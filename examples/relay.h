@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the relaying tools (feth-tunnel, feth-vm) share: argument parsing, socket setup, the
- * stop signals, and sending a batch of frames into a tap with the tap's back-pressure handled.
+ * What the relaying tools (feth-tunnel, feth-vm; and the benchmark's TAP relay that feth-tunnel
+ * is measured against) share: argument parsing, socket setup, UDP peers, the stop signals, and
+ * sending a batch of frames into a tap with the tap's back-pressure handled.
  * Written only against <feth/feth.h> and the platform's system calls.
  */
 #ifndef FETH_EXAMPLES_RELAY_H
 #define FETH_EXAMPLES_RELAY_H
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <feth/feth.h>
 
@@ -278,6 +281,51 @@ static inline int relay_to_tap(struct feth_tap *tap, int tap_fd, const struct io
 		tries = 0;
 	}
 	return 0;
+}
+
+/* Whether two IPv4 or IPv6 socket addresses are the same address and port. */
+static inline int relay_same_peer(const struct sockaddr_storage *a,
+                                  const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	{
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+}
+
+/*
+ * The underlay's path MTU towards the peer, as the routing table has it: a connected UDP socket
+ * knows it (Linux: IP_MTU, IPV6_MTU). 0 where the system does not say.
+ */
+static inline uint32_t relay_path_mtu(const struct sockaddr_storage *peer, socklen_t len)
+{
+	uint32_t mtu = 0;
+#if defined(IP_MTU) && defined(IPV6_MTU)
+	int fd = socket(peer->ss_family, SOCK_DGRAM, 0), v = 0;
+	socklen_t vl = sizeof(v);
+
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (const struct sockaddr *)peer, len) == 0 &&
+	    getsockopt(fd, peer->ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+	               peer->ss_family == AF_INET ? IP_MTU : IPV6_MTU, &v, &vl) == 0 &&
+	    v > 0)
+		mtu = (uint32_t)v;
+	close(fd);
+#else
+	(void)peer;
+	(void)len;
+#endif
+	return mtu;
 }
 
 #endif

@@ -55,6 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../examples/relay.h" /* the helpers the feth-tunnel it is compared with uses */
+
 #define EXIT_USAGE 2
 #define BATCH      64
 #define ETH_HLEN   14
@@ -67,8 +69,8 @@
 /* Tries of a frame the TAP refused, and the wait between them. */
 #define TAP_TRIES    4
 #define TAP_PAUSE_MS 1
-#define MTU_MIN 68
-#define MTU_MAX (65535 - 40 - 8 - 18)
+#define MTU_MIN      68
+#define MTU_MAX      (65535 - 40 - 8 - 18)
 
 struct way {
 	uint64_t frames, bytes, dropped;
@@ -116,19 +118,6 @@ static int usage(const char *why)
 	return EXIT_USAGE;
 }
 
-static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' || v < lo || v > hi)
-		return -1;
-	*ret = v;
-	return 0;
-}
-
 /* A.B.C.D/N into the address and its netmask. */
 static int parse_addr(const char *s, struct in_addr *addr, struct in_addr *mask)
 {
@@ -140,7 +129,7 @@ static int parse_addr(const char *s, struct in_addr *addr, struct in_addr *mask)
 		return -1;
 	memcpy(ip, s, (size_t)(slash - s));
 	ip[slash - s] = '\0';
-	if (parse_uint(slash + 1, 1, 32, &len) < 0 || inet_pton(AF_INET, ip, addr) != 1)
+	if (relay_parse_uint(slash + 1, 1, 32, &len) < 0 || inet_pton(AF_INET, ip, addr) != 1)
 		return -1;
 	mask->s_addr = htonl(len == 32 ? 0xffffffffu : ~(0xffffffffu >> len));
 	return 0;
@@ -255,49 +244,6 @@ static int tap_open(const char *name)
 	return fd;
 }
 
-static int same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	{
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-	}
-}
-
-/* The underlay's path MTU towards the peer, from a connected socket of its own; 0 unknown. */
-static uint32_t path_mtu(const struct sockaddr_storage *peer, socklen_t len)
-{
-	int fd = socket(peer->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), v = 0;
-	socklen_t vl = sizeof(v);
-	uint32_t mtu = 0;
-
-	if (fd < 0)
-		return 0;
-	if (connect(fd, (const struct sockaddr *)peer, len) == 0 &&
-	    getsockopt(fd, peer->ss_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-	               peer->ss_family == AF_INET ? IP_MTU : IPV6_MTU, &v, &vl) == 0 &&
-	    v > 0)
-		mtu = (uint32_t)v;
-	close(fd);
-	return mtu;
-}
-
-static int64_t ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 /* Sends the waiting frames to the peer. 1 when none waits any more, 0 when the socket refuses
  * them for now (wait for POLLOUT). */
 static int flush_up(struct tunnel *t)
@@ -316,7 +262,7 @@ static int flush_up(struct tunnel *t)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-			if (ms_since(&t->wait_since) < SOCKET_WAIT_MS)
+			if (relay_ms_since(&t->wait_since) < SOCKET_WAIT_MS)
 				return 0;
 			t->up.dropped += t->n - t->at; /* nothing moved for a second */
 			break;
@@ -427,7 +373,7 @@ static int pump_down(struct tunnel *t)
 			                 : t->down_msgs[i].msg_len;
 			int e;
 
-			if (!same_peer(&t->from[i], &t->peer)) {
+			if (!relay_same_peer(&t->from[i], &t->peer)) {
 				t->down_foreign++;
 				continue;
 			}
@@ -511,7 +457,8 @@ static void report(const struct tunnel *t, const char *name)
 	if_drops(name, &rx_dropped, &tx_dropped);
 	fprintf(stderr,
 	        "tun_tunnel: tap->peer %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64
-	        " dropped (%" PRIu64 " too big for the underlay), %" PRIu64 " waits for the socket\n",
+	        " dropped (%" PRIu64 " too big for the underlay), %" PRIu64
+	        " waits for the socket\n",
 	        t->up.frames, t->up.bytes, t->up.dropped, t->up_too_big, t->up_socket_waits);
 	fprintf(stderr,
 	        "tun_tunnel: peer->tap %" PRIu64 " frames %" PRIu64 " bytes, %" PRIu64
@@ -555,7 +502,7 @@ int main(int argc, char **argv)
 		}
 		i++;
 		if (strcmp(a, "--listen") == 0) {
-			if (parse_uint(v, 1, 65535, &port) < 0) {
+			if (relay_parse_uint(v, 1, 65535, &port) < 0) {
 				rc = usage("--listen needs a port, 1..65535");
 				goto out;
 			}
@@ -572,12 +519,12 @@ int main(int argc, char **argv)
 			}
 			name = v;
 		} else if (strcmp(a, "--mtu") == 0) {
-			if (parse_uint(v, MTU_MIN, MTU_MAX, &mtu) < 0) {
+			if (relay_parse_uint(v, MTU_MIN, MTU_MAX, &mtu) < 0) {
 				rc = usage("--mtu is out of range");
 				goto out;
 			}
 		} else if (strcmp(a, "--underlay-mtu") == 0) {
-			if (parse_uint(v, 128, 65535, &underlay_mtu) < 0) {
+			if (relay_parse_uint(v, 128, 65535, &underlay_mtu) < 0) {
 				rc = usage("--underlay-mtu needs a number from 128 to 65535");
 				goto out;
 			}
@@ -612,13 +559,15 @@ int main(int argc, char **argv)
 		uint32_t underlay = (uint32_t)underlay_mtu;
 
 		if (!underlay)
-			underlay = path_mtu(&t->peer, t->peer_len);
+			underlay = relay_path_mtu(&t->peer, t->peer_len);
 		if (!underlay) {
 			underlay = 1500;
-			fprintf(stderr, "tun_tunnel: the underlay's MTU is not known: taking 1500\n");
+			fprintf(stderr,
+			        "tun_tunnel: the underlay's MTU is not known: taking 1500\n");
 		}
 		if (underlay < ip_hlen + UDP_HLEN + ETH_HLEN + MTU_MIN) {
-			fprintf(stderr, "tun_tunnel: an underlay MTU of %u leaves no room for frames\n",
+			fprintf(stderr,
+			        "tun_tunnel: an underlay MTU of %u leaves no room for frames\n",
 			        (unsigned)underlay);
 			rc = EXIT_FAILURE;
 			goto out;
