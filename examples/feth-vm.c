@@ -227,7 +227,10 @@ static int vm_alive(struct relay *r)
 static int vm_alive(struct relay *r)
 {
 	(void)r;
-	return -1; /* the kernel reports a closed end itself (POLLHUP, ECONNRESET) */
+	/* macOS tells by itself: xnu's unp_detach() (bsd/kern/uipc_usrreq.c) drops every datagram
+	 * socket connected to the one being closed with unp_drop(..., ECONNRESET), so the next
+	 * receive fails with ECONNRESET (vm_gone_error()). Read in the source, not run. */
+	return -1;
 }
 #endif
 
